@@ -1,0 +1,1 @@
+"""msp-graph: a knowledge graph and toolkit of multi-stakeholder partnerships (MSPs)."""
