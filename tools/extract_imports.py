@@ -36,7 +36,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from term_usage import project_files, used_terms  # noqa: E402
+from term_usage import project_files, used_terms
 
 REPO = Path(__file__).resolve().parent.parent
 MODULE_BASE = "https://w3id.org/msp/ontology/imports/"
@@ -278,8 +278,9 @@ def _add_header(module: rdflib.Graph, vocab: Vocabulary, date: str) -> None:
             iri,
             DCTERMS.description,
             Literal(
-                f"The terms of {vocab.title} that the msp-graph ontology, concept schemes, shapes, queries and data "
-                f"use, with their labels, definitions and axioms, extracted from {vocab.origin} by {TOOL}. "
+                f"The terms of {vocab.title} that the msp-graph ontology, concept schemes, shapes, queries "
+                f"and data use, with their labels, definitions and axioms, extracted from {vocab.origin} "
+                f"by {TOOL}. "
                 "Generated: do not edit; regenerate with tools/extract_imports.py.",
                 lang="en",
             ),
