@@ -1,0 +1,181 @@
+"""OWL 2 RL reasoning with owlrl, the reference reasoner.
+
+The closure is computed over the asserted graphs (ontology, vocabularies, data) of a store; only the new
+triples are written, into ``INFERRED_GRAPH``, which is replaced as a whole on every run, so it can always be
+recomputed and is never exported as if asserted. Trivial entailments that carry no information are left
+out: reflexive ``owl:sameAs`` (every resource is the same as itself) and triples about literals. Entailments
+that mention a blank node are not stored either: a blank node is local to the graph it was loaded into, so a
+triple about it in another graph would be about a different node (the data names its nodes with IRIs, see
+``docs/model.md``). Validation does not depend on this: it works on the full in-memory closure.
+
+Inconsistencies are values, not exceptions. owlrl reports them as messages; each becomes an
+``Inconsistency`` naming the OWL 2 RL rule (``cls-nothing2``, ``eq-diff1``, ``cax-dw``...) and the triples
+involved, and commands that meet one exit 1.
+
+>>> from msp_graph.graph import open_store, load_bundled
+>>> store = open_store()
+>>> load_bundled(store)                                    # doctest: +SKIP
+>>> result = reason(store)                                 # doctest: +SKIP
+>>> result.consistent                                      # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import owlrl
+import rdflib
+from rdflib import OWL, RDF
+
+from .errors import ReasoningError
+from .graph import asserted_graphs
+from .store import INFERRED_GRAPH, Store
+
+__all__ = ["Inconsistency", "ReasoningResult", "closure", "reason", "reason_full"]
+
+_ERR = rdflib.Namespace("http://www.daml.org/2002/03/agents/agent-ont#")
+_TERM = r"(\S+?)"
+
+# owlrl's message templates -> (rule, triples involved). Groups are the terms the message names.
+_PATTERNS: list[tuple[str, str, object]] = [
+    (
+        r"^(.+) is defined of type 'Nothing'$",
+        "cls-nothing2",
+        lambda m: [(m[1], str(RDF.type), str(OWL.Nothing))],
+    ),
+    (
+        rf"^'sameAs' and 'differentFrom' cannot be used on the same subject-object pair: \({_TERM}, {_TERM}\)$",
+        "eq-diff1",
+        lambda m: [(m[1], str(OWL.sameAs), m[2]), (m[1], str(OWL.differentFrom), m[2])],
+    ),
+    (
+        rf"^'sameAs' and 'AllDifferent' cannot be used on the same subject-object pair: \({_TERM}, {_TERM}\)$",
+        "eq-diff2",
+        lambda m: [(m[1], str(OWL.sameAs), m[2])],
+    ),
+    (
+        rf"^Disjoint classes {_TERM} and {_TERM} have a common individual {_TERM}$",
+        "cax-dw",
+        lambda m: [(m[3], str(RDF.type), m[1]), (m[3], str(RDF.type), m[2])],
+    ),
+    (
+        rf"^Irreflexive property used on {_TERM} with {_TERM}$",
+        "prp-irp",
+        lambda m: [(m[1], m[2], m[1])],
+    ),
+    (
+        rf"^Erroneous usage of asymmetric property {_TERM} on {_TERM} and {_TERM}$",
+        "prp-asyp",
+        lambda m: [(m[2], m[1], m[3]), (m[3], m[1], m[2])],
+    ),
+    (
+        rf"^Erroneous usage of disjoint properties {_TERM} and {_TERM} on {_TERM} and {_TERM}$",
+        "prp-pdw",
+        lambda m: [(m[3], m[1], m[4]), (m[3], m[2], m[4])],
+    ),
+    (
+        r"^Negative \((?:object|datatype)\) property assertion violated for: \((\S+?), (\S+?), (.+)\)$",
+        "prp-npa",
+        lambda m: [(m[1], m[2], m[3])],
+    ),
+    (
+        rf"^Violation of complementarity for classes {_TERM} and {_TERM} on element {_TERM}$",
+        "cls-com",
+        lambda m: [(m[3], str(RDF.type), m[1]), (m[3], str(RDF.type), m[2])],
+    ),
+    (r"^Lexical value of the literal '(.*)' does not match its datatype \((\S+)\)$", "dt-not-type", None),
+    (r"^Erroneous usage of maximum cardinality", "cls-maxc", None),
+    (r"^Erroneous usage of maximum qualified cardinality", "cls-maxqc", None),
+    (r"^Violation of type restriction for allValuesFrom", "dt-type", None),
+    (r"^Disjoint properties in an 'AllDisjointProperties'", "prp-adp", None),
+]
+
+
+@dataclass(frozen=True)
+class Inconsistency:
+    """One OWL 2 RL inconsistency: the rule that fired, owlrl's message and the triples involved."""
+
+    rule: str
+    message: str
+    triples: tuple[tuple[str, str, str], ...] = ()
+
+    def __str__(self) -> str:
+        return f"{self.rule}: {self.message}"
+
+
+@dataclass
+class ReasoningResult:
+    """What a reasoning run produced: how many triples were inferred and the inconsistencies found."""
+
+    asserted: int
+    inferred: int
+    inconsistencies: list[Inconsistency] = field(default_factory=list)
+
+    @property
+    def consistent(self) -> bool:
+        return not self.inconsistencies
+
+
+def _inconsistency(message: str) -> Inconsistency:
+    for pattern, rule, triples in _PATTERNS:
+        match = re.match(pattern, message)
+        if match:
+            found = tuple(triples(match)) if callable(triples) else ()
+            return Inconsistency(rule, message, found)
+    return Inconsistency("owl-rl", message)
+
+
+def closure(graph: rdflib.Graph) -> tuple[rdflib.Graph, list[Inconsistency]]:
+    """The OWL 2 RL entailments of ``graph`` that it does not already hold, and the inconsistencies.
+
+    ``graph`` is left unchanged.
+
+    >>> g = rdflib.Graph().parse(data='''
+    ...     @prefix ex: <http://example.org/> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+    ...     ex:Cat rdfs:subClassOf ex:Animal . ex:tom a ex:Cat .''', format="turtle")
+    >>> new, problems = closure(g)
+    >>> (rdflib.URIRef("http://example.org/tom"), RDF.type, rdflib.URIRef("http://example.org/Animal")) in new
+    True
+    """
+    work = rdflib.Graph()
+    for triple in graph:
+        work.add(triple)
+    try:
+        owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(
+            work
+        )
+    except Exception as error:  # owlrl raises plain exceptions on graphs it cannot handle
+        raise ReasoningError(f"OWL 2 RL reasoning failed: {error}") from None
+    messages = sorted({str(o) for o in work.objects(None, _ERR.error)})
+    errors = set(work.subjects(RDF.type, _ERR.ErrorMessage))
+    new = rdflib.Graph()
+    for s, p, o in work:
+        if (s, p, o) in graph or s in errors or isinstance(s, rdflib.Literal):
+            continue
+        if p == OWL.sameAs and s == o:
+            continue
+        new.add((s, p, o))
+    return new, [_inconsistency(m) for m in messages]
+
+
+def reason(store: Store) -> ReasoningResult:
+    """Materialise the OWL 2 RL closure of ``store``'s asserted graphs into ``INFERRED_GRAPH``.
+
+    The inferred graph is replaced as a whole (atomically); the inconsistencies are returned.
+    """
+    return reason_full(store)[0]
+
+
+def reason_full(store: Store) -> tuple[ReasoningResult, rdflib.Graph, rdflib.Graph]:
+    """``reason``, also returning the asserted graph and the full closure (blank nodes included)."""
+    asserted = store.to_rdflib(asserted_graphs(store))
+    new, problems = closure(asserted)
+    stored = rdflib.Graph()
+    for triple in new:
+        if not any(isinstance(t, rdflib.BNode) for t in triple):
+            stored.add(triple)
+    store.replace_graph(INFERRED_GRAPH, stored)
+    result = ReasoningResult(asserted=len(asserted), inferred=len(stored), inconsistencies=problems)
+    return result, asserted, new
