@@ -119,5 +119,6 @@ def validate(*, data: Path, shapes: Path, timeout: float | None = None) -> bytes
     done = subprocess.run(command(data=data, shapes=shapes), capture_output=True, timeout=timeout)
     if done.returncode != 0:
         lines = done.stderr.decode(errors="replace").strip().splitlines() or ["(no message)"]
-        raise RuntimeError(f"jena shacl validate exited with {done.returncode}: {lines[-1]}")
+        cause = next((line for line in lines if "Exception" in line or "Error" in line), lines[-1])
+        raise RuntimeError(f"jena shacl validate exited with {done.returncode}: {cause.strip()}")
     return done.stdout

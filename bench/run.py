@@ -1,0 +1,541 @@
+"""Run the benchmark: msp-graph against the tools users would pick instead, on generated MSP graphs.
+
+``python -m bench.run`` measures, at 10^4 and 10^5 triples (``--full`` adds 10^6): loading, OWL 2 RL
+reasoning, SHACL validation, the co-membership query and export to Turtle and JSON-LD, each for msp-graph
+and for its references (rdflib parse, owlrl, pyshacl on a plain rdflib graph, Apache Jena's SHACL
+validator, rdflib's SPARQL engine, rdflib's serialisers). Each step runs alone in a child process, ``--repeat``
+times (a step whose first run takes longer than ``--long`` seconds runs once); the table gives medians,
+peak memory (max RSS of the child, its own children included) and the ratio ours / reference. A reference
+that does not finish within ``--timeout`` seconds is reported as "did not finish" and not tried at larger
+sizes.
+
+Parity: every validator writes its results; the run prints counts per source shape and constraint
+component for each engine and exits 1 when the engines disagree (2 when it could not run).
+
+Results go to ``bench/results/<date>.json`` and ``.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import datetime as dt
+import json
+import os
+import platform
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+
+from bench.generate import GENERATOR_VERSION, cached
+from bench.steps import STEPS
+
+__all__ = ["compare_reports", "main", "prepare", "run_step"]
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / "bench" / ".cache"
+RESULTS = ROOT / "bench" / "results"
+QUERY = "partners-sharing-alliances.rq"
+DEFAULT_SIZES = (10_000, 100_000)
+FULL_SIZE = 1_000_000
+OPERATIONS = ("load", "reason", "validate", "query", "export-turtle", "export-jsonld")
+PACKAGES = ("msp-graph", "rdflib", "pyoxigraph", "pyshacl", "owlrl", "psutil")
+
+
+class BenchError(Exception):
+    """The benchmark could not run (bad option, missing input)."""
+
+
+# --- inputs ---------------------------------------------------------------------------------------------
+
+
+def _ontology_nt(out: Path) -> Path:
+    """The bundled ontology, its imports and the vocabularies as one N-Triples file."""
+    import pyoxigraph as ox
+
+    from msp_graph.graph import ontology_files, parse_file
+
+    triples = [ox.Triple(q.subject, q.predicate, q.object) for f in ontology_files() for q in parse_file(f)]
+    out.write_bytes(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"")
+    return out
+
+
+def _shapes_nt(out: Path) -> Path:
+    """The bundled shapes as one file (Jena's validator takes one shapes file)."""
+    from msp_graph.validation import load_shapes
+
+    graph, _ = load_shapes()
+    graph.serialize(out, format="nt", encoding="utf-8")
+    return out
+
+
+def _shapes_for_jena(shapes: Path, out: Path) -> Path:
+    """The shapes with one ``sh:message`` per node (the English one): Jena 4.5's shapes parser stops with
+    "More than one match" on a ``sh:SPARQLConstraint`` carrying messages in several languages, which SHACL
+    allows. Messages do not decide which results are reported, so parity is unaffected."""
+    import rdflib
+    from rdflib import SH
+
+    graph = rdflib.Graph().parse(shapes, format="nt")
+    for node in set(graph.subjects(SH.message, None)):
+        messages = sorted(
+            graph.objects(node, SH.message), key=lambda m: (getattr(m, "language", None) != "en", m)
+        )
+        for extra in messages[1:]:
+            graph.remove((node, SH.message, extra))
+    graph.serialize(out, format="nt", encoding="utf-8")
+    return out
+
+
+def _closure(data: Path, ontology: Path, inferred: Path, closure: Path) -> None:
+    """Reason once with msp-graph's reasoner: the entailments (as the inferred graph holds them) and the
+    closure (data + ontology + every entailment, blank nodes included) that all validators receive."""
+    import rdflib
+
+    from msp_graph.reasoning import closure as owl_rl_closure
+
+    graph = rdflib.Graph()
+    graph.parse(data, format="nt")
+    graph.parse(ontology, format="nt")
+    new, _ = owl_rl_closure(graph)
+    stored = rdflib.Graph()
+    for triple in new:
+        if not any(isinstance(t, rdflib.BNode) for t in triple):
+            stored.add(triple)
+    graph += new
+    part = inferred.with_suffix(".part")
+    stored.serialize(part, format="nt", encoding="utf-8")
+    part.replace(inferred)
+    part = closure.with_suffix(".part")
+    graph.serialize(part, format="nt", encoding="utf-8")
+    part.replace(closure)
+
+
+def _fingerprint(*paths: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def prepare(size: int, *, seed: int = 0, log=print) -> dict:
+    """The input files of one size (generated and reasoned over once, then cached) and the manifest."""
+    from msp_graph.resources import bundled_dir
+
+    CACHE.mkdir(parents=True, exist_ok=True)
+    shared = CACHE / "shared"
+    shared.mkdir(exist_ok=True)
+    ontology = _ontology_nt(shared / "ontology.nt")
+    shapes = _shapes_nt(shared / "shapes.nt")
+    jena_shapes = _shapes_for_jena(shapes, shared / "shapes-jena.nt")
+    query = bundled_dir("queries") / QUERY  # a missing query fails the query steps, visibly
+    data, manifest = cached(size, seed=seed)
+    key = _fingerprint(data, ontology)
+    inferred = CACHE / f"{data.stem}-{key}-inferred.nt"
+    closure = CACHE / f"{data.stem}-{key}-closure.nt"
+    if not (inferred.exists() and closure.exists()):
+        log(f"  reasoning once over {manifest['triples']:,} triples to build the validators' input...")
+        _closure(data, ontology, inferred, closure)
+    return {
+        "files": {
+            "data": str(data),
+            "ontology": str(ontology),
+            "inferred": str(inferred),
+            "closure": str(closure),
+            "shapes": str(shapes),
+            "jena_shapes": str(jena_shapes),
+            "query": str(query),
+        },
+        "manifest": manifest,
+    }
+
+
+# --- running one step -----------------------------------------------------------------------------------
+
+
+def run_step(name: str, files: dict, *, timeout: float | None, profile: Path | None = None) -> dict:
+    """Run one step in a child process; return its JSON result plus ``peak_mib`` and ``status``.
+
+    ``status``: ``ok``, ``timeout`` (killed after ``timeout`` seconds) or ``failed`` (with ``error``).
+    """
+    args = dict(files)
+    with tempfile.TemporaryDirectory(prefix="msp-bench-") as tmp:
+        out_path, err_path = Path(tmp) / "out", Path(tmp) / "err"
+        args["report"] = str(Path(tmp) / "report.json")
+        command = [sys.executable, "-m", "bench.steps", name, json.dumps(args)]
+        if profile is not None:
+            command[1:1] = ["-m", "cProfile", "-o", str(profile)]
+        with out_path.open("wb") as out, err_path.open("wb") as err:
+            child = subprocess.Popen(command, stdout=out, stderr=err, cwd=ROOT, start_new_session=True)
+            started = time.monotonic()
+            while True:
+                pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+                if pid:
+                    break
+                if timeout is not None and time.monotonic() - started > timeout:
+                    os.killpg(child.pid, signal.SIGKILL)
+                    os.wait4(child.pid, 0)
+                    child.returncode = -9
+                    return {"status": "timeout", "limit": timeout}
+                time.sleep(0.02)
+            child.returncode = os.waitstatus_to_exitcode(status)
+        peak = usage.ru_maxrss / 1024  # KiB on Linux
+        if child.returncode != 0:
+            return {
+                "status": "failed",
+                "error": _error_line(err_path.read_text(errors="replace")),
+                "peak_mib": peak,
+            }
+        result = json.loads(out_path.read_text().strip().splitlines()[-1])
+        report = Path(args["report"])
+        if report.exists():
+            result["report"] = [tuple(k) for k in json.loads(report.read_text())]
+        result.update(status="ok", peak_mib=peak)
+        return result
+
+
+def _error_line(stderr: str) -> str:
+    """The line of a child's stderr that says what went wrong (not the last frame of a Java stack trace)."""
+    lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()] or ["(no message)"]
+    named = [line for line in lines if not line.startswith(("at ", "File ", "..."))]
+    return (named or lines)[-1][:300]
+
+
+def _measure(name: str, files: dict, *, repeat: int, timeout: float | None, long: float, log) -> dict:
+    """``repeat`` runs of a step (one when the first is longer than ``long`` s); medians and the runs."""
+    runs: list[dict] = []
+    for _ in range(repeat):
+        result = run_step(name, files, timeout=timeout)
+        runs.append(result)
+        if result["status"] != "ok" or result["seconds"] > long:
+            break
+    ok = [r for r in runs if r["status"] == "ok"]
+    summary: dict = {"step": name, "runs": len(ok)}
+    if not ok:
+        summary.update({k: v for k, v in runs[-1].items() if k in ("status", "error", "limit", "peak_mib")})
+    else:
+        summary.update(
+            status="ok",
+            seconds=statistics.median(r["seconds"] for r in ok),
+            all_seconds=[round(r["seconds"], 4) for r in ok],
+            peak_mib=statistics.median(r["peak_mib"] for r in ok),
+        )
+        extra = {k: v for k, v in ok[-1].items() if k not in ("seconds", "peak_mib", "status", "report")}
+        summary["info"] = extra
+        if "report" in ok[-1]:
+            summary["report"] = ok[-1]["report"]
+    log(f"    {name:<28} {_cell(summary)}")
+    return summary
+
+
+def _cell(summary: dict) -> str:
+    if summary["status"] == "ok":
+        return f"{summary['seconds']:.3f} s, {summary['peak_mib']:.0f} MiB (n={summary['runs']})"
+    if summary["status"] == "timeout":
+        return f"did not finish within {summary['limit']:g} s"
+    if summary["status"] == "skipped":
+        return f"not run: {summary['reason']}"
+    return f"failed: {summary.get('error', '?')}"
+
+
+# --- parity -----------------------------------------------------------------------------------------------
+
+
+def _short(iri: str) -> str:
+    for prefix, short in (
+        ("http://www.w3.org/ns/shacl#", "sh:"),
+        ("https://w3id.org/msp/shapes#", "mspsh:"),
+        ("https://w3id.org/msp/ontology#", "msp:"),
+    ):
+        if iri.startswith(prefix):
+            return short + iri[len(prefix) :]
+    return iri
+
+
+def compare_reports(reports: dict[str, list[tuple]]) -> tuple[bool, list[str]]:
+    """Compare validators' results: counts per (source shape, constraint component, severity) and the
+    exact results. Returns whether all agree and the lines of a comparison table."""
+    engines = list(reports)
+    counts = {e: collections.Counter((k[2], k[1], k[3]) for k in reports[e]) for e in engines}
+    keys = sorted(set().union(*counts.values()))
+    width = max([len("source shape / component")] + [len(f"{_short(s)} {_short(c)}") for s, c, _ in keys])
+    lines = [f"{'source shape / component':<{width}}  " + "  ".join(f"{e:>10}" for e in engines)]
+    for shape, component, severity in keys:
+        row = [counts[e][(shape, component, severity)] for e in engines]
+        mark = "" if len(set(row)) == 1 else "   <- differs"
+        label = f"{_short(shape)} {_short(component)}"
+        lines.append(f"{label:<{width}}  " + "  ".join(f"{n:>10}" for n in row) + mark)
+    totals = [len(reports[e]) for e in engines]
+    lines.append(f"{'total':<{width}}  " + "  ".join(f"{n:>10}" for n in totals))
+    first = collections.Counter(map(tuple, reports[engines[0]]))
+    agree = True
+    for engine in engines[1:]:
+        other = collections.Counter(map(tuple, reports[engine]))
+        if other != first:
+            agree = False
+            missing, extra = first - other, other - first
+            lines.append(
+                f"{engine} vs {engines[0]}: {sum(missing.values())} results missing, "
+                f"{sum(extra.values())} extra; e.g. "
+                + "; ".join(" ".join(map(_short, k)) for k in list((missing + extra).elements())[:3])
+            )
+    return agree, lines
+
+
+# --- the run ------------------------------------------------------------------------------------------------
+
+
+def _machine() -> dict:
+    import psutil
+
+    versions = {}
+    for package in PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    java = subprocess.run(["java", "-version"], capture_output=True, text=True)
+    versions["java"] = (java.stderr.splitlines() or ["?"])[0]
+    jena = sorted(Path("/usr/share/java").glob("jena-shacl-*.jar"))
+    versions["jena"] = jena[0].stem.removeprefix("jena-shacl-") if jena else None
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
+        "cpu": platform.processor() or platform.machine(),
+        "system": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "versions": versions,
+    }
+
+
+def _size(text: str) -> int:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of triples: {text!r} (e.g. 1e4)") from None
+    if value < 100 or value != int(value):
+        raise argparse.ArgumentTypeError(f"size must be a whole number of triples >= 100, got {text!r}")
+    return int(value)
+
+
+def _positive(kind):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a {kind.__name__}: {text!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be positive, got {text!r}")
+        return value
+
+    return parse
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.run",
+        description="Time msp-graph against rdflib, pyshacl, owlrl and Jena on generated MSP graphs.",
+    )
+    parser.add_argument("--sizes", type=_size, nargs="+", help="sizes in triples (default: 1e4 1e5)")
+    parser.add_argument("--full", action="store_true", help="add 1e6 triples")
+    parser.add_argument("--repeat", type=_positive(int), default=3, help="runs per step; medians (default 3)")
+    parser.add_argument(
+        "--timeout", type=_positive(float), default=300.0, help="limit per reference run, s (default 300)"
+    )
+    parser.add_argument(
+        "--long", type=_positive(float), default=30.0, help="a step slower than this runs once (default 30 s)"
+    )
+    parser.add_argument("--only", nargs="+", choices=OPERATIONS, help="operations to run (default: all)")
+    parser.add_argument(
+        "--references",
+        nargs="*",
+        help="reference engines to run (default: all; none: only msp-graph)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="generator seed (default 0)")
+    parser.add_argument("--profile", action="store_true", help="profile the slowest step of the largest size")
+    parser.add_argument(
+        "--results", type=Path, default=RESULTS, help="results folder (default bench/results)"
+    )
+    return parser
+
+
+def _ratio_rows(size: int, summaries: list[dict]) -> list[dict]:
+    by_op: dict[str, dict[str, list[dict]]] = {}
+    for s in summaries:
+        operation, engine = s["step"].split(":")
+        kind = "reference" if STEPS[s["step"]].reference else "ours"
+        by_op.setdefault(operation, {"ours": [], "reference": []})[kind].append(s | {"engine": engine})
+    rows = []
+    for operation in OPERATIONS:
+        if operation not in by_op:
+            continue
+        ours = by_op[operation]["ours"][0] if by_op[operation]["ours"] else None
+        for ref in by_op[operation]["reference"] or [None]:
+            ratio = None
+            if ours and ref and ours["status"] == ref["status"] == "ok" and ref["seconds"] > 0:
+                ratio = ours["seconds"] / ref["seconds"]
+            rows.append(
+                {"size": size, "operation": operation, "ours": ours, "reference": ref, "ratio": ratio}
+            )
+    return rows
+
+
+def _markdown(rows: list[dict], sizes: dict[int, dict]) -> str:
+    def cell(s: dict | None) -> tuple[str, str]:
+        if s is None:
+            return "-", "-"
+        if s["status"] == "ok":
+            return f"{s['seconds']:.3g}", f"{s['peak_mib']:.0f}"
+        if s["status"] == "timeout":
+            return f"did not finish (> {s['limit']:g} s)", "-"
+        if s["status"] == "skipped":
+            return f"not run ({s['reason']})", "-"
+        return "failed", "-"
+
+    lines = [
+        "| triples | operation | msp-graph s | peak MiB | reference | reference s | peak MiB | ours / reference |",
+        "|---:|---|---:|---:|---|---:|---:|---:|",
+    ]
+    for row in rows:
+        ours_s, ours_m = cell(row["ours"])
+        ref_s, ref_m = cell(row["reference"])
+        ratio = f"{row['ratio']:.3g}" if row["ratio"] is not None else "-"
+        engine = row["reference"]["engine"] if row["reference"] else "-"
+        triples = sizes[row["size"]]["triples"]
+        lines.append(
+            f"| {triples:,} | {row['operation']} | {ours_s} | {ours_m} | {engine} | {ref_s} | {ref_m} | {ratio} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _profile(step: str, files: dict, *, log) -> list[str]:
+    import pstats
+
+    with tempfile.TemporaryDirectory(prefix="msp-bench-prof-") as tmp:
+        out = Path(tmp) / "prof"
+        result = run_step(step, files, timeout=None, profile=out)
+        if result["status"] != "ok":
+            return [f"profile of {step} failed: {result.get('error')}"]
+        import io
+
+        text = io.StringIO()
+        pstats.Stats(str(out), stream=text).sort_stats("cumulative").print_stats(25)
+    lines = [line for line in text.getvalue().splitlines() if line.strip()]
+    log("\n".join(lines))
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    log = lambda *a: print(*a, file=sys.stderr, flush=True)  # noqa: E731
+    sizes = sorted(set(args.sizes or DEFAULT_SIZES) | ({FULL_SIZE} if args.full else set()))
+    operations = args.only or list(OPERATIONS)
+    engines = {s.engine for s in STEPS.values() if s.reference}
+    if args.references is not None:
+        unknown = sorted(set(args.references) - engines)
+        if unknown:
+            parser.error(f"--references: unknown engine {unknown[0]!r}; known: {', '.join(sorted(engines))}")
+        engines = set(args.references)
+    steps = [
+        s for s in STEPS.values() if s.operation in operations and (not s.reference or s.engine in engines)
+    ]
+    steps.sort(key=lambda s: (OPERATIONS.index(s.operation), s.reference, s.engine))
+
+    started = dt.datetime.now(dt.UTC)
+    log(f"msp-graph benchmark: sizes {', '.join(f'{n:g}' for n in sizes)}, {args.repeat} run(s) per step")
+    unfinished: dict[str, int] = {}  # reference step -> size at which it did not finish
+    rows, per_size, parity_ok, parity = [], {}, True, {}
+    try:
+        for size in sizes:
+            log(f"size {size:g}:")
+            prepared = prepare(size, seed=args.seed, log=log)
+            files, manifest = prepared["files"], prepared["manifest"]
+            per_size[size] = manifest
+            summaries = []
+            for step in steps:
+                if step.name in unfinished:
+                    summary = {
+                        "step": step.name,
+                        "status": "skipped",
+                        "reason": f"did not finish at {unfinished[step.name]:g}",
+                    }
+                    log(f"    {step.name:<28} {_cell(summary)}")
+                else:
+                    summary = _measure(
+                        step.name,
+                        files,
+                        repeat=args.repeat,
+                        timeout=args.timeout if step.reference else None,
+                        long=args.long,
+                        log=log,
+                    )
+                    if summary["status"] == "timeout":
+                        unfinished[step.name] = size
+                summaries.append(summary)
+            reports = {s["step"].split(":")[1]: s.pop("report") for s in summaries if "report" in s}
+            if len(reports) > 1:
+                agree, lines = compare_reports(reports)
+                parity[size] = {"agree": agree, "table": lines}
+                parity_ok &= agree
+                log(f"  parity of validation results at {manifest['triples']:,} triples:")
+                log("\n".join("    " + line for line in lines))
+                log("  -> " + ("all engines agree" if agree else "ENGINES DISAGREE"))
+            failed = [s["step"] for s in summaries if s["status"] == "failed"]
+            if failed:
+                log(f"  failed steps: {', '.join(failed)}")
+            rows += _ratio_rows(size, summaries)
+    except BenchError as error:
+        log(f"bench: {error}")
+        return 2
+
+    profile = []
+    if args.profile:
+        largest = max(sizes)
+        ours = [r["ours"] for r in rows if r["size"] == largest and r["ours"] and r["ours"]["status"] == "ok"]
+        if ours:
+            slowest = max(ours, key=lambda s: s["seconds"])["step"]
+            log(f"profile of the slowest msp-graph step at {largest:g}: {slowest}")
+            profile = [f"step {slowest} at {largest:g} triples"] + _profile(
+                slowest, prepare(largest, seed=args.seed, log=log)["files"], log=log
+            )
+
+    table = _markdown(rows, per_size)
+    print(table)
+    args.results.mkdir(parents=True, exist_ok=True)
+    stamp = started.strftime("%Y-%m-%dT%H%M%SZ")
+    record = {
+        "started": started.isoformat(),
+        "command": " ".join(["python -m bench.run", *(argv if argv is not None else sys.argv[1:])]),
+        "generator_version": GENERATOR_VERSION,
+        "machine": _machine(),
+        "options": {
+            "repeat": args.repeat,
+            "timeout": args.timeout,
+            "long": args.long,
+            "seed": args.seed,
+            "sizes": sizes,
+        },
+        "sizes": {str(k): v for k, v in per_size.items()},
+        "rows": rows,
+        "parity": {str(k): v for k, v in parity.items()},
+        "profile": profile,
+    }
+    (args.results / f"{stamp}.json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    (args.results / f"{stamp}.md").write_text(table, encoding="utf-8")
+    log(f"results: {args.results / stamp}.json and .md")
+    if not parity_ok:
+        log("parity check failed: the validators report different results (see above)")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

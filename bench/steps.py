@@ -1,0 +1,252 @@
+"""The measured steps of the benchmark, each run alone in a child process by ``bench.run``.
+
+``python -m bench.steps NAME ARGS_JSON`` prepares its inputs (not timed), times the one operation the step
+is about with ``time.perf_counter``, and prints one JSON line ``{"seconds": ..., ...}`` on stdout. The parent
+reads the child's peak memory from ``os.wait4``, so each step's peak is its own.
+
+Steps come in pairs: ours (msp-graph on the embedded store) and the reference a user would pick instead.
+``ARGS_JSON`` names the input files: ``data`` (the generated graph), ``ontology`` (ontology + vocabularies,
+N-Triples), ``inferred`` (the OWL 2 RL entailments of both), ``closure`` (all three in one file: the graph
+every validator sees), ``shapes`` (all shapes in one file), ``query`` (the co-membership query), ``report``
+(where validators write their results for the parity check).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+__all__ = ["STEPS", "Step", "result_key", "results_from_report_graph"]
+
+SH = "http://www.w3.org/ns/shacl#"
+
+
+class Step:
+    """One measured operation: ``operation`` (what is compared), ``engine``, whether it is a reference."""
+
+    def __init__(self, operation: str, engine: str, reference: bool, fn: Callable[[dict], dict]):
+        self.operation, self.engine, self.reference, self.fn = operation, engine, reference, fn
+
+    @property
+    def name(self) -> str:
+        return f"{self.operation}:{self.engine}"
+
+
+STEPS: dict[str, Step] = {}
+
+
+def _step(operation: str, engine: str, *, reference: bool = False):
+    def register(fn: Callable[[dict], dict]) -> Callable[[dict], dict]:
+        step = Step(operation, engine, reference, fn)
+        STEPS[step.name] = step
+        return fn
+
+    return register
+
+
+def _timed(fn: Callable[[], object]) -> tuple[float, object]:
+    start = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - start, value
+
+
+# --- our side: msp-graph on the embedded store ------------------------------------------------------------
+
+
+def _store(args: dict, *, inferred: bool = False):
+    """An embedded store holding the ontology graph and the data in a source graph (and the entailments)."""
+    from msp_graph.graph import open_store
+    from msp_graph.store import INFERRED_GRAPH, ONTOLOGY_GRAPH, source_graph
+
+    store = open_store()
+    store.load(Path(args["ontology"]), graph=ONTOLOGY_GRAPH)
+    store.load(Path(args["data"]), graph=source_graph("bench"))
+    if inferred:
+        store.load(Path(args["inferred"]), graph=INFERRED_GRAPH)
+    return store
+
+
+@_step("load", "msp-graph")
+def load_ours(args: dict) -> dict:
+    from msp_graph.graph import open_store
+    from msp_graph.store import source_graph
+
+    store = open_store()
+    seconds, size = _timed(lambda: store.load(Path(args["data"]), graph=source_graph("bench")))
+    return {"seconds": seconds, "triples": size}
+
+
+@_step("reason", "msp-graph")
+def reason_ours(args: dict) -> dict:
+    from msp_graph.reasoning import reason
+
+    store = _store(args)
+    seconds, result = _timed(lambda: reason(store))
+    return {"seconds": seconds, "inferred": result.inferred, "inconsistencies": len(result.inconsistencies)}
+
+
+@_step("query", "msp-graph")
+def query_ours(args: dict) -> dict:
+    store = _store(args)
+    text = Path(args["query"]).read_text(encoding="utf-8")
+    seconds, rows = _timed(lambda: len(list(store.query(text))))
+    return {"seconds": seconds, "rows": rows}
+
+
+@_step("validate", "msp-graph")
+def validate_ours(args: dict) -> dict:
+    """``validate`` on a store holding the closure as asserted data: the graph the references get.
+
+    ``msp-graph validate`` reasons first; that part is the ``reason`` step, so the two add up to the command.
+    """
+    from msp_graph.graph import open_store
+    from msp_graph.store import source_graph
+    from msp_graph.validation import validate
+
+    store = open_store()
+    store.load(Path(args["closure"]), graph=source_graph("bench"))
+    seconds, report = _timed(lambda: validate(store, shapes=[args["shapes"]], reason=False))
+    keys = sorted(
+        result_key(r.focus_node, r.constraint_component, r.source_shape, SH + r.severity.capitalize())
+        for r in report.results
+    )
+    _write_report(args, keys)
+    return {"seconds": seconds, "conforms": report.conforms, "results": len(keys)}
+
+
+@_step("export-turtle", "msp-graph")
+def export_turtle_ours(args: dict) -> dict:
+    store = _store(args)
+    seconds, data = _timed(lambda: store.dump(format="ttl"))
+    return {"seconds": seconds, "bytes": len(data)}
+
+
+# --- references -------------------------------------------------------------------------------------------
+
+
+def _rdflib_graph(*paths: str):
+    import rdflib
+
+    graph = rdflib.Graph()
+    for path in paths:
+        graph.parse(path, format="nt")
+    return graph
+
+
+@_step("load", "rdflib", reference=True)
+def load_rdflib(args: dict) -> dict:
+    seconds, graph = _timed(lambda: _rdflib_graph(args["data"]))
+    return {"seconds": seconds, "triples": len(graph)}
+
+
+@_step("reason", "owlrl", reference=True)
+def reason_owlrl(args: dict) -> dict:
+    import owlrl
+
+    graph = _rdflib_graph(args["data"], args["ontology"])
+    before = len(graph)
+    seconds, _ = _timed(lambda: owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(graph))
+    return {"seconds": seconds, "inferred": len(graph) - before}
+
+
+@_step("query", "rdflib", reference=True)
+def query_rdflib(args: dict) -> dict:
+    graph = _rdflib_graph(args["data"], args["ontology"])
+    text = Path(args["query"]).read_text(encoding="utf-8")
+    seconds, rows = _timed(lambda: len(list(graph.query(text))))
+    return {"seconds": seconds, "rows": rows}
+
+
+@_step("export-turtle", "rdflib", reference=True)
+def export_turtle_rdflib(args: dict) -> dict:
+    graph = _rdflib_graph(args["data"], args["ontology"])
+    seconds, data = _timed(lambda: graph.serialize(format="turtle", encoding="utf-8"))
+    return {"seconds": seconds, "bytes": len(data)}
+
+
+@_step("export-jsonld", "rdflib", reference=True)
+def export_jsonld_rdflib(args: dict) -> dict:
+    graph = _rdflib_graph(args["data"], args["ontology"])
+    seconds, data = _timed(lambda: graph.serialize(format="json-ld", encoding="utf-8"))
+    return {"seconds": seconds, "bytes": len(data)}
+
+
+def result_key(focus, component, shape, severity) -> tuple[str, str, str, str]:
+    """The comparable form of one validation result: IRIs as text, blank nodes as ``_:``.
+
+    The path is left out: the shapes are named (no anonymous property shapes), so the source shape fixes it,
+    and engines print paths differently.
+    """
+
+    def text(term) -> str:
+        if term is None:
+            return ""
+        value = str(term)
+        return "_:" if type(term).__name__ == "BNode" else value
+
+    return (text(focus), text(component), text(shape), text(severity))
+
+
+def results_from_report_graph(report) -> list[tuple[str, str, str, str]]:
+    """The results of a standard SHACL report graph (rdflib), as ``result_key`` tuples."""
+    import rdflib
+
+    ns = rdflib.Namespace(SH)
+    keys = []
+    for result in report.subjects(rdflib.RDF.type, ns.ValidationResult):
+        keys.append(
+            result_key(
+                report.value(result, ns.focusNode),
+                report.value(result, ns.sourceConstraintComponent),
+                report.value(result, ns.sourceShape),
+                report.value(result, ns.resultSeverity),
+            )
+        )
+    return sorted(keys)
+
+
+def _write_report(args: dict, keys: list) -> None:
+    Path(args["report"]).write_text(json.dumps(keys), encoding="utf-8")
+
+
+@_step("validate", "pyshacl", reference=True)
+def validate_pyshacl(args: dict) -> dict:
+    import pyshacl
+
+    graph = _rdflib_graph(args["closure"])
+    shapes = _rdflib_graph(args["shapes"])
+    seconds, (conforms, report, _) = _timed(
+        lambda: pyshacl.validate(graph, shacl_graph=shapes, inference="none", advanced=True)
+    )
+    keys = results_from_report_graph(report)
+    _write_report(args, keys)
+    return {"seconds": seconds, "conforms": bool(conforms), "results": len(keys)}
+
+
+@_step("validate", "jena", reference=True)
+def validate_jena(args: dict) -> dict:
+    import rdflib
+
+    from bench import jena
+
+    seconds, out = _timed(lambda: jena.validate(data=Path(args["closure"]), shapes=Path(args["jena_shapes"])))
+    report = rdflib.Graph().parse(data=out, format="turtle")
+    keys = results_from_report_graph(report)
+    _write_report(args, keys)
+    return {"seconds": seconds, "results": len(keys), "note": "includes JVM start and parsing"}
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2 or argv[0] not in STEPS:
+        print(f"usage: python -m bench.steps {{{','.join(STEPS)}}} ARGS_JSON", file=sys.stderr)
+        return 2
+    result = STEPS[argv[0]].fn(json.loads(argv[1]))
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
