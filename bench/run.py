@@ -3,11 +3,11 @@
 ``python -m bench.run`` measures, at 10^4 and 10^5 triples (``--full`` adds 10^6): loading, OWL 2 RL
 reasoning, SHACL validation, the co-membership query and export to Turtle and JSON-LD, each for msp-graph
 and for its references (rdflib parse, owlrl, pyshacl on a plain rdflib graph, Apache Jena's SHACL
-validator, rdflib's SPARQL engine, rdflib's serialisers). Each step runs alone in a child process, ``--repeat``
-times (a step whose first run takes longer than ``--long`` seconds runs once); the table gives medians,
-peak memory (max RSS of the child, its own children included) and the ratio ours / reference. A reference
-that does not finish within ``--timeout`` seconds is reported as "did not finish" and not tried at larger
-sizes.
+validator, rdflib's SPARQL engine, rdflib's serialisers). Each step runs alone in a child process,
+``--repeat`` times (a step whose first run takes longer than ``--long`` seconds runs once); the table
+gives medians, peak memory (max RSS of the child, its own children included) and the ratio
+ours / reference. A reference that does not finish within ``--timeout`` seconds is reported as "did not
+finish" and not tried at larger sizes.
 
 Parity: every validator writes its results; the run prints counts per source shape and constraint
 component for each engine and exits 1 when the engines disagree (2 when it could not run).
@@ -142,6 +142,8 @@ def prepare(size: int, *, seed: int = 0, log=print) -> dict:
     closure = CACHE / f"{data.stem}-{key}-closure.nt"
     if not (inferred.exists() and closure.exists()):
         log(f"  reasoning once over {manifest['triples']:,} triples to build the validators' input...")
+        for stale in CACHE.glob(f"{data.stem}-*.nt"):
+            stale.unlink()
         _closure(data, ontology, inferred, closure)
     return {
         "files": {
@@ -399,19 +401,24 @@ def _markdown(rows: list[dict], sizes: dict[int, dict]) -> str:
             return f"not run ({s['reason']})", "-"
         return "failed", "-"
 
-    lines = [
-        "| triples | operation | msp-graph s | peak MiB | reference | reference s | peak MiB | ours / reference |",
-        "|---:|---|---:|---:|---|---:|---:|---:|",
-    ]
+    header = ("triples", "operation", "msp-graph s", "peak MiB", "reference", "reference s", "peak MiB")
+    lines = ["| " + " | ".join(header) + " | ours / reference |", "|---:|---|---:|---:|---|---:|---:|---:|"]
     for row in rows:
         ours_s, ours_m = cell(row["ours"])
         ref_s, ref_m = cell(row["reference"])
         ratio = f"{row['ratio']:.3g}" if row["ratio"] is not None else "-"
         engine = row["reference"]["engine"] if row["reference"] else "-"
-        triples = sizes[row["size"]]["triples"]
-        lines.append(
-            f"| {triples:,} | {row['operation']} | {ours_s} | {ours_m} | {engine} | {ref_s} | {ref_m} | {ratio} |"
+        cells = (
+            f"{sizes[row['size']]['triples']:,}",
+            row["operation"],
+            ours_s,
+            ours_m,
+            engine,
+            ref_s,
+            ref_m,
+            ratio,
         )
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -503,9 +510,8 @@ def main(argv: list[str] | None = None) -> int:
         if ours:
             slowest = max(ours, key=lambda s: s["seconds"])["step"]
             log(f"profile of the slowest msp-graph step at {largest:g}: {slowest}")
-            profile = [f"step {slowest} at {largest:g} triples"] + _profile(
-                slowest, prepare(largest, seed=args.seed, log=log)["files"], log=log
-            )
+            files = prepare(largest, seed=args.seed, log=log)["files"]
+            profile = [f"step {slowest} at {largest:g} triples", *_profile(slowest, files, log=log)]
 
     table = _markdown(rows, per_size)
     print(table)
