@@ -1,0 +1,79 @@
+"""Spreadsheets in and out: the template, the import of CSV/XLSX files and the export back to them.
+
+Partnership officers keep partner lists in spreadsheets; this package turns them into RDF in the
+ontology (one named graph per file, with provenance down to the row) and back. The layout is described
+once, in ``msp_graph.sheets.layout``, and documented in ``docs/spreadsheets.md``.
+
+>>> import tempfile
+>>> from msp_graph.store import EmbeddedStore
+>>> folder = Path(tempfile.mkdtemp())
+>>> paths = write_template(folder)
+>>> result = import_sheets([paths[0]], store=EmbeddedStore(), validate=False)
+>>> result.counts["partnerships"]
+1
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rdflib import Graph
+
+from ..store import Store
+from .exporter import SHEET_FORMATS, description_row, export_tables, write_sheets
+from .importer import ImportResult, Location, SheetImportError, import_sheets, strip_import_provenance
+from .layout import SHEETS
+from .tables import Problem
+
+__all__ = [
+    "SHEET_FORMATS",
+    "ImportResult",
+    "Location",
+    "Problem",
+    "SheetImportError",
+    "export_sheets",
+    "import_sheets",
+    "strip_import_provenance",
+    "template_tables",
+    "write_template",
+]
+
+TEMPLATE_NAME = "msp-template"
+
+
+def template_tables() -> list[tuple[str, list[str], list[list[str]]]]:
+    """The empty layout: per sheet the header, the description row and one example row."""
+    tables = []
+    for sheet in SHEETS:
+        header = [c.name for c in sheet.columns]
+        tables.append((sheet.name, header, [description_row(sheet), [c.example for c in sheet.columns]]))
+    return tables
+
+
+def write_template(directory: str | Path) -> list[Path]:
+    """Write ``msp-template.xlsx`` and the folder ``msp-template/`` of CSV files into ``directory``."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    tables = template_tables()
+    written = write_sheets(tables, directory / f"{TEMPLATE_NAME}.xlsx", format="xlsx")
+    written += write_sheets(tables, directory / TEMPLATE_NAME, format="csv")
+    return written
+
+
+def export_sheets(
+    source: Store | Graph, target: str | Path, *, format: str, graphs: list[str] | None = None
+) -> list[Path]:
+    """Export the data of a store (its asserted data graphs) or of a graph as ``xlsx`` or ``csv``.
+
+    ``csv`` writes a folder of CSV files, or a ``.zip`` of them when ``target`` ends in ``.zip``.
+    """
+    if format not in SHEET_FORMATS:
+        raise ValueError(f"unknown spreadsheet format {format!r}; use one of {', '.join(SHEET_FORMATS)}")
+    if isinstance(source, Graph):
+        graph = source
+    else:
+        from ..graph import asserted_graphs
+
+        names = graphs if graphs is not None else asserted_graphs(source, ontology=False)
+        graph = source.to_rdflib(names) if names else Graph()
+    return write_sheets(export_tables(graph), target, format=format)

@@ -1,0 +1,781 @@
+"""Spreadsheet rows -> RDF in the ontology, one named graph per imported file, all or nothing.
+
+Every record gets a stable IRI (its ``id`` cell, or a slug of its acronym or name under
+``https://w3id.org/msp/id/<kind>/``) and ``prov:wasDerivedFrom`` a row node (``csvw:Row`` with
+``csvw:rownum``, the row number the spreadsheet shows, part of a ``csvw:Table`` named after the sheet), so
+every fact and every validation result leads back to file, sheet and row. The description of the graph
+itself (file, import time) goes to the metadata graph, as ``msp_graph.graph`` does for RDF files.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
+
+from ..errors import SpreadsheetError
+from ..graph import METADATA_GRAPH, slug_for
+from ..store import GRAPH_BASE, Store, source_graph
+from . import layout as L
+from . import vocab as V
+from .tables import Problem, RawTable, read_inputs
+
+__all__ = ["CSVW", "PREFIXES", "ImportResult", "Location", "SheetImportError", "import_sheets"]
+
+CSVW = Namespace("http://www.w3.org/ns/csvw#")
+PREFIXES = {
+    "msp": str(L.MSP),
+    "org": str(L.ORG),
+    "time": str(L.TIME),
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "skos": str(SKOS),
+    "dct": str(DCTERMS),
+    "prov": str(PROV),
+    "xsd": str(XSD),
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "csvw": str(CSVW),
+    "group": V.VOCAB + "stakeholder-group/",
+    "area": V.VOCAB + "policy-area/",
+    "objective": V.VOCAB + "objective/",
+    "level": V.VOCAB + "level/",
+    "formality": V.VOCAB + "formality/",
+    "modality": V.VOCAB + "modality/",
+    "role": V.VOCAB + "role/",
+    "contribution": V.VOCAB + "contribution/",
+    "confidence": V.VOCAB + "confidence/",
+    "process": V.VOCAB + "un-process/",
+    "region": V.VOCAB + "region/",
+    "country": V.COUNTRY,
+    "sdg": V.SDG,
+}
+
+
+class SheetImportError(SpreadsheetError):
+    """An import that found errors and changed nothing; ``problems`` lists every one, located."""
+
+    def __init__(self, problems: list[Problem]):
+        errors = [p for p in problems if p.severity == "error"]
+        more = (
+            f" (and {len(errors) - 1} more error{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+        )
+        super().__init__(f"{errors[0]}{more}; nothing was imported")
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Location:
+    file: str
+    sheet: str
+    row: int
+
+    def __str__(self) -> str:
+        return f"{self.file}, sheet {self.sheet}, row {self.row}"
+
+
+@dataclass
+class ImportResult:
+    """What an import read and wrote (or would write, with ``dry_run``)."""
+
+    graphs: dict[str, Graph]
+    records: dict[str, list[Location]]
+    counts: dict[str, int]
+    warnings: list[Problem]
+    written: bool = False
+    report: object | None = None  # msp_graph.validation.ValidationReport, when shapes ran
+    partnerships: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Record:
+    sheet: L.Sheet
+    table: RawTable
+    row: int
+    cells: dict[str, str]
+    index: dict[str, int]
+    graph: str
+    iri: URIRef | None = None
+    minted: bool = False
+
+    @property
+    def location(self) -> Location:
+        return Location(self.table.display, self.table.sheet, self.row)
+
+
+class _Importer:
+    def __init__(self, store: Store | None, vocab: V.Vocabularies, replacing: set[str]):
+        self.store = store
+        self.vocab = vocab
+        self.replacing = replacing
+        self.problems: list[Problem] = []
+        self.by_iri: dict[str, dict[str, _Record]] = {s.name: {} for s in L.SHEETS}
+        self.by_name: dict[str, dict[str, set[str]]] = {s.name: {} for s in L.SHEETS}
+        self._store_cache: dict[str, tuple[set[str], dict[str, set[str]], dict[str, set[str]]]] = {}
+
+    # -- problems --
+    def error(self, record_or_table, message: str, column: str | None = None, *, warning: bool = False):
+        table = record_or_table.table if isinstance(record_or_table, _Record) else record_or_table
+        row = record_or_table.row if isinstance(record_or_table, _Record) else table.header_row
+        where = None
+        if column is not None:
+            index = record_or_table.index.get(column) if isinstance(record_or_table, _Record) else None
+            where = table.column_name(index) if index is not None else column
+        self.problems.append(
+            Problem("warning" if warning else "error", table.display, message, table.sheet, row, where)
+        )
+
+    # -- store lookups (records of a kind outside the graphs being replaced) --
+    def _store_index(self, sheet: L.Sheet) -> tuple[set[str], dict[str, set[str]], dict[str, set[str]]]:
+        if sheet.name in self._store_cache:
+            return self._store_cache[sheet.name]
+        iris: set[str] = set()
+        names: dict[str, set[str]] = {}
+        labels: dict[str, set[str]] = {}
+        if self.store is not None and sheet.rdf_type is not None:
+            excluded = " ".join(f"<{g}>" for g in sorted(self.replacing)) or "<urn:x-none>"
+            rows = self.store.query(
+                "SELECT ?s ?l WHERE { GRAPH ?g { ?s a <" + str(sheet.rdf_type) + "> } "
+                f"FILTER(?g NOT IN ({excluded.replace(' ', ', ')})) "
+                f"OPTIONAL {{ ?s <{RDFS.label}>|<{SKOS.altLabel}> ?l }} }}"
+            )
+            for row in rows:
+                iri = row["s"].value
+                iris.add(iri)
+                if row["l"] is not None:
+                    names.setdefault(V.normalise(row["l"].value), set()).add(iri)
+                    labels.setdefault(iri, set()).add(V.normalise(row["l"].value))
+        self._store_cache[sheet.name] = (iris, names, labels)
+        return self._store_cache[sheet.name]
+
+    # -- reading --
+    def read(self, tables: list[RawTable]) -> list[_Record]:
+        records: list[_Record] = []
+        for table in tables:
+            sheet = L.sheet_named(table.sheet)
+            if sheet is None:
+                if table.is_xlsx:
+                    if L.slugify(table.sheet) != "about":
+                        known = ", ".join(s.name for s in L.SHEETS)
+                        self.problems.append(
+                            Problem(
+                                "warning",
+                                table.display,
+                                f"unknown sheet ignored; sheets read: {known}",
+                                table.sheet,
+                            )
+                        )
+                    continue
+                known = ", ".join(f"{s.name}.csv" for s in L.SHEETS)
+                self.problems.append(
+                    Problem("error", table.display, f"cannot tell which sheet this file is; name it {known}")
+                )
+                continue
+            records += self._read_table(table, sheet)
+        return records
+
+    def _read_table(self, table: RawTable, sheet: L.Sheet) -> list[_Record]:
+        if not any(h.strip() for h in table.header) and not table.rows:
+            if not table.is_xlsx:
+                self.error(table, "the file has no header row; start from the template (msp-graph template)")
+            return []
+        index: dict[str, int] = {}
+        known = {c.name: c for c in sheet.columns}
+        aliases = {n.rstrip("s"): n for n in known}
+        for i, header in enumerate(table.header):
+            key = L.slugify(header).replace("-", "_")
+            if not key:
+                continue
+            name = key if key in known else aliases.get(key.rstrip("s"))
+            if name is None:
+                self.problems.append(
+                    Problem(
+                        "warning",
+                        table.display,
+                        f"unknown column {header!r} ignored; columns of this sheet: {', '.join(known)}",
+                        table.sheet,
+                        table.header_row,
+                        table.column_name(i),
+                    )
+                )
+            elif name in index:
+                self.problems.append(
+                    Problem(
+                        "error",
+                        table.display,
+                        f"column {name!r} appears twice (also column "
+                        f"{table.column_name(index[name])}); keep one",
+                        table.sheet,
+                        table.header_row,
+                        table.column_name(i),
+                    )
+                )
+            else:
+                index[name] = i
+        missing = [c for c in sheet.required if c not in index]
+        for name in missing:
+            self.problems.append(
+                Problem(
+                    "error",
+                    table.display,
+                    f"missing required column {name!r}; add it to the header row",
+                    table.sheet,
+                    table.header_row,
+                    name,
+                )
+            )
+        if missing:
+            return []
+        graph = self.graph_for(table)
+        records: list[_Record] = []
+        seen: dict[tuple[str, ...], int] = {}
+        pending_empty: list[int] = []
+        for number, values in table.rows:
+            cells_in_use = [v for v in values if v.strip()]
+            if not cells_in_use:
+                pending_empty.append(number)
+                continue
+            if cells_in_use[0].lstrip().startswith("#"):
+                continue
+            for empty in pending_empty:
+                self.problems.append(
+                    Problem("warning", table.display, "empty row skipped", table.sheet, empty)
+                )
+            pending_empty = []
+            for i, value in enumerate(values):
+                if (
+                    value.strip()
+                    and i not in index.values()
+                    and (i >= len(table.header) or not table.header[i].strip())
+                ):
+                    self.problems.append(
+                        Problem(
+                            "warning",
+                            table.display,
+                            f"value {value!r} in a column with no header ignored",
+                            table.sheet,
+                            number,
+                            table.column_name(i),
+                        )
+                    )
+            cells = {}
+            for name, i in index.items():
+                value = values[i] if i < len(values) else ""
+                cells[name] = value if sheet.name == "triples" and name == "object" else value.strip()
+            key = tuple(cells[c.name] for c in sheet.columns if c.name in cells)
+            if key in seen:
+                self.problems.append(
+                    Problem(
+                        "error",
+                        table.display,
+                        f"duplicate row: repeats row {seen[key]}; delete one",
+                        table.sheet,
+                        number,
+                    )
+                )
+                continue
+            seen[key] = number
+            records.append(_Record(sheet, table, number, cells, index, graph))
+        return records
+
+    @staticmethod
+    def graph_for(table: RawTable) -> str:
+        path = table.file
+        if path.suffix.lower() == ".csv" and path.parent.name:
+            return source_graph(f"sheet-{slug_for(path.parent)}-{slug_for(path)}")
+        return source_graph(f"sheet-{slug_for(path)}")
+
+    # -- identifiers --
+    def assign_ids(self, records: list[_Record]) -> None:
+        for stage in (("partnerships", "organisations", "outputs"), ("memberships", "country-engagements")):
+            firsts: dict[tuple[str, str], _Record] = {}
+            for record in records:
+                if record.sheet.name not in stage:
+                    continue
+                iri = self._id_of(record)
+                if iri is None:
+                    continue
+                key = (record.graph, str(iri))
+                if key in firsts:
+                    other = firsts[key]
+                    how = "made from the name" if record.minted else "given"
+                    self.error(
+                        record,
+                        f"duplicate id {L.record_text(str(iri), record.sheet.kind)!r} ({how}; "
+                        f"also row {other.row}); give each row its own id",
+                        "id",
+                    )
+                    continue
+                firsts[key] = record
+                record.iri = iri
+                self.by_iri[record.sheet.name][str(iri)] = record
+                for column in ("name", "acronyms"):
+                    if column in record.cells:
+                        for value in _split(record.cells[column]):
+                            self.by_name[record.sheet.name].setdefault(V.normalise(value), set()).add(
+                                str(iri)
+                            )
+
+    def _id_of(self, record: _Record) -> URIRef | None:
+        text = record.cells.get("id", "")
+        if text:
+            try:
+                return L.record_iri(text, record.sheet.kind)
+            except L.CellError as error:
+                self.error(record, str(error), "id")
+                return None
+        record.minted = True
+        sheet = record.sheet
+        if sheet.name in ("memberships", "country-engagements"):
+            parts = []
+            for name in sheet.mint_from:
+                column = sheet.column(name)
+                value = self._parse_single(record, column, report=False)
+                if value is None:
+                    return None
+                parts.append(
+                    L.local_slug(str(value)).split("-", 1)[-1]
+                    if column.kind == "ref"
+                    else str(value).rsplit("/", 1)[-1].lower()
+                )
+            base = "--".join(parts)
+            for extra in ("roles", "start"):
+                if extra in record.cells and record.cells[extra] and self._taken(sheet, record, base):
+                    base += "--" + L.slugify(record.cells[extra])
+            return URIRef(f"{L.ID}{sheet.kind}/{base}")
+        for name in sheet.mint_from:
+            values = _split(record.cells.get(name, ""))
+            if values and L.slugify(values[0]):
+                return URIRef(f"{L.ID}{sheet.kind}/{L.slugify(values[0])}")
+        return None  # the required name is missing: reported when the row is read
+
+    def _taken(self, sheet: L.Sheet, record: _Record, base: str) -> bool:
+        return f"{L.ID}{sheet.kind}/{base}" in self.by_iri[sheet.name] or any(
+            r is not record
+            and r.graph == record.graph
+            and r.sheet is sheet
+            and r.iri is None
+            and all(r.cells.get(n) == record.cells.get(n) for n in sheet.mint_from)
+            for r in self._all
+        )
+
+    # -- references --
+    def resolve(self, record: _Record, column: L.Column, text: str) -> URIRef:
+        targets = [column.ref] + (["partnerships"] if column.ref == "organisations" else [])
+        kind = L.sheet_named(column.ref).kind
+        try:
+            candidate = str(L.record_iri(text, kind))
+        except L.CellError:
+            candidate = None
+        for target in targets:
+            sheet = L.sheet_named(target)
+            if candidate and candidate in self.by_iri[target]:
+                return URIRef(candidate)
+            if candidate and candidate in self._store_index(sheet)[0]:
+                return URIRef(candidate)
+        key = V.normalise(text)
+        for target in targets:
+            sheet = L.sheet_named(target)
+            for names in (self.by_name[target], self._store_index(sheet)[1]):
+                found = names.get(key, set())
+                if len(found) == 1:
+                    return URIRef(next(iter(found)))
+                if len(found) > 1:
+                    raise L.CellError(
+                        f"{text!r} names several {sheet.name}: "
+                        + ", ".join(L.record_text(i, kind) for i in sorted(found))
+                        + "; write its id instead"
+                    )
+        known = set()
+        for target in targets:
+            sheet = L.sheet_named(target)
+            known |= {L.record_text(i, kind) for i in self.by_iri[target]} | set(self.by_name[target])
+            known |= {L.record_text(i, kind) for i in self._store_index(sheet)[0]}
+        close = difflib.get_close_matches(text, sorted(known), n=3, cutoff=0.6)
+        close += [k for k in difflib.get_close_matches(key, sorted(known), n=3, cutoff=0.6) if k not in close]
+        hint = (
+            f"; did you mean {' or '.join(repr(c) for c in close[:3])}?"
+            if close
+            else f"; add it to the {column.ref} sheet first"
+        )
+        return_kind = L.sheet_named(column.ref).kind
+        raise L.CellError(f"no {return_kind} {text!r} in the file or the store{hint}")
+
+    # -- cells -> terms --
+    def parse_value(self, record: _Record, column: L.Column, text: str):
+        kind = column.kind
+        if kind == "label":
+            return Literal(text, lang=column.language)
+        if kind == "text":
+            return Literal(text)
+        if kind == "iri":
+            return L.parse_iri(text)
+        try:
+            if kind == "concept":
+                return self.vocab.concept(column.scheme, text)
+            if kind == "country":
+                return V.country(text)
+            if kind == "coverage":
+                try:
+                    return self.vocab.concept("region", text)
+                except V.UnknownValue:
+                    try:
+                        return V.country(text)
+                    except V.UnknownValue:
+                        raise V.UnknownValue(
+                            f"unknown country or region {text!r}; write an ISO 3166-1 code (FRA), a country "
+                            "name, or a region: "
+                            + ", ".join(sorted(self.vocab.scheme("region").codes.values()))
+                        ) from None
+            if kind == "class":
+                return self.vocab.output_class(text)
+        except V.UnknownValue as error:
+            raise L.CellError(str(error)) from None
+        if kind == "sdg":
+            return L.parse_sdg(text)
+        if kind == "ref":
+            return self.resolve(record, column, text)
+        if kind in ("start", "end"):
+            return L.parse_date(text)
+        raise AssertionError(kind)
+
+    def _parse_single(self, record: _Record, column: L.Column, *, report: bool = True):
+        text = record.cells.get(column.name, "")
+        if not text:
+            return None
+        try:
+            return self.parse_value(record, column, text)
+        except L.CellError as error:
+            if report:
+                self.error(record, str(error), column.name)
+            return None
+
+    def row_triples(self, record: _Record) -> set[tuple]:
+        """The triples of one record row (its IRI already assigned); problems are collected."""
+        s = record.iri
+        sheet = record.sheet
+        triples: set[tuple] = set()
+        if sheet.rdf_type is not None:
+            triples.add((s, RDF.type, sheet.rdf_type))
+        period: dict[str, Literal] = {}
+        period_predicate = None
+        for column in sheet.columns:
+            if column.kind == "id":
+                continue
+            text = record.cells.get(column.name, "")
+            if not text:
+                if column.required:
+                    self.error(record, f"{column.name!r} is required; {column.format}", column.name)
+                continue
+            values = _split(text) if column.multi else [text]
+            for value in values:
+                try:
+                    term = self.parse_value(record, column, value)
+                except L.CellError as error:
+                    self.error(record, str(error), column.name)
+                    continue
+                if column.kind in ("start", "end"):
+                    period[column.kind] = term
+                    period_predicate = column.predicate
+                elif column.inverse:
+                    triples.add((term, column.predicate, s))
+                else:
+                    triples.add((s, column.predicate, term))
+        if "start" in period and "end" in period and _date_key(period["end"]) < _date_key(period["start"]):
+            self.error(record, f"ends ({period['end']}) before it starts ({period['start']})", "end")
+        if period:
+            triples |= period_triples(s, period_predicate, period.get("start"), period.get("end"))
+        return triples
+
+    def triple_row(self, record: _Record, blanks: dict[str, BNode]) -> tuple | None:
+        cells = record.cells
+        terms = []
+        for column in ("subject", "property"):
+            try:
+                term = _node(cells[column], blanks, allow_blank=column == "subject")
+            except L.CellError as error:
+                self.error(record, str(error), column)
+                return None
+            terms.append(term)
+        s, p = terms
+        kind = cells.get("object_type", "").strip()
+        language = cells.get("language", "").strip()
+        text = cells["object"]
+        try:
+            if kind == "iri":
+                o = _node(text.strip(), blanks, allow_blank=False)
+            elif kind == "blank":
+                o = _node(
+                    text.strip() if text.strip().startswith("_:") else "_:" + text.strip(),
+                    blanks,
+                )
+            elif language:
+                if kind:
+                    raise L.CellError("a value has either a language or an object_type, not both")
+                o = Literal(text, lang=language)
+            elif kind:
+                datatype = _node(kind, blanks, allow_blank=False)
+                o = Literal(text, datatype=datatype)
+                if datatype in _CHECKED and o.ill_typed:
+                    raise L.CellError(f"{text!r} is not a valid {kind}")
+            else:
+                o = Literal(text)
+        except L.CellError as error:
+            self.error(record, str(error), "object")
+            return None
+        return (s, p, o)
+
+
+_CHECKED = {XSD.date, XSD.gYear, XSD.gYearMonth, XSD.integer, XSD.decimal, XSD.boolean, XSD.dateTime}
+
+
+def _date_key(literal: Literal) -> str:
+    return str(literal)
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.split(L.SEPARATOR) if part.strip()]
+
+
+def _node(text: str, blanks: dict[str, BNode], *, allow_blank: bool = True):
+    text = text.strip()
+    if text.startswith("_:") and allow_blank:
+        label = text[2:]
+        if not label:
+            raise L.CellError("'_:' needs a name, e.g. _:b1")
+        return blanks.setdefault(label, BNode())
+    if L.is_iri(text):
+        return URIRef(text)
+    if ":" in text:
+        prefix, local = text.split(":", 1)
+        if prefix in PREFIXES and " " not in local:
+            return URIRef(PREFIXES[prefix] + local)
+        if prefix not in PREFIXES and " " not in text:
+            raise L.CellError(
+                f"unknown prefix '{prefix}:' in {text!r}; write a full IRI or use one of "
+                + ", ".join(f"{p}:" for p in PREFIXES)
+            )
+    raise L.CellError(
+        f"{text!r} is not an IRI; write a full IRI (https://...) or a prefixed name (msp:level)"
+    )
+
+
+def period_triples(subject: URIRef, predicate: URIRef, start: Literal | None, end: Literal | None) -> set:
+    """The OWL-Time interval of a record's period, with stable IRIs derived from the record's IRI."""
+    slug = L.local_slug(str(subject))
+    interval = URIRef(f"{L.ID}interval/{slug}")
+    triples = {(subject, predicate, interval), (interval, RDF.type, L.TIME.Interval)}
+    for date, link, suffix in ((start, L.TIME.hasBeginning, "start"), (end, L.TIME.hasEnd, "end")):
+        if date is None:
+            continue
+        instant = URIRef(f"{L.ID}instant/{slug}-{suffix}")
+        triples |= {
+            (interval, link, instant),
+            (instant, RDF.type, L.TIME.Instant),
+            (instant, L.date_property(date), date),
+        }
+    return triples
+
+
+def _provenance(graph_iri: str, display: str, path: Path, tables: dict[str, list[_Record]], g: Graph):
+    file_node = URIRef(graph_iri + "#file")
+    g.add((file_node, RDF.type, CSVW.TableGroup))
+    g.add((file_node, CSVW.url, Literal(path.resolve().as_uri(), datatype=XSD.anyURI)))
+    g.add((file_node, DCTERMS.title, Literal(Path(display).name)))
+    for sheet_name, records in tables.items():
+        table_node = URIRef(f"{graph_iri}#sheet-{L.slugify(sheet_name) or 'sheet'}")
+        g.add((table_node, RDF.type, CSVW.Table))
+        g.add((table_node, DCTERMS.isPartOf, file_node))
+        g.add((table_node, DCTERMS.title, Literal(sheet_name)))
+        for record in records:
+            row = URIRef(f"{table_node}-row-{record.row}")
+            g.add((row, RDF.type, CSVW.Row))
+            g.add((row, CSVW.rownum, Literal(record.row)))
+            g.add((row, DCTERMS.isPartOf, table_node))
+            g.add((row, RDFS.label, Literal(str(record.location))))
+            if record.iri is not None:
+                g.add((row, CSVW.describes, record.iri))
+                g.add((record.iri, PROV.wasDerivedFrom, row))
+
+
+def strip_import_provenance(graph: Graph) -> Graph:
+    """``graph`` without the row, table and file nodes an import adds (for comparisons and exports)."""
+    nodes = {s for cls in (CSVW.Row, CSVW.Table, CSVW.TableGroup) for s in graph.subjects(RDF.type, cls)}
+    out = Graph()
+    for s, p, o in graph:
+        if s in nodes or (p == PROV.wasDerivedFrom and o in nodes):
+            continue
+        out.add((s, p, o))
+    return out
+
+
+def import_sheets(
+    paths: list[str | Path],
+    *,
+    store: Store | None = None,
+    dry_run: bool = False,
+    validate: bool = True,
+    vocab: V.Vocabularies | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ImportResult:
+    """Import spreadsheets (``.xlsx``, ``.csv``, folders or ``.zip`` of CSV) into ``store``.
+
+    Raises ``SheetImportError`` (a ``SpreadsheetError``) listing every located error; the store is then
+    unchanged. Warnings come back in the result. With ``dry_run`` nothing is written. With ``validate``
+    the shapes run over the store as it would be after the import (on a copy) and the report comes back.
+
+    >>> result = import_sheets(["msp-template.xlsx"], store=EmbeddedStore())   # doctest: +SKIP
+    """
+    vocab = vocab or V.Vocabularies.bundled()
+    tables, problems = read_inputs([Path(p) for p in paths])
+    replacing = {_Importer.graph_for(t) for t in tables}
+    importer = _Importer(store, vocab, replacing)
+    importer.problems += problems
+    records = importer.read(tables)
+    importer._all = records
+    importer.assign_ids(records)
+    data: dict[str, set] = {}
+    blanks: dict[str, dict[str, BNode]] = {}
+    for record in records:
+        target = data.setdefault(record.graph, set())
+        if record.sheet.name == "triples":
+            triple = importer.triple_row(record, blanks.setdefault(record.graph, {}))
+            if triple is not None:
+                target.add(triple)
+                if isinstance(triple[0], URIRef):
+                    record.iri = triple[0]
+            continue
+        if record.iri is None:
+            if not record.cells.get("id") and record.sheet.name not in ("memberships", "country-engagements"):
+                missing = [n for n in record.sheet.mint_from if not record.cells.get(n)]
+                if missing:
+                    importer.error(
+                        record,
+                        f"{record.sheet.mint_from[-1]!r} is required; "
+                        f"{record.sheet.column(record.sheet.mint_from[-1]).format}",
+                        record.sheet.mint_from[-1],
+                    )
+            elif record.sheet.name in ("memberships", "country-engagements") and not record.cells.get("id"):
+                for name in record.sheet.mint_from:
+                    column = record.sheet.column(name)
+                    if not record.cells.get(name):
+                        importer.error(record, f"{name!r} is required; {column.format}", name)
+                    else:
+                        importer._parse_single(record, column)
+            continue
+        target |= importer.row_triples(record)
+        _check_collision(importer, record)
+    errors = [p for p in importer.problems if p.severity == "error"]
+    if errors:
+        raise SheetImportError(importer.problems)
+    graphs: dict[str, Graph] = {}
+    by_graph: dict[str, dict[str, list[_Record]]] = {}
+    for record in records:
+        by_graph.setdefault(record.graph, {}).setdefault(record.table.sheet, []).append(record)
+    sources = {_Importer.graph_for(t): t for t in tables}
+    for iri, table in sources.items():
+        g = Graph()
+        for triple in data.get(iri, ()):
+            g.add(triple)
+        _provenance(
+            iri,
+            table.display if table.file.suffix.lower() != ".zip" else str(table.file),
+            table.file,
+            by_graph.get(iri, {}),
+            g,
+        )
+        graphs[iri] = g
+    result = ImportResult(
+        graphs=graphs,
+        records={},
+        counts={},
+        warnings=[p for p in importer.problems if p.severity == "warning"],
+    )
+    for record in records:
+        result.counts[record.sheet.name] = result.counts.get(record.sheet.name, 0) + 1
+        if record.iri is not None and record.sheet.name != "triples":
+            result.records.setdefault(str(record.iri), []).append(record.location)
+            if record.sheet.name == "partnerships" and str(record.iri) not in result.partnerships:
+                result.partnerships.append(str(record.iri))
+    if validate:
+        if progress is not None:
+            progress("validating with the shapes")
+        result.report = _validate_after(store, graphs, sources)
+    if not dry_run and store is not None:
+        _write(store, graphs, sources)
+        result.written = True
+    return result
+
+
+def _check_collision(importer: _Importer, record: _Record) -> None:
+    """A name-made id must not take over another record already in the store under a different name."""
+    if not record.minted or record.sheet.name not in ("partnerships", "organisations", "outputs"):
+        return
+    _, _, labels = importer._store_index(record.sheet)
+    existing = labels.get(str(record.iri))
+    if not existing:
+        return
+    mine = {V.normalise(v) for n in ("name", "acronyms") for v in _split(record.cells.get(n, ""))}
+    if not existing & mine:
+        importer.error(
+            record,
+            f"the id made from the name, {L.record_text(str(record.iri), record.sheet.kind)!r}, already "
+            f"names another {record.sheet.kind} in the store ({sorted(existing)[0]!r}); "
+            "give this row an explicit id",
+            "id",
+        )
+
+
+def _timestamp() -> str:
+    return _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _describe(graph: str, table: RawTable, when: str) -> str:
+    g, meta = ox.NamedNode(graph), ox.NamedNode(METADATA_GRAPH)
+    file_iri = ox.NamedNode(table.file.resolve().as_uri())
+    stamp = ox.Literal(when, datatype=ox.NamedNode(str(XSD.dateTime)))
+    return (
+        f"DELETE WHERE {{ GRAPH {meta} {{ {g} ?p ?o }} }} ;\n"
+        f"INSERT DATA {{ GRAPH {meta} {{ {g} a <{PROV.Entity}> ; <{PROV.wasDerivedFrom}> {file_iri} ; "
+        f"<{PROV.generatedAtTime}> {stamp} ; <{DCTERMS.source}> {ox.Literal(str(table.file))} . }} }}"
+    )
+
+
+def _write(store: Store, graphs: dict[str, Graph], sources: dict[str, RawTable]) -> None:
+    """Replace every imported graph in one update: load each into a staging graph, then MOVE them all."""
+    staged: dict[str, str] = {}
+    try:
+        for iri, g in graphs.items():
+            staging = f"{GRAPH_BASE}staging/{uuid.uuid4().hex}"
+            store.load(g.serialize(format="nt", encoding="utf-8"), graph=staging, format="nt")
+            staged[iri] = staging
+        when = _timestamp()
+        operations = [f"MOVE SILENT <{staging}> TO <{iri}>" for iri, staging in staged.items()]
+        operations += [_describe(iri, sources[iri], when) for iri in staged]
+        store.update(" ;\n".join(operations))
+    except BaseException:
+        for staging in staged.values():
+            store.drop(staging)
+        raise
+
+
+def _validate_after(store: Store | None, graphs: dict[str, Graph], sources: dict[str, RawTable]):
+    """Validate the store as it would be after the import, on an in-memory copy; the store is untouched."""
+    from ..graph import load_ontology
+    from ..store import ONTOLOGY_GRAPH, EmbeddedStore
+    from ..validation import validate
+
+    copy = EmbeddedStore()
+    if store is not None and store.graphs():
+        copy.load(store.dump(format="nq"), graph=f"{GRAPH_BASE}staging/unused", format="nq")
+    if ONTOLOGY_GRAPH not in copy.graphs():
+        load_ontology(copy)
+    _write(copy, graphs, sources)
+    return validate(copy)

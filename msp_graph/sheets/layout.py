@@ -1,0 +1,535 @@
+"""The spreadsheet layout: one sheet per kind of record, each column mapped onto the ontology.
+
+This module is the single description of the layout: the template, the importer, the exporter and
+``docs/spreadsheets.md`` all follow it. A column turns one cell into RDF terms (``parse``) and a set of
+terms back into one cell (``render``); the exporter keeps a cell only when parsing it back gives exactly
+the triples it came from, so a value the layout cannot carry goes to the ``triples`` sheet instead.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from rdflib import Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
+
+from . import vocab as V
+
+__all__ = ["ID", "MSP", "ORG", "SHEETS", "TIME", "Column", "Sheet", "sheet_named", "slugify"]
+
+ID = "https://w3id.org/msp/id/"
+MSP = Namespace("https://w3id.org/msp/ontology#")
+ORG = Namespace("http://www.w3.org/ns/org#")
+TIME = Namespace("http://www.w3.org/2006/time#")
+SEPARATOR = ";"
+
+
+def slugify(text: str, *, limit: int = 60) -> str:
+    """A lower-case ``[a-z0-9-]`` slug of a name, for minted IRIs.
+
+    >>> slugify("Alliance 8.7 — Côte d'Ivoire")
+    'alliance-8-7-cote-d-ivoire'
+    """
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:limit].rstrip("-")
+
+
+def local_slug(iri: str) -> str:
+    """A slug standing for any IRI (used to name the periods of records with a full-IRI id)."""
+    if iri.startswith(ID):
+        return slugify(iri[len(ID) :].replace("/", "-"), limit=120)
+    digest = hashlib.sha1(iri.encode()).hexdigest()[:8]
+    return f"{slugify(iri.rsplit('/', 1)[-1]) or 'x'}-{digest}"
+
+
+class CellError(ValueError):
+    """A cell value that cannot be read; ``str()`` says what is wrong and what to type instead."""
+
+
+# --- value kinds ----------------------------------------------------------------------------------------
+
+_DATE_FORMS = (
+    (re.compile(r"^\d{4}$"), XSD.gYear),
+    (re.compile(r"^\d{4}-\d{2}$"), XSD.gYearMonth),
+    (re.compile(r"^\d{4}-\d{2}-\d{2}$"), XSD.date),
+)
+_DATE_PROPERTY = {XSD.gYear: TIME.inXSDgYear, XSD.gYearMonth: TIME.inXSDgYearMonth, XSD.date: TIME.inXSDDate}
+
+
+def parse_date(text: str) -> Literal:
+    """``2019``, ``2019-06`` or ``2019-06-30`` as an xsd:gYear, xsd:gYearMonth or xsd:date literal."""
+    for pattern, datatype in _DATE_FORMS:
+        if pattern.match(text):
+            try:
+                if datatype == XSD.date:
+                    _dt.date.fromisoformat(text)
+                elif datatype == XSD.gYearMonth:
+                    _dt.date.fromisoformat(text + "-01")
+            except ValueError:
+                break
+            return Literal(text, datatype=datatype)
+    raise CellError(f"bad date {text!r}; write YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2019 or 2019-06-30)")
+
+
+_IRI = re.compile(r"^(https?://|urn:|file:|mailto:)[^\s<>\"{}|\\^`]+$")
+
+
+def is_iri(text: str) -> bool:
+    return bool(_IRI.match(text))
+
+
+def parse_iri(text: str) -> URIRef:
+    if not is_iri(text):
+        raise CellError(f"{text!r} is not a web address; write a full address such as https://www.ilo.org/")
+    return URIRef(text)
+
+
+def record_iri(text: str, kind: str) -> URIRef:
+    """The IRI an id cell names: a full IRI, ``kind/slug`` under the data base, or a slug of ``kind``."""
+    if is_iri(text):
+        return URIRef(text)
+    if re.fullmatch(r"[a-z]+/[A-Za-z0-9._~-]+", text):
+        return URIRef(ID + text)
+    if re.fullmatch(r"[A-Za-z0-9._~-]+", text):
+        return URIRef(f"{ID}{kind}/{text}")
+    raise CellError(
+        f"bad id {text!r}; use letters, digits and '-' only (e.g. {slugify(text) or 'my-alliance'})"
+    )
+
+
+def record_text(iri: str, kind: str) -> str:
+    """The shortest id cell that ``record_iri`` reads back as ``iri``."""
+    for text in (iri[len(f"{ID}{kind}/") :] if iri.startswith(f"{ID}{kind}/") else None, iri[len(ID) :]):
+        if text and iri.startswith(ID):
+            try:
+                if str(record_iri(text, kind)) == iri:
+                    return text
+            except CellError:
+                pass
+    return iri
+
+
+_SDG = re.compile(r"^(?:sdg\s*)?(\d{1,2}(?:\.[0-9a-z]{1,2})?)$", re.IGNORECASE)
+
+
+def parse_sdg(text: str) -> URIRef:
+    match = _SDG.match(text.strip())
+    if not match:
+        raise CellError(f"bad SDG target {text!r}; write the goal or target number, e.g. 8 or 8.7")
+    return URIRef(V.SDG + match[1].lower())
+
+
+# --- columns --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a sheet.
+
+    ``kind`` says how a cell reads: ``id``, ``label`` (English text), ``text`` (plain text), ``iri``,
+    ``concept`` (a code or label of ``scheme``), ``country``, ``coverage`` (country or region), ``sdg``,
+    ``ref`` (the id or name of a record of sheet ``ref``), ``start``/``end`` (a date of the period given by
+    ``predicate``), ``class`` (an output type), ``subject``/``property``/``object``/``object_type``/
+    ``language`` (the triples sheet).
+    """
+
+    name: str
+    kind: str
+    doc: str
+    example: str = ""
+    predicate: URIRef | None = None
+    required: bool = False
+    multi: bool = False
+    scheme: str | None = None
+    ref: str | None = None
+    inverse: bool = False
+    language: str | None = None
+
+    @property
+    def format(self) -> str:
+        base = {
+            "id": "an id: letters, digits and '-' (a slug), or a full IRI; empty: made from the name",
+            "label": "text (English)",
+            "text": "text",
+            "iri": "a web address (https://...)",
+            "concept": f"a code or label (English, French or Spanish) of the {self.scheme} scheme",
+            "country": "an ISO 3166-1 code (FRA) or a country name (English, French or Spanish)",
+            "coverage": "a country (ISO code or name) or a region code or label",
+            "sdg": "an SDG goal or target number, e.g. 8.7",
+            "ref": f"the id, name or acronym of a record of the {self.ref} sheet (or already in the store)",
+            "start": "a date: YYYY, YYYY-MM or YYYY-MM-DD",
+            "end": "a date: YYYY, YYYY-MM or YYYY-MM-DD",
+            "class": "an output type: code or label",
+        }.get(self.kind, "see the description")
+        return base + (f"; several values separated by '{SEPARATOR}'" if self.multi else "")
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet (XLSX) or CSV file: a kind of record, its class and its columns."""
+
+    name: str
+    kind: str
+    rdf_type: URIRef | None
+    doc: str
+    columns: tuple[Column, ...] = field(default_factory=tuple)
+    mint_from: tuple[str, ...] = ()
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+
+def _id(example: str) -> Column:
+    return Column("id", "id", "The record's identifier; keep it stable.", example)
+
+
+def _sources(example: str = "https://www.ilo.org/") -> Column:
+    return Column(
+        "sources", "iri", "Web pages the facts were read from.", example, DCTERMS.source, multi=True
+    )
+
+
+def _period(predicate: URIRef, what: str, start: str, end: str = "") -> tuple[Column, Column]:
+    return (
+        Column("start", "start", f"When {what} began.", start, predicate),
+        Column("end", "end", f"When {what} ended; empty while it goes on.", end, predicate),
+    )
+
+
+def _confidence() -> tuple[Column, Column]:
+    return (
+        Column(
+            "confidence", "concept", "How sure the value is.", "high", MSP.confidence, scheme="confidence"
+        ),
+        Column("basis", "text", "Why an inferred value was inferred.", "", MSP.basis),
+    )
+
+
+PARTNERSHIPS = Sheet(
+    "partnerships",
+    "partnership",
+    MSP.Partnership,
+    "One row per partnership (alliance).",
+    (
+        _id("example-alliance"),
+        Column(
+            "name",
+            "label",
+            "The partnership's name in English.",
+            "Example Alliance",
+            RDFS.label,
+            required=True,
+            language="en",
+        ),
+        Column("acronyms", "text", "Short names.", "EXA", SKOS.altLabel, multi=True),
+        Column(
+            "levels",
+            "concept",
+            "Global, regional or national.",
+            "global",
+            MSP.level,
+            multi=True,
+            scheme="level",
+        ),
+        Column(
+            "formality",
+            "concept",
+            "Formal or partially formal alliance.",
+            "formal",
+            MSP.formality,
+            scheme="formality",
+        ),
+        Column(
+            "policy_areas",
+            "concept",
+            "The ILO policy areas it works on.",
+            "emploi; social protection",
+            MSP.policyArea,
+            multi=True,
+            scheme="policy-area",
+        ),
+        Column(
+            "stated_policy_areas",
+            "text",
+            "The source's own wording of the policy areas.",
+            "",
+            MSP.statedPolicyArea,
+            multi=True,
+        ),
+        Column(
+            "objectives",
+            "concept",
+            "What it aims at.",
+            "policy-alignment",
+            MSP.objective,
+            multi=True,
+            scheme="objective",
+        ),
+        Column(
+            "modalities",
+            "concept",
+            "Cooperation modalities.",
+            "",
+            MSP.modality,
+            multi=True,
+            scheme="modality",
+        ),
+        Column(
+            "contributions",
+            "concept",
+            "What it contributes.",
+            "",
+            MSP.contribution,
+            multi=True,
+            scheme="contribution",
+        ),
+        Column("sdg_targets", "sdg", "SDG targets it works towards.", "8.7", MSP.sdgTarget, multi=True),
+        Column(
+            "coverage",
+            "coverage",
+            "Countries and regions it covers.",
+            "africa",
+            MSP.geographicCoverage,
+            multi=True,
+            scheme="region",
+        ),
+        *_period(MSP.activeDuring, "the partnership", "2019"),
+        Column("homepage", "iri", "Its website.", "https://www.example.org/", FOAF.homepage, multi=True),
+        Column(
+            "description", "label", "A short description in English.", "", DCTERMS.description, language="en"
+        ),
+        _sources(),
+    ),
+    mint_from=("acronyms", "name"),
+)
+
+ORGANISATIONS = Sheet(
+    "organisations",
+    "organisation",
+    ORG.Organization,
+    "One row per partner organisation.",
+    (
+        _id("example-employers"),
+        Column(
+            "name",
+            "label",
+            "The organisation's name in English.",
+            "Example Employers' Federation",
+            RDFS.label,
+            required=True,
+            language="en",
+        ),
+        Column("acronyms", "text", "Short names.", "EEF", SKOS.altLabel, multi=True),
+        Column(
+            "stakeholder_groups",
+            "concept",
+            "Its stakeholder group(s) in the MSP definition.",
+            "Organisations d'employeurs",
+            MSP.stakeholderGroup,
+            required=True,
+            multi=True,
+            scheme="stakeholder-group",
+        ),
+        Column(
+            "stated_kind", "text", "The source's own wording of what kind of body it is.", "", MSP.statedKind
+        ),
+        Column("country", "country", "Home country.", "FRA", MSP.country, multi=True),
+        Column("homepage", "iri", "Its website.", "", FOAF.homepage, multi=True),
+        _sources(),
+    ),
+    mint_from=("acronyms", "name"),
+)
+
+MEMBERSHIPS = Sheet(
+    "memberships",
+    "membership",
+    ORG.Membership,
+    "One row per organisation in a partnership (with its role and period).",
+    (
+        _id(""),
+        Column(
+            "partnership",
+            "ref",
+            "The partnership.",
+            "example-alliance",
+            ORG.organization,
+            required=True,
+            ref="partnerships",
+        ),
+        Column(
+            "organisation",
+            "ref",
+            "The member organisation (or partnership).",
+            "example-employers",
+            ORG.member,
+            required=True,
+            ref="organisations",
+        ),
+        Column("roles", "concept", "Its role(s).", "co-chair", ORG.role, multi=True, scheme="role"),
+        Column(
+            "relation",
+            "text",
+            "How the source relates it: member, engaged, participant, supporter...",
+            "member",
+            MSP.relation,
+        ),
+        Column("stated_role", "text", "The source's own wording of the role.", "", MSP.statedRole),
+        *_period(ORG.memberDuring, "the membership", "2019-06"),
+        *_confidence(),
+        _sources(),
+    ),
+    mint_from=("partnership", "organisation"),
+)
+
+ENGAGEMENTS = Sheet(
+    "country-engagements",
+    "engagement",
+    MSP.CountryEngagement,
+    "One row per country engaged in a partnership (e.g. a pathfinder country).",
+    (
+        _id(""),
+        Column(
+            "partnership",
+            "ref",
+            "The partnership.",
+            "example-alliance",
+            MSP.hasCountryEngagement,
+            required=True,
+            ref="partnerships",
+            inverse=True,
+        ),
+        Column("country", "country", "The country.", "Mexique", MSP.country, required=True),
+        Column(
+            "roles",
+            "concept",
+            "The country's role(s).",
+            "pathfinder-country",
+            MSP.engagementRole,
+            multi=True,
+            scheme="role",
+        ),
+        Column("stated_role", "text", "The source's own wording of the role.", "", MSP.statedRole),
+        *_period(MSP.engagedDuring, "the engagement", "2018"),
+        *_confidence(),
+        _sources(),
+    ),
+    mint_from=("partnership", "country"),
+)
+
+OUTPUTS = Sheet(
+    "outputs",
+    "output",
+    None,
+    "One row per output or mechanism of a partnership (tool, hub, fund, facility, roadmap...).",
+    (
+        _id("example-toolkit"),
+        Column(
+            "partnership",
+            "ref",
+            "The partnership that produces it.",
+            "example-alliance",
+            MSP.hasOutput,
+            ref="partnerships",
+            inverse=True,
+        ),
+        Column("type", "class", "What kind of output.", "assessment tool", RDF.type, required=True),
+        Column(
+            "name",
+            "label",
+            "Its name in English.",
+            "Example Toolkit",
+            RDFS.label,
+            required=True,
+            language="en",
+        ),
+        Column("acronyms", "text", "Short names.", "", SKOS.altLabel, multi=True),
+        Column(
+            "contributors",
+            "ref",
+            "Organisations behind it.",
+            "example-employers",
+            DCTERMS.contributor,
+            multi=True,
+            ref="organisations",
+        ),
+        Column("regions", "concept", "Regions it serves.", "", MSP.region, multi=True, scheme="region"),
+        Column(
+            "processes",
+            "concept",
+            "UN country processes it supports.",
+            "",
+            MSP.supportsProcess,
+            multi=True,
+            scheme="un-process",
+        ),
+        Column("homepage", "iri", "Its website.", "", FOAF.homepage, multi=True),
+        Column(
+            "description", "label", "A short description in English.", "", DCTERMS.description, language="en"
+        ),
+        _sources(),
+    ),
+    mint_from=("acronyms", "name"),
+)
+
+TRIPLES = Sheet(
+    "triples",
+    "triple",
+    None,
+    "Any other statement, one per row (for data stewards; officers can leave it empty). The export puts "
+    "here what the other sheets cannot hold, so that nothing is lost.",
+    (
+        Column(
+            "subject",
+            "subject",
+            "The thing described: an IRI, a prefixed name (msp:x) or _:name for a blank node.",
+            "https://w3id.org/msp/id/partnership/example-alliance",
+            required=True,
+        ),
+        Column(
+            "property", "property", "The property: an IRI or a prefixed name.", "rdfs:label", required=True
+        ),
+        Column(
+            "object",
+            "object",
+            "The value: text, an IRI, a prefixed name or _:name.",
+            "Alliance exemple",
+            required=True,
+        ),
+        Column(
+            "object_type",
+            "object_type",
+            "What the value is: iri, blank, or a datatype (xsd:date...); empty: text.",
+            "",
+        ),
+        Column("language", "language", "The language tag of a text value (en, fr, es...).", "fr"),
+    ),
+)
+
+SHEETS: tuple[Sheet, ...] = (PARTNERSHIPS, ORGANISATIONS, MEMBERSHIPS, ENGAGEMENTS, OUTPUTS, TRIPLES)
+RECORD_SHEETS = SHEETS[:-1]
+
+
+def sheet_named(name: str) -> Sheet | None:
+    """The sheet a sheet or CSV file name stands for (``Memberships``, ``acme-memberships``...)."""
+    key = slugify(name)
+    for sheet in SHEETS:
+        if key == sheet.name or key.endswith("-" + sheet.name):
+            return sheet
+    aliases = {"engagements": ENGAGEMENTS, "country-engagement": ENGAGEMENTS, "organizations": ORGANISATIONS}
+    for alias, sheet in aliases.items():
+        if key == alias or key.endswith("-" + alias):
+            return sheet
+    return None
+
+
+def date_property(literal: Literal) -> URIRef:
+    return _DATE_PROPERTY[literal.datatype]
