@@ -62,6 +62,7 @@ def project_files(root: Path, folders: Iterable[str], *, exclude: Iterable[str] 
 def _scan_text(text: str, prefixes: dict[str, str]) -> set[str]:
     """IRIs written in SPARQL or Turtle text: full IRIs and prefixed names with a known prefix."""
     prefixes = {**prefixes, **{p or "": ns for p, ns in _PREFIX_DECL.findall(text)}}
+    text = _PREFIX_DECL.sub(" ", text)
     iris = set(_FULL_IRI.findall(text))
     text = _FULL_IRI.sub(" ", text)
     text = _COMMENT.sub(" ", text)
