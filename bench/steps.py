@@ -1,8 +1,10 @@
 """The measured steps of the benchmark, each run alone in a child process by ``bench.run``.
 
 ``python -m bench.steps NAME ARGS_JSON`` prepares its inputs (not timed), times the one operation the step
-is about with ``time.perf_counter``, and prints one JSON line ``{"seconds": ..., ...}`` on stdout. The parent
-reads the child's peak memory from ``os.wait4``, so each step's peak is its own.
+is about with ``time.perf_counter``, and prints one JSON line ``{"seconds": ..., "peak_mib": ...}`` on stdout.
+The peak is the process's own high-water mark (``VmHWM``: a fresh process image, so no number inherited
+from the parent, which ``ru_maxrss`` would carry over ``fork``/``exec``), or that of the process it ran
+(Jena's JVM), whichever is larger.
 
 Steps come in pairs: ours (msp-graph on the embedded store) and the reference a user would pick instead.
 ``ARGS_JSON`` names the input files: ``data`` (the generated graph), ``ontology`` (ontology + vocabularies,
@@ -19,7 +21,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["STEPS", "Step", "result_key", "results_from_report_graph"]
+__all__ = ["STEPS", "Step", "peak_mib", "result_key", "results_from_report_graph"]
 
 SH = "http://www.w3.org/ns/shacl#"
 
@@ -264,11 +266,25 @@ def validate_jena(args: dict) -> dict:
     return {"seconds": seconds, "results": len(keys), "note": "includes JVM start and parsing"}
 
 
+def peak_mib() -> float:
+    """The peak resident memory of this process and of the children it waited for, in MiB."""
+    import resource
+
+    own = 0.0
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                own = int(line.split()[1]) / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return max(own, children)
+
+
 def main(argv: list[str]) -> int:
     if len(argv) != 2 or argv[0] not in STEPS:
         print(f"usage: python -m bench.steps {{{','.join(STEPS)}}} ARGS_JSON", file=sys.stderr)
         return 2
     result = STEPS[argv[0]].fn(json.loads(argv[1]))
+    result["peak_mib"] = peak_mib()
     print(json.dumps(result))
     return 0
 
