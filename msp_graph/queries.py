@@ -507,7 +507,8 @@ def _auto_term(value: str, prefixes: Mapping[str, str]) -> ox.NamedNode | ox.Lit
     stripped = value.strip()
     prefix, sep, _ = stripped.partition(":")
     scheme = bool(re.fullmatch(r"[A-Za-z][A-Za-z0-9+.\-]*", prefix)) and "://" in stripped
-    looks_iri = (stripped.startswith("<") and stripped.endswith(">")) or (sep and (prefix in prefixes or scheme))
+    bracketed = stripped.startswith("<") and stripped.endswith(">")
+    looks_iri = bracketed or (sep and (prefix in prefixes or scheme))
     if looks_iri:
         return _iri(stripped, prefixes)
     return _turtle_literal(value, prefixes)
@@ -557,7 +558,9 @@ def bind_params(query: NamedQuery, params: Mapping[str, str] | None) -> str:
                 terms[param.name] = make_term(value, param.kind, prefixes=prefixes)
             except ValueError as error:
                 expected = PARAM_KINDS[param.kind]
-                raise QueryError(f"parameter '{param.name}': {_short(error)}: {value!r}; expected {expected}") from None
+                raise QueryError(
+                    f"parameter '{param.name}': {_short(error)}: {value!r}; expected {expected}"
+                ) from None
         else:
             name = given.replace("-", "_")
             if name not in _variables_in(query.text):
@@ -579,7 +582,7 @@ def bind_params(query: NamedQuery, params: Mapping[str, str] | None) -> str:
     names = " ".join(f"?{name}" for name in terms)
     values = " ".join(str(term) for term in terms.values())
     # One line, no newline: line numbers of the text stay those of the file.
-    block = f" VALUES ({names}) {{ ({values}) }} "
+    block = f" VALUES ({names}) {{ ({values}) }}"
     return query.text[: brace + 1] + block + query.text[brace + 1 :]
 
 
@@ -599,7 +602,7 @@ def _check_syntax(text: str, form: str, *, where: str) -> None:
     checked, shift, token = text, 0, None
     if form == "ask":
         token = next(t for t in _top_words(text) if t.text.upper() == "ASK")
-        checked = text[: token.start] + "SELECT (1 AS ?msp_graph_ask)" + text[token.end :]
+        checked = text[: token.start] + "SELECT (1 AS ?msp_graph_ask)" + text[token.start + 3 :]
         shift = len("SELECT (1 AS ?msp_graph_ask)") - 3
     try:
         ox.Store().query(checked)
@@ -610,10 +613,24 @@ def _check_syntax(text: str, form: str, *, where: str) -> None:
             ask_line, ask_col = map(int, _line_col(text, token.start).split(":"))
             if line == ask_line and column > ask_col + 2:
                 column -= shift
-        message = re.sub(r"^error at \d+:\d+:\s*", "", _short(error))
+        message = _syntax_message(re.sub(r"^error at \d+:\d+:\s*", "", _short(error)))
         raise QueryError(f"{where}:{line}:{column}: SPARQL syntax error: {message}") from None
     except (OSError, RuntimeError, ValueError):
         return  # not a syntax problem: the store reports it when it runs the query
+
+
+def _syntax_message(message: str) -> str:
+    """Oxigraph's parser lists every token it would have accepted; keep its plain-words reasons (``Prefix not
+    found``) when it gives one, else the first few expected tokens."""
+    if not message.startswith("expected one of "):
+        return message
+    items = [item.strip() for item in message.removeprefix("expected one of ").split(", ")]
+    reasons = [i for i in items if " " in i and not re.search(r"[\[\]'\"]", i)]
+    if reasons:
+        return "; ".join(r[0].lower() + r[1:] for r in reasons)
+    words = [i for i in items if re.fullmatch(r"[A-Za-z]+", i)]
+    shown = ", ".join(words[:6]) + (", ..." if len(words) > 6 else "")
+    return f"unexpected text here; expected {shown}" if words else "unexpected text here"
 
 
 def run_query(
@@ -705,7 +722,7 @@ class QueryResult:
     def _table(self):
         if self.kind == "graph":
             variables = ["subject", "predicate", "object"]
-            rows = [{"subject": t.subject, "predicate": t.predicate, "object": t.object} for t in self.triples]
+            rows = [dict(zip(variables, t, strict=True)) for t in self.triples]
             return variables, rows
         if self.kind == "ask":
             return ["boolean"], [{"boolean": ox.Literal(str(self.boolean).lower(), datatype=_XSD_BOOLEAN)}]
