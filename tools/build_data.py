@@ -159,6 +159,7 @@ class Org:
     country_basis: str = ""
     group: str | None = None  # only for organisations no record gives a kind for
     group_basis: str = ""
+    no_membership: str = ""  # why the organisation is in the data without any membership
 
 
 # One node per real organisation. ``aliases`` are the exact names used in the reference file.
@@ -410,7 +411,14 @@ ORGS: tuple[Org, ...] = (
         (),
         ("Office of the Secretary-General's Envoy on Youth",),
     ),
-    Org("mars", "Mars Incorporated", ("Mars",), ("Mars Incorporated",)),
+    Org(
+        "mars",
+        "Mars Incorporated",
+        ("Mars",),
+        ("Mars Incorporated",),
+        no_membership="seed funder of the ILO Global Business Network on Forced Labour, a network related to the "
+        "Fair Recruitment Initiative and not one of the partnerships (not a funder of the Initiative itself)",
+    ),
     Org(
         "sdc",
         "Swiss Agency for Development and Cooperation",
@@ -643,7 +651,7 @@ POLICY_AREAS: dict[str, tuple[str, ...]] = {
     "fair recruitment": ("migration",),
     "social dialogue": (),
     "social justice": (),
-    "decent work": (),
+    "decent work": ("employment",),
     "SDGs": (),
     "policy coherence": (),
     "financing for development": (),
@@ -651,7 +659,7 @@ POLICY_AREAS: dict[str, tuple[str, ...]] = {
     "global supply chains": (),
     "garment industry": (),
     "development cooperation": (),
-    "decent work agenda": (),
+    "decent work agenda": ("employment",),
 }
 
 
@@ -1315,6 +1323,7 @@ class Builder:
         self.memberships: list[dict] = []  # summary rows for the README and checks
         self.engaged: dict[str, set[str]] = defaultdict(set)
         self.statement_count: dict[str, int] = defaultdict(int)
+        self.unattached: dict[str, list[tuple[str, str]]] = defaultdict(list)
 
     # -- organisations ----------------------------------------------------------------------------------
     def org_slug(self, name: str, where: str) -> str:
@@ -1335,6 +1344,8 @@ class Builder:
             country_iri(iso, where)
             note = m.get("note") or ""
             basis = m.get("country_note") or ("" if URL.search(note) else note)
+            if not basis and kind and kind.startswith("private sector"):
+                basis = "headquarters country is general knowledge, not stated in the cited source"
             self.countries[slug].append((iso, basis))
         self.org_sources[slug].add(m["source"])
 
@@ -1378,7 +1389,7 @@ class Builder:
         doc.add(
             node,
             "org:organization",
-            iri("partnership", pslug) if pslug in self.plabel_p else iri("organisation", pslug),
+            iri("partnership", pslug),
         )
         doc.add(node, "org:role", iri("role", role))
         doc.add(node, "msp:statedRole", plain(stated_role))
@@ -1403,8 +1414,6 @@ class Builder:
         self.plabel = {
             PARTNERSHIPS[r["acronym"]].slug: PARTNERSHIPS[r["acronym"]].label for r in partnerships
         }
-        self.plabel_p = set(self.plabel)
-        self.plabel["ilo-gbnfl"] = "ILO Global Business Network on Forced Labour"
         files: dict[str, str] = {}
         self.pdocs: dict[str, Doc] = {}
         self.psources: dict[str, list[str]] = {}
@@ -1544,6 +1553,7 @@ class Builder:
         # Statements: the facts, governance, participation notes.
         for fact in r.get("facts", []):
             self.statement(doc, slug, p, fact["fact"], fact["source"])
+            doc.add(p, "dct:source", URIRef(fact["source"]))
         gov = r.get("governance", {})
         if gov:
             steering = gov.get("steering_body")
@@ -1573,12 +1583,13 @@ class Builder:
                 raise BuildError(f"{where}: stated role {stated!r} is not in ROLE_MAP")
             role = ROLE_MAP[stated]
             target = slug
-            if m["relation"] == "related network funder":
-                target = (
-                    "ilo-gbnfl"  # the source says: funder of the related network, not of this partnership
-                )
             member_sources = [m["source"], *urls_in(m.get("note"))]
             sources.extend(member_sources)
+            if m["relation"] == "related network funder":
+                # The source says: funder of a related network, not of this partnership. No membership; the
+                # fact is a statement on the organisation.
+                self.unattached[oslug].append((f"{stated}.", m["source"]))
+                continue
             confidence, basis = None, ""
             note = m.get("note") or ""
             if "implied" in note:
@@ -1955,7 +1966,7 @@ class Builder:
         }
         sources: set[str] = set()
         for o in ORGS:
-            if o.slug not in used:
+            if o.slug not in used and not (o.no_membership and self.unattached.get(o.slug)):
                 raise BuildError(f"ORGS: {o.slug} is in the table but in no membership; remove it")
             node = iri("organisation", o.slug)
             doc.section(node, o.label)
@@ -1998,6 +2009,9 @@ class Builder:
                     doc.add(node, "msp:basis", plain(f"country: {basis}"))
             if o.parent:
                 doc.add(node, "org:subOrganizationOf", iri("organisation", o.parent))
+            for text, url in self.unattached.get(o.slug, []):
+                self.statement(doc, "organisations", node, text, url)
+                doc.add(node, "msp:basis", plain(f"no membership: {o.no_membership}"))
             if rec:
                 for fact in rec.get("facts", []):
                     self.statement(doc, "organisations", node, fact["fact"], fact["source"])
@@ -2131,7 +2145,7 @@ committed files are out of step. Each file describes itself: the node `https://w
   source names no ministry), while named ministries and agencies (BMZ, DFAT, SDC, GIZ, Sida...) are their own
   nodes. Parts of an organisation are linked with `org:subOrganizationOf` when both are in the data.
 - Mars Incorporated funded the related ILO Global Business Network on Forced Labour, not the Fair Recruitment
-  Initiative itself: its membership is in `organisation:ilo-gbnfl`.
+  Initiative itself: it has no membership, the fact is a statement on its organisation node.
 - SPIAC-B: the contributors to the ISPA tools are recorded as `role:technical-partner` memberships with
   `confidence:medium` (taking part in SPIAC-B is inferred from the tools developed at its request).
 
