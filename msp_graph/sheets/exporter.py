@@ -156,7 +156,7 @@ class _Exporter:
             kept = []
             for text in texts:
                 expected = self._expected(sheet, column, s, text)
-                if expected and expected <= self.g:
+                if expected and all(t in self.g for t in expected):
                     kept.append(text)
                     consumed |= expected
             if column.multi:
@@ -198,7 +198,7 @@ class _Exporter:
             if any(parsed[k] != dates[k] for k in dates):
                 continue
             triples = period_triples(s, predicate, parsed.get("start"), parsed.get("end"))
-            if triples <= self.g:
+            if all(t in self.g for t in triples):
                 return str(parsed.get("start", "")), str(parsed.get("end", "")), triples
         return None
 
