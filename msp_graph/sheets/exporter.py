@@ -53,13 +53,13 @@ class _Exporter:
                 taken.add(s)
 
     def _owner_sheets(self, ref: str) -> list[str]:
-        return [ref] + (["partnerships"] if ref == "organisations" else [])
+        return owner_sheets(ref)
 
     def _render(self, sheet: L.Sheet, column: L.Column, s: URIRef) -> list[str]:
         """Candidate cell values of ``column`` for ``s`` (one per value, each already checked)."""
         g, kind = self.g, column.kind
-        if column.inverse:
-            values = list(g.subjects(column.predicate, s))
+        if column.predicate is None:
+            values = list(g.subjects(column.reverse, s))
         else:
             values = list(g.objects(s, column.predicate))
         out: list[tuple[str, object]] = []
@@ -77,9 +77,8 @@ class _Exporter:
             elif kind == "sdg" and isinstance(value, URIRef) and str(value).startswith(V.SDG):
                 text = str(value)[len(V.SDG) :]
             elif kind == "ref" and isinstance(value, URIRef):
-                target = L.sheet_named(column.ref)
                 if any(str(value) in self.rows[n] for n in self._owner_sheets(column.ref)):
-                    text = L.record_text(str(value), target.kind)
+                    text = L.record_text(str(value), _ref_kind(sheet, column))
             elif kind == "class" and isinstance(value, URIRef):
                 text = self.vocab.output_classes.get(str(value))
             if text is None or text != text.strip() or not text or (column.multi and L.SEPARATOR in text):
@@ -114,14 +113,15 @@ class _Exporter:
             elif kind == "sdg":
                 term = L.parse_sdg(text)
             elif kind == "ref":
-                term = L.record_iri(text, L.sheet_named(column.ref).kind)
+                term = L.record_iri(text, _ref_kind(sheet, column))
             elif kind == "class":
                 term = self.vocab.output_class(text)
             else:
                 return None
         except (L.CellError, V.UnknownValue):
             return None
-        return {(term, column.predicate, s)} if column.inverse else {(s, column.predicate, term)}
+        triples = {(s, column.predicate, term)} if column.predicate is not None else set()
+        return triples | ({(term, column.reverse, s)} if column.reverse is not None else set())
 
     def fill(self) -> None:
         for sheet in L.RECORD_SHEETS:
@@ -186,7 +186,11 @@ class _Exporter:
             for link, key in ((L.TIME.hasBeginning, "start"), (L.TIME.hasEnd, "end")):
                 instants = list(self.g.objects(interval, link))
                 if len(instants) == 1:
-                    literals = [o for o in self.g.objects(instants[0], None) if isinstance(o, Literal)]
+                    literals = [
+                        o
+                        for p, o in self.g.predicate_objects(instants[0])
+                        if p in (L.TIME.inXSDgYear, L.TIME.inXSDgYearMonth, L.TIME.inXSDDate)
+                    ]
                     if len(literals) == 1:
                         dates[key] = literals[0]
             if not dates:
@@ -235,6 +239,18 @@ class _Exporter:
                 }
             )
         return rows
+
+
+def owner_sheets(ref: str) -> list[str]:
+    """The sheets whose records a reference column may name."""
+    if ref == "any":
+        return [sheet.name for sheet in L.RECORD_SHEETS]
+    return [ref] + (["partnerships"] if ref == "organisations" else [])
+
+
+def _ref_kind(sheet: L.Sheet, column: L.Column) -> str:
+    """The kind a bare slug in a reference cell belongs to."""
+    return sheet.kind if column.ref == "any" else L.sheet_named(column.ref).kind
 
 
 def _plain(value, column: L.Column) -> bool:

@@ -294,7 +294,11 @@ class _Importer:
 
     # -- identifiers --
     def assign_ids(self, records: list[_Record]) -> None:
-        for stage in (("partnerships", "organisations", "outputs"), ("memberships", "country-engagements")):
+        stages = (
+            ("partnerships", "organisations", "outputs"),
+            ("memberships", "country-engagements", "statements"),
+        )
+        for stage in stages:
             firsts: dict[tuple[str, str], _Record] = {}
             for record in records:
                 if record.sheet.name not in stage:
@@ -368,8 +372,10 @@ class _Importer:
 
     # -- references --
     def resolve(self, record: _Record, column: L.Column, text: str) -> URIRef:
-        targets = [column.ref] + (["partnerships"] if column.ref == "organisations" else [])
-        kind = L.sheet_named(column.ref).kind
+        from .exporter import _ref_kind, owner_sheets
+
+        targets = owner_sheets(column.ref)
+        kind = _ref_kind(record.sheet, column)
         try:
             candidate = str(L.record_iri(text, kind))
         except L.CellError:
@@ -405,8 +411,8 @@ class _Importer:
             if close
             else f"; add it to the {column.ref} sheet first"
         )
-        return_kind = L.sheet_named(column.ref).kind
-        raise L.CellError(f"no {return_kind} {text!r} in the file or the store{hint}")
+        what = "record" if column.ref == "any" else L.sheet_named(column.ref).kind
+        raise L.CellError(f"no {what} {text!r} in the file or the store{hint}")
 
     # -- cells -> terms --
     def parse_value(self, record: _Record, column: L.Column, text: str):
@@ -484,10 +490,11 @@ class _Importer:
                 if column.kind in ("start", "end"):
                     period[column.kind] = term
                     period_predicate = column.predicate
-                elif column.inverse:
-                    triples.add((term, column.predicate, s))
                 else:
-                    triples.add((s, column.predicate, term))
+                    if column.predicate is not None:
+                        triples.add((s, column.predicate, term))
+                    if column.reverse is not None:
+                        triples.add((term, column.reverse, s))
         if "start" in period and "end" in period and _date_key(period["end"]) < _date_key(period["start"]):
             self.error(record, f"ends ({period['end']}) before it starts ({period['start']})", "end")
         if period:

@@ -42,7 +42,9 @@ def slugify(text: str, *, limit: int = 60) -> str:
 def local_slug(iri: str) -> str:
     """A slug standing for any IRI (used to name the periods of records with a full-IRI id)."""
     if iri.startswith(ID):
-        return slugify(iri[len(ID) :].replace("/", "-"), limit=120)
+        path = iri[len(ID) :].removeprefix("partnership/")  # as the data names them: interval:gan
+        if re.fullmatch(r"[A-Za-z0-9._~/-]+", path):
+            return path.replace("/", "-")
     digest = hashlib.sha1(iri.encode()).hexdigest()[:8]
     return f"{slugify(iri.rsplit('/', 1)[-1]) or 'x'}-{digest}"
 
@@ -147,7 +149,7 @@ class Column:
     multi: bool = False
     scheme: str | None = None
     ref: str | None = None
-    inverse: bool = False
+    reverse: URIRef | None = None
     language: str | None = None
 
     @property
@@ -161,7 +163,9 @@ class Column:
             "country": "an ISO 3166-1 code (FRA) or a country name (English, French or Spanish)",
             "coverage": "a country (ISO code or name) or a region code or label",
             "sdg": "an SDG goal or target number, e.g. 8.7",
-            "ref": f"the id, name or acronym of a record of the {self.ref} sheet (or already in the store)",
+            "ref": f"the id, name or acronym of a record of the {self.ref} sheet (or already in the store)"
+            if self.ref != "any"
+            else "the id of any record, as kind/slug (partnership/gan) or a full IRI",
             "start": "a date: YYYY, YYYY-MM or YYYY-MM-DD",
             "end": "a date: YYYY, YYYY-MM or YYYY-MM-DD",
             "class": "an output type: code or label",
@@ -374,6 +378,7 @@ MEMBERSHIPS = Sheet(
             required=True,
             ref="organisations",
         ),
+        Column("label", "label", "A name for the membership in English.", "", RDFS.label, language="en"),
         Column("roles", "concept", "Its role(s).", "co-chair", ORG.role, multi=True, scheme="role"),
         Column(
             "relation",
@@ -402,11 +407,12 @@ ENGAGEMENTS = Sheet(
             "ref",
             "The partnership.",
             "example-alliance",
-            MSP.hasCountryEngagement,
+            MSP.engagementOf,
             required=True,
             ref="partnerships",
-            inverse=True,
+            reverse=MSP.hasCountryEngagement,
         ),
+        Column("label", "label", "A name for the engagement in English.", "", RDFS.label, language="en"),
         Column("country", "country", "The country.", "Mexique", MSP.country, required=True),
         Column(
             "roles",
@@ -437,9 +443,9 @@ OUTPUTS = Sheet(
             "ref",
             "The partnership that produces it.",
             "example-alliance",
-            MSP.hasOutput,
+            MSP.outputOf,
             ref="partnerships",
-            inverse=True,
+            reverse=MSP.hasOutput,
         ),
         Column("type", "class", "What kind of output.", "assessment tool", RDF.type, required=True),
         Column(
@@ -480,6 +486,37 @@ OUTPUTS = Sheet(
     mint_from=("acronyms", "name"),
 )
 
+STATEMENTS = Sheet(
+    "statements",
+    "statement",
+    MSP.SourcedStatement,
+    "One row per sourced statement: a fact in words about a record, with the page it was read from.",
+    (
+        _id("example-alliance-01"),
+        Column(
+            "about",
+            "ref",
+            "The records the statement is about (kind/slug ids).",
+            "partnership/example-alliance",
+            None,
+            multi=True,
+            ref="any",
+            reverse=MSP.statement,
+        ),
+        Column(
+            "text",
+            "label",
+            "The statement in English.",
+            "Launched in 2019.",
+            RDF.value,
+            required=True,
+            language="en",
+        ),
+        _sources(),
+    ),
+    mint_from=("text",),
+)
+
 TRIPLES = Sheet(
     "triples",
     "triple",
@@ -514,7 +551,15 @@ TRIPLES = Sheet(
     ),
 )
 
-SHEETS: tuple[Sheet, ...] = (PARTNERSHIPS, ORGANISATIONS, MEMBERSHIPS, ENGAGEMENTS, OUTPUTS, TRIPLES)
+SHEETS: tuple[Sheet, ...] = (
+    PARTNERSHIPS,
+    ORGANISATIONS,
+    MEMBERSHIPS,
+    ENGAGEMENTS,
+    OUTPUTS,
+    STATEMENTS,
+    TRIPLES,
+)
 RECORD_SHEETS = SHEETS[:-1]
 
 
