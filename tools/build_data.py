@@ -1772,7 +1772,12 @@ class Builder:
         node = iri("conflict", spec.slug)
         doc.section(node, f"source conflict: {spec.slug}")
         doc.add(node, "a", q("msp:SourceConflict"))
-        doc.add(node, "rdfs:label", lit(f"Sources disagree: {spec.slug.replace('-', ' ')}"))
+        what = {
+            "start": f"the start of {self.plabel[spec.partnership]}",
+            "engagement": f"the year {spec.about.partition(':')[2]} joined {self.plabel[spec.partnership]}",
+            "membership": f"the year {spec.about.partition(':')[2]} joined {self.plabel[spec.partnership]}",
+        }[spec.about.partition(":")[0]]
+        doc.add(node, "rdfs:label", lit(f"Sources disagree on {what}"))
         doc.add(node, "msp:conflictAbout", subject)
         doc.add(node, "msp:basis", plain(f"best value {spec.best}: {spec.basis}"))
         prop = q(f"time:{spec.prop}")
@@ -2064,7 +2069,10 @@ class Builder:
                 if ok
                 else "does not conform: "
                 + "; ".join(
-                    [f"no {g.replace('-', ' ')} recorded" for g in missing]
+                    [
+                        f"no {'employers' if g == E_GROUP else 'workers'}' organisation recorded"
+                        for g in missing
+                    ]
                     + ([f"only {len(other)} other group(s)"] if len(other) < 2 else [])
                 )
             )
@@ -2105,6 +2113,8 @@ class Builder:
             compiled=COMPILED,
         )
 
+
+E_GROUP = "employers-organisations"
 
 README_TEMPLATE = """\
 <!-- GENERATED FILE: do not edit by hand. Regenerate from the repository root with `{command}`
