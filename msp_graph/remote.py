@@ -40,6 +40,7 @@ import re
 import socket
 import tempfile
 import time
+import typing
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -676,3 +677,174 @@ def _parse_source(source: str | Path | bytes, format: str | None) -> _Staged:
         staged.close()
         raise
     return staged
+
+
+# --- push, pull and the command line ------------------------------------------------------------------------
+
+
+def open_remote(
+    endpoint: str,
+    update_endpoint: str | None = None,
+    graph_store: str | None = None,
+    *,
+    files: Iterable[Path] | None = None,
+    store: Path | None = None,
+) -> RemoteStore:
+    """The store of a command given ``--endpoint``: the endpoint's data as it is (``push`` fills it).
+
+    The timeout comes from ``MSP_GRAPH_TIMEOUT`` (seconds, default 60).
+    """
+    if files:
+        raise EndpointError("FILES with --endpoint: push them first (msp-graph push FILES --endpoint URL)")
+    if store is not None:
+        raise EndpointError(
+            "--store and --endpoint: give one of them (push a store with msp-graph push --store)"
+        )
+    raw = os.environ.get("MSP_GRAPH_TIMEOUT", "60")
+    try:
+        timeout = float(raw)
+    except ValueError:
+        raise EndpointError(f"MSP_GRAPH_TIMEOUT={raw!r}: not a number of seconds") from None
+    return RemoteStore(endpoint, update_endpoint=update_endpoint, graph_store=graph_store, timeout=timeout)
+
+
+def push(
+    remote: Store,
+    files: Iterable[Path] = (),
+    *,
+    store: Path | None = None,
+    progress=None,
+) -> list[str]:
+    """Load local data into ``remote``, one named graph per source; return the graphs written.
+
+    ``files``: the bundled ontology and vocabularies, then each file into its source graph. ``store``: every
+    graph of a local store, copied as it is. Neither: the bundled ontology, vocabularies and data.
+    """
+    from .graph import bundled_data_files, load_bundled, load_files
+
+    files = list(files)
+    if store is not None:
+        if files:
+            raise EndpointError("push: give FILES or --store, not both")
+        from .store import EmbeddedStore
+
+        if not Path(store).is_dir():
+            raise EndpointError(f"{store}: no such store directory")
+        written = []
+        with EmbeddedStore(store) as local:
+            for graph in local.graphs():
+                if progress is not None:
+                    progress(f"pushing <{graph}>")
+                remote.load(local.dump(format="nt", graphs=[graph]), graph=graph, format="nt")
+                written.append(graph)
+        return written
+    load_bundled(remote, data=False, progress=progress)
+    return load_files(remote, files or bundled_data_files(), progress=progress)
+
+
+def _file_name(graph: str, used: set[str]) -> str:
+    tail = graph[len(GRAPH_BASE) :] if graph.startswith(GRAPH_BASE) else graph
+    tail = tail.removeprefix("source/")
+    name = re.sub(r"[^A-Za-z0-9]+", "-", tail).strip("-").lower()[-80:] or "graph"
+    unique, n = name, 1
+    while unique in used:
+        n += 1
+        unique = f"{name}-{n}"
+    used.add(unique)
+    return unique
+
+
+def pull(
+    remote: RemoteStore, folder: Path, *, format: str = "ttl", graphs: Iterable[str] | None = None
+) -> list[Path]:
+    """Dump ``graphs`` (default: all) into ``folder``: one file per graph (Turtle, N-Triples) starting with a
+    ``# graph: IRI`` line, or one ``dataset.trig`` / ``dataset.nq`` for quad formats. Paged, streamed."""
+    fmt = format_for(format)
+    names = list(graphs) if graphs is not None else remote.graphs()
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    suffix = {ox.RdfFormat.TURTLE: "ttl", ox.RdfFormat.N_TRIPLES: "nt", ox.RdfFormat.TRIG: "trig",
+              ox.RdfFormat.N_QUADS: "nq", ox.RdfFormat.RDF_XML: "rdf"}.get(fmt, "n3")  # fmt: skip
+    if fmt in _QUAD_FORMATS:
+        targets = [(folder / f"dataset.{suffix}", names)]
+    else:
+        used: set[str] = set()
+        targets = [(folder / f"{_file_name(g, used)}.{suffix}", [g]) for g in names]
+    written = []
+    for path, graphs_of_file in targets:
+        partial = path.with_name(f".{path.name}.part")
+        try:
+            with open(partial, "wb") as out:
+                if len(graphs_of_file) == 1 and fmt != ox.RdfFormat.RDF_XML:
+                    out.write(f"# graph: {graphs_of_file[0]}\n".encode())
+                remote.dump_to(out, format=format, graphs=graphs_of_file)
+            os.replace(partial, path)
+        finally:
+            if partial.exists():
+                partial.unlink()
+        written.append(path)
+    return written
+
+
+def register(app) -> None:
+    """Add ``push`` and ``pull`` to the command line (called at the end of ``msp_graph.cli``)."""
+    from typing import Annotated
+
+    import typer
+
+    from . import cli
+
+    Endpoint = Annotated[str, typer.Option("--endpoint", help="SPARQL query endpoint URL.", metavar="URL")]
+
+    @app.command("push")
+    def push_command(
+        ctx: typer.Context,
+        files: cli.Files = None,
+        endpoint: Endpoint = ...,  # type: ignore[assignment]
+        update_endpoint: cli.UpdateEndpoint = None,
+        graph_store: cli.GraphStore = None,
+        store: Annotated[
+            Path | None, typer.Option("--store", help="Push every graph of this local store.", metavar="DIR")
+        ] = None,
+        verbose: cli.Verbose = 0,
+        quiet: cli.Quiet = False,
+    ):
+        """Load FILES (default: the bundled data) or a --store into a SPARQL endpoint, one graph per source.
+
+        Each graph is replaced atomically (temporary graph, then MOVE): a failure leaves it as it was.
+        Credentials: MSP_GRAPH_USER / MSP_GRAPH_PASSWORD or ~/.netrc.
+        """
+        report = cli.Reporter(ctx)
+        with report.working("pushing"), open_remote(endpoint, update_endpoint, graph_store) as remote:
+            written = push(remote, files or [], store=store, progress=report.step)
+        report.info(f"pushed {len(written)} graph(s) to {endpoint}")
+
+    @app.command("pull")
+    def pull_command(
+        ctx: typer.Context,
+        endpoint: Endpoint = ...,  # type: ignore[assignment]
+        update_endpoint: cli.UpdateEndpoint = None,
+        graph_store: cli.GraphStore = None,
+        output: Annotated[
+            Path, typer.Option("-o", "--output", help="Folder to write to.", metavar="DIR")
+        ] = Path("."),
+        format: Annotated[
+            str, typer.Option("-f", "--format", help="ttl, nt (a file per graph), trig or nq.")
+        ] = "ttl",
+        graph: Annotated[
+            list[str] | None, typer.Option("--graph", help="Only this graph (repeatable).", metavar="IRI")
+        ] = None,
+        verbose: cli.Verbose = 0,
+        quiet: cli.Quiet = False,
+    ):
+        """Dump the graphs of a SPARQL endpoint into files (paged: any size), one file per graph."""
+        fmt = cli._check_format(format, ("ttl", "turtle", "nt", "trig", "nq", "nquads"), "pull")
+        report = cli.Reporter(ctx)
+        with report.working("pulling"), open_remote(endpoint, update_endpoint, graph_store) as remote:
+            paths = pull(remote, output, format=fmt, graphs=graph or None)
+        report.info(f"pulled {len(paths)} file(s) into {output}")
+
+    # This module's annotations are strings (``from __future__ import annotations``); typer needs the objects.
+    names = {**globals(), **locals()}
+    for command in (push_command, pull_command):
+        command.__annotations__ = typing.get_type_hints(command, globalns=names, include_extras=True)

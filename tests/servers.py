@@ -1,0 +1,313 @@
+"""Real SPARQL servers for the tests, started on 127.0.0.1 with free ports and temporary folders.
+
+* ``oxigraph_server``: ``oxigraph serve --union-default-graph`` (pip package ``oxigraph``, test extras);
+* ``virtuoso_server``: Debian's ``virtuoso-t`` in the foreground, from a copy of the installed ini with
+  loopback ports and a temporary database; ``/sparql-auth`` and ``/sparql-graph-crud-auth`` take digest auth
+  as ``dba``/``dba`` (a fresh database's defaults).
+
+A missing server binary skips the tests that need it, except under ``CI=true`` (CI installs them), where the
+fixture fails. Every server is stopped by its own process id when the session ends. Import the fixtures
+into a test module (``from servers import oxigraph_server, virtuoso_server``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import socket
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+VIRTUOSO = "/usr/bin/virtuoso-t"
+VIRTUOSO_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
+DEFAULT_VIRTUOSO_PORTS = (1111, 8890)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def missing(what: str) -> None:
+    """Fail under CI (the binaries are installed there), skip elsewhere."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{what} is missing; .ci/run must install it")
+    pytest.skip(f"{what} is missing")
+
+
+def wait_for(url: str, process: subprocess.Popen, log: Path, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"server exited with {process.returncode}: {log.read_text(errors='replace')[-2000:]}"
+            )
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return  # it answers (401 on an auth endpoint is an answer)
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url}: no answer after {seconds} s; log: {log.read_text(errors='replace')[-2000:]}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+
+
+@dataclass
+class Server:
+    """A running server: its URLs, the credentials it wants, and how to stop or restart it."""
+
+    name: str
+    endpoint: str
+    update_endpoint: str
+    graph_store: str
+    user: str | None = None
+    password: str | None = None
+    process: subprocess.Popen | None = None
+    folder: Path | None = None
+    port: int = 0
+    extra: dict = field(default_factory=dict)
+
+    def store(self, **options):
+        from msp_graph.remote import RemoteStore
+
+        options.setdefault("user", self.user)
+        options.setdefault("password", self.password)
+        options.setdefault("timeout", 30)
+        return RemoteStore(
+            self.endpoint, update_endpoint=self.update_endpoint, graph_store=self.graph_store, **options
+        )
+
+
+def start_oxigraph(folder: Path, port: int | None = None) -> Server:
+    """An Oxigraph server on ``folder`` (reused when it exists), on ``port`` (a free one by default)."""
+    binary = shutil.which("oxigraph")
+    if binary is None:
+        missing("the oxigraph server (pip package oxigraph)")
+    port = port or free_port()
+    folder.mkdir(parents=True, exist_ok=True)
+    log = folder.parent / f"{folder.name}.log"
+    with open(log, "ab") as out:
+        process = subprocess.Popen(
+            [
+                binary,
+                "serve",
+                "--location",
+                str(folder),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--union-default-graph",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{base}/query?query=ASK%7B%7D", process, log)
+    except BaseException:
+        stop(process)
+        raise
+    return Server("oxigraph", f"{base}/query", f"{base}/update", f"{base}/store", process=process,
+                  folder=folder, port=port)  # fmt: skip
+
+
+def _stop_debian_virtuoso() -> None:
+    """Stop the service the Debian package may have started on the default ports (ours use others)."""
+    try:
+        import psutil
+
+        listening = {
+            c.laddr.port for c in psutil.net_connections("tcp") if c.status == psutil.CONN_LISTEN and c.laddr
+        }
+    except Exception:
+        return
+    if listening & set(DEFAULT_VIRTUOSO_PORTS) and shutil.which("service"):
+        subprocess.run(
+            ["service", "virtuoso-opensource-7", "stop"], capture_output=True, timeout=60, check=False
+        )
+
+
+def virtuoso_ini(folder: Path, sql_port: int, http_port: int) -> Path:
+    """A copy of the installed ini with the database in ``folder`` and both ports on 127.0.0.1."""
+    section = None
+    lines = []
+    for line in VIRTUOSO_INI.read_text().splitlines():
+        header = re.match(r"\s*\[(.+)\]", line)
+        if header:
+            section = header[1]
+        key = line.split("=")[0].strip()
+        line = line.replace("/var/lib/virtuoso-opensource-7/db/", f"{folder}/")
+        if section == "Parameters" and key == "ServerPort":
+            line = f"ServerPort = 127.0.0.1:{sql_port}"
+        elif section == "HTTPServer" and key == "ServerPort":
+            line = f"ServerPort = 127.0.0.1:{http_port}"
+        lines.append(line)
+    ini = folder / "virtuoso.ini"
+    ini.write_text("\n".join(lines) + "\n")
+    return ini
+
+
+def start_virtuoso(folder: Path) -> Server:
+    if not (os.access(VIRTUOSO, os.X_OK) and VIRTUOSO_INI.is_file()):
+        missing("Virtuoso (Debian package virtuoso-opensource)")
+    _stop_debian_virtuoso()
+    folder.mkdir(parents=True, exist_ok=True)
+    sql_port, http_port = free_port(), free_port()
+    ini = virtuoso_ini(folder, sql_port, http_port)
+    log = folder / "virtuoso.out"
+    with open(log, "ab") as out:
+        process = subprocess.Popen(
+            [VIRTUOSO, "+foreground", "+configfile", str(ini)],
+            cwd=folder,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{http_port}"
+    try:
+        wait_for(f"{base}/sparql?query=ASK%7B%7D", process, log, seconds=120)
+    except BaseException:
+        stop(process)
+        raise
+    return Server("virtuoso", f"{base}/sparql-auth", f"{base}/sparql-auth", f"{base}/sparql-graph-crud-auth",
+                  user="dba", password="dba", process=process, folder=folder, port=http_port,
+                  extra={"public": f"{base}/sparql"})  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory):
+    server = start_oxigraph(tmp_path_factory.mktemp("oxigraph") / "db")
+    yield server
+    stop(server.process)
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory):
+    server = start_virtuoso(tmp_path_factory.mktemp("virtuoso"))
+    yield server
+    stop(server.process)
+
+
+class SilentServer:
+    """A socket on 127.0.0.1 that accepts connections and never answers (for timeout tests)."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}/sparql"
+        self._held: list[socket.socket] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        self.sock.settimeout(0.2)
+        while not self._stop.is_set():
+            with contextlib.suppress(OSError):
+                conn, _ = self.sock.accept()
+                self._held.append(conn)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        for conn in self._held:
+            conn.close()
+        self.sock.close()
+
+
+class KillingProxy:
+    """A loopback TCP proxy to a server that kills the server once a request body is half relayed.
+
+    It relays client -> server byte by byte count; when ``trigger`` (e.g. ``b"PUT "``) has been seen on a
+    connection and ``after`` more bytes have passed, it kills the server process (SIGKILL: no clean shutdown)
+    and drops the connection: the server dies in the middle of receiving the request.
+    """
+
+    def __init__(self, target_port: int, process: subprocess.Popen, *, trigger: bytes, after: int):
+        self.target_port, self.process, self.trigger, self.after = target_port, process, trigger, after
+        self.killed = threading.Event()
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        self.sock.settimeout(0.2)
+        while not self._stop.is_set():
+            try:
+                client, _ = self.sock.accept()
+            except OSError:
+                continue
+            thread = threading.Thread(target=self._serve, args=(client,), daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def _serve(self, client: socket.socket) -> None:
+        try:
+            upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=10)
+        except OSError:
+            client.close()
+            return
+        back = threading.Thread(target=self._pipe, args=(upstream, client), daemon=True)
+        back.start()
+        seen, counted = b"", -1
+        with contextlib.suppress(OSError):
+            while True:
+                chunk = client.recv(4096)
+                if not chunk:
+                    break
+                if counted < 0:
+                    seen = (seen + chunk)[-65536:]
+                    if self.trigger in seen:
+                        counted = 0
+                if counted >= 0:
+                    counted += len(chunk)
+                    if counted >= self.after:
+                        upstream.sendall(chunk[: len(chunk) // 2])
+                        self.process.kill()
+                        self.process.wait(timeout=15)
+                        self.killed.set()
+                        break
+                upstream.sendall(chunk)
+        for end in (client, upstream):
+            with contextlib.suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
+            end.close()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                chunk = source.recv(4096)
+                if not chunk:
+                    break
+                sink.sendall(chunk)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.sock.close()
