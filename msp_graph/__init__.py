@@ -1,1 +1,67 @@
-"""msp-graph: a knowledge graph and toolkit of multi-stakeholder partnerships (MSPs)."""
+"""msp-graph: a knowledge graph and toolkit of multi-stakeholder partnerships (MSPs).
+
+The public API: open a store, load the bundled ontology and data (or your own files), reason, validate,
+query and export. Everything else is internal and may change.
+
+>>> import msp_graph
+>>> store = msp_graph.open_store()
+>>> _ = msp_graph.load_bundled(store)
+>>> report = msp_graph.validate(store)
+>>> isinstance(report, msp_graph.ValidationReport)
+True
+>>> rows = msp_graph.run_query(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows
+>>> int(rows[0]["n"].value) > 0
+True
+>>> msp_graph.export(store, format="turtle")[:7]
+b'@prefix'
+"""
+
+from .errors import (
+    EndpointError,
+    LoadError,
+    MspGraphError,
+    QueryError,
+    ReasoningError,
+    ShapesError,
+    SpreadsheetError,
+    StoreError,
+)
+from .export import export
+from .graph import load_bundled, load_files, open_store
+from .queries import QueryResult, get_query, list_queries, run_query
+from .reasoning import Inconsistency, ReasoningResult, reason
+from .store import INFERRED_GRAPH, ONTOLOGY_GRAPH, EmbeddedStore, Store, source_graph
+from .validation import ValidationReport, ValidationResult, validate
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "INFERRED_GRAPH",
+    "ONTOLOGY_GRAPH",
+    "EmbeddedStore",
+    "EndpointError",
+    "Inconsistency",
+    "LoadError",
+    "MspGraphError",
+    "QueryError",
+    "QueryResult",
+    "ReasoningError",
+    "ReasoningResult",
+    "ShapesError",
+    "SpreadsheetError",
+    "Store",
+    "StoreError",
+    "ValidationReport",
+    "ValidationResult",
+    "__version__",
+    "export",
+    "get_query",
+    "list_queries",
+    "load_bundled",
+    "load_files",
+    "open_store",
+    "reason",
+    "run_query",
+    "source_graph",
+    "validate",
+]

@@ -217,9 +217,8 @@ def load_files(
         for graph in source_graphs(store):
             if graph not in written:
                 store.drop(graph)
-                store.update(
-                    f"DELETE WHERE {{ GRAPH {ox.NamedNode(METADATA_GRAPH)} {{ {ox.NamedNode(graph)} ?p ?o }} }}"
-                )
+                meta, old = ox.NamedNode(METADATA_GRAPH), ox.NamedNode(graph)
+                store.update(f"DELETE WHERE {{ GRAPH {meta} {{ {old} ?p ?o }} }}")
     return written
 
 

@@ -50,6 +50,18 @@ MSP = rdflib.Namespace("https://w3id.org/msp/ontology#")
 ORG = rdflib.Namespace("http://www.w3.org/ns/org#")
 
 SEVERITIES = ("info", "warning", "violation")
+_PREFIXES = {
+    "msp": str(MSP),
+    "org": str(ORG),
+    "skos": str(SKOS),
+    "dct": "http://purl.org/dc/terms/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "time": "http://www.w3.org/2006/time#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "country": "http://publications.europa.eu/resource/authority/country/",
+    "group": "https://w3id.org/msp/vocab/stakeholder-group/",
+    "role": "https://w3id.org/msp/vocab/role/",
+}
 _SEVERITY = {SH.Info: "info", SH.Warning: "warning", SH.Violation: "violation"}
 REPORT_FORMATS = ("text", "table", "json", "csv", "turtle")
 
@@ -226,6 +238,8 @@ def validate_graph(
     except Exception as error:  # pyshacl raises ReportableRuntimeError, ConstraintLoadError, ...
         message = str(getattr(error, "message", error)).strip().splitlines()[0]
         raise ShapesError(f"shapes: pyshacl could not run: {message}") from None
+    for prefix, namespace in _PREFIXES.items():
+        data.namespace_manager.bind(prefix, namespace, override=True, replace=True)
     labels = _Labels(data)
     partnerships = {str(p): labels(p) for p in sorted(set(data.subjects(RDF.type, MSP.Partnership)))}
     results = []
@@ -248,10 +262,17 @@ def validate_graph(
                 partnership_label=labels(owner) if owner is not None else None,
             )
         )
-    results.sort(
-        key=lambda r: (r.partnership_label or "~", -SEVERITIES.index(r.severity), r.focus_label, r.message)
-    )
     composition_shapes = {str(s) for s in composition or ()}
+    results.sort(
+        key=lambda r: (
+            r.partnership_label or "~",
+            -SEVERITIES.index(r.severity),
+            r.source_shape not in composition_shapes,
+            r.focus_node != r.partnership,
+            r.focus_label,
+            r.message,
+        )
+    )
     failing = {
         r.partnership
         for r in results
@@ -446,12 +467,29 @@ def _text(report: ValidationReport) -> str:
 
 
 def _result_lines(results: list[ValidationResult], partnership: str | None) -> list[str]:
+    """One line per result; the same message on three or more nodes becomes one line listing them."""
     out = []
+    same: dict[tuple[str, str, str | None], list[ValidationResult]] = {}
     for r in results:
-        about = "" if r.focus_node == partnership else f"{r.focus_label}: "
-        where = f"  [{r.path}]" if r.path and r.path not in r.message else ""
-        out.append(f"  {_MARK[r.severity]}  {about}{r.message}{where}")
+        same.setdefault((r.severity, r.message, r.path), []).append(r)
+    for (severity, message, path), group in same.items():
+        where = f"  [{path}]" if path and path not in message else ""
+        if len(group) >= 3:
+            names = ", ".join(_brief(r.focus_label) for r in group)
+            out.append(f"  {_MARK[severity]}  {message}{where}  ({len(group)}: {names})")
+            continue
+        for r in group:
+            about = "" if r.focus_node == partnership else f"{r.focus_label}: "
+            out.append(f"  {_MARK[severity]}  {about}{message}{where}")
     return out
+
+
+def _brief(label: str) -> str:
+    """A focus label shortened for a list: ``country engagement of country:ALB`` -> ``country:ALB``."""
+    for lead in ("country engagement of ", "membership of "):
+        if label.startswith(lead):
+            return label[len(lead) :]
+    return label
 
 
 def _table(report: ValidationReport) -> str:
