@@ -53,9 +53,11 @@ FALLBACK = """\
 @prefix m: <https://w3id.org/msp/id/membership/> .
 
 p:alpha a msp:Partnership ; rdfs:label "Alpha Alliance"@en, "Alliance Alpha"@fr ;
-    msp:activeDuring [ a time:Interval ; time:hasBeginning [ a time:Instant ; time:inXSDDate "2019-06-01"^^xsd:date ] ] .
+    msp:activeDuring [ a time:Interval ;
+        time:hasBeginning [ a time:Instant ; time:inXSDDate "2019-06-01"^^xsd:date ] ] .
 p:beta a msp:Partnership ; rdfs:label "Beta Coalition"@en .
-o:ioe a org:Organization ; rdfs:label "Employers' Org \\"E\\""@en ; msp:stakeholderGroup group:employers-organisations .
+o:ioe a org:Organization ; rdfs:label "Employers' Org \\"E\\""@en ;
+    msp:stakeholderGroup group:employers-organisations .
 o:ituc a org:Organization ; rdfs:label "Workers' Org"@en ; msp:stakeholderGroup group:workers-organisations .
 o:un a org:Organization ; rdfs:label "UN Agency"@en ; msp:stakeholderGroup group:un .
 o:uni a org:Organization ; rdfs:label "Université"@fr, "University"@en ; msp:stakeholderGroup group:academia .
@@ -158,8 +160,8 @@ def test_ask_and_construct_give_pyoxigraph_results(loaded, reference):
     assert isinstance(loaded.query(ask), ox.QueryBoolean)
     assert bool(loaded.query(ask)) is True
     construct = (
-        "CONSTRUCT { ?x <http://www.w3.org/ns/org#memberOf> ?p } WHERE { ?m <http://www.w3.org/ns/org#member> ?x ;"
-        " <http://www.w3.org/ns/org#organization> ?p }"
+        "CONSTRUCT { ?x <http://www.w3.org/ns/org#memberOf> ?p } "
+        "WHERE { ?m <http://www.w3.org/ns/org#member> ?x ; <http://www.w3.org/ns/org#organization> ?p }"
     )
     got = loaded.query(construct)
     assert isinstance(got, ox.QueryTriples)
@@ -269,7 +271,7 @@ def test_blank_nodes_survive_load_without_graph_store(remote):
     plain = RemoteStore(remote.endpoint, update_endpoint=remote.update_endpoint, user=remote.user,
                         password=remote.password)  # fmt: skip
     graph = "http://example.org/bnodes"
-    data = b"<http://example.org/a> <http://example.org/b> [ <http://example.org/c> 1 ; <http://example.org/d> 2 ] ."
+    data = b"<http://example.org/a> <http://example.org/b> [ <http://example.org/c> 1 ; <http://example.org/d> 2 ] ."  # noqa: E501
     assert plain.load(data, graph=graph, format="ttl") == 3
     got = _graph(plain.dump(format="nt", graphs=[graph]))
     assert isomorphic(got, _graph(data, "turtle"))
@@ -376,7 +378,7 @@ def test_an_endpoint_without_updates_says_so(virtuoso_server):
     store = RemoteStore(virtuoso_server.extra["public"], retries=0)
     with pytest.raises(EndpointError, match="does not accept updates"):
         store.update(
-            "INSERT DATA { GRAPH <http://example.org/ro> { <http://example.org/a> <http://example.org/b> 1 } }"
+            "INSERT DATA { GRAPH <http://example.org/ro> { <http://example.org/a> <http://example.org/b> 1 }}"
         )
 
 
