@@ -1,0 +1,427 @@
+"""Spreadsheets: template, import (every kind of bad input), export, round trip, the officer's story."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+import rdflib
+from rdflib.compare import isomorphic
+from typer.testing import CliRunner
+
+from msp_graph.cli import app
+from msp_graph.graph import bundled_data_files, load_ontology
+from msp_graph.sheets import (
+    SheetImportError,
+    export_sheets,
+    import_sheets,
+    strip_import_provenance,
+    write_template,
+)
+from msp_graph.sheets.tables import escape, unescape
+from msp_graph.store import EmbeddedStore
+
+FIXTURES = Path(__file__).parent / "fixtures" / "sheets"
+ID = "https://w3id.org/msp/id/"
+MSP = rdflib.Namespace("https://w3id.org/msp/ontology#")
+GROUP = "https://w3id.org/msp/vocab/stakeholder-group/"
+
+
+def _csv(path: Path, header: list[str], *rows: list[str]) -> Path:
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return path
+
+
+def _errors(paths, store=None) -> list[str]:
+    with pytest.raises(SheetImportError) as caught:
+        import_sheets([str(p) for p in paths], store=store, validate=False)
+    return [str(p) for p in caught.value.problems if p.severity == "error"]
+
+
+def _data(store: EmbeddedStore) -> rdflib.Graph:
+    return strip_import_provenance(store.to_rdflib([g for g in store.graphs() if "/source/" in g]))
+
+
+ORG_HEADER = ["id", "name", "stakeholder_groups"]
+PARTNERSHIP_HEADER = ["id", "name", "levels"]
+
+
+# --- template -------------------------------------------------------------------------------------
+
+
+def test_template_has_every_sheet_and_imports_cleanly(tmp_path):
+    paths = write_template(tmp_path)
+    assert paths[0].name == "msp-template.xlsx"
+    names = openpyxl.load_workbook(paths[0]).sheetnames
+    assert names[0] == "about" and "memberships" in names and "country-engagements" in names
+    for path in paths[1:]:
+        rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
+        assert rows[1][0].startswith("#") and len(rows) == 3 and len(rows[2]) == len(rows[0])
+    for source in (paths[0], paths[1].parent):
+        store = EmbeddedStore()
+        result = import_sheets([source], store=store, validate=False)
+        assert result.counts["partnerships"] == 1 and result.warnings == []
+        g = _data(store)
+        alliance = rdflib.URIRef(ID + "partnership/example-alliance")
+        assert (
+            alliance,
+            MSP.policyArea,
+            rdflib.URIRef("https://w3id.org/msp/vocab/policy-area/employment"),
+        ) in g
+
+
+def test_template_command(tmp_path):
+    result = CliRunner().invoke(app, ["template", "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "msp-template.xlsx").is_file() and (
+        tmp_path / "msp-template" / "memberships.csv"
+    ).is_file()
+
+
+# --- round trip -----------------------------------------------------------------------------------
+
+
+def _round_trip(graph: rdflib.Graph, tmp_path: Path, name: str, fmt: str) -> rdflib.Graph:
+    export_sheets(graph, tmp_path / name, format=fmt)
+    store = EmbeddedStore()
+    import_sheets([tmp_path / name], store=store, validate=False)
+    return _data(store)
+
+
+@pytest.mark.parametrize(("name", "fmt"), [("x.xlsx", "xlsx"), ("folder", "csv"), ("sheets.zip", "csv")])
+def test_round_trip_fixture(tmp_path, name, fmt):
+    graph = rdflib.Graph().parse(FIXTURES / "roundtrip.ttl")
+    back = _round_trip(graph, tmp_path, name, fmt)
+    assert isomorphic(graph, back)
+
+
+@pytest.mark.parametrize(("name", "fmt"), [("data.xlsx", "xlsx"), ("data", "csv")])
+def test_round_trip_bundled_data(tmp_path, name, fmt):
+    files = bundled_data_files()
+    if not files:
+        pytest.skip("no bundled data in data/")
+    graph = rdflib.Graph()
+    for path in files:
+        graph.parse(path)
+    back = _round_trip(graph, tmp_path, name, fmt)
+    assert len(back) == len(graph)
+    assert isomorphic(graph, back)
+    # The known kinds land in their own sheets, not in the catch-all triples sheet.
+    workbook = tmp_path / "rows.xlsx"
+    export_sheets(graph, workbook, format="xlsx")
+    wb = openpyxl.load_workbook(workbook)
+    assert wb["partnerships"].max_row - 2 == len(set(graph.subjects(rdflib.RDF.type, MSP.Partnership)))
+
+
+def test_export_command_xlsx_and_csv(tmp_path):
+    (tmp_path / "a.ttl").write_text((FIXTURES / "roundtrip.ttl").read_text())
+    runner = CliRunner()
+    out = runner.invoke(
+        app, ["export", str(tmp_path / "a.ttl"), "-f", "xlsx", "-o", str(tmp_path / "a.xlsx")]
+    )
+    assert out.exit_code == 0, out.output
+    out = runner.invoke(app, ["export", str(tmp_path / "a.ttl"), "-f", "csv", "-o", str(tmp_path / "a.zip")])
+    assert out.exit_code == 0, out.output
+    assert "partnerships.csv" in zipfile.ZipFile(tmp_path / "a.zip").namelist()
+    out = runner.invoke(app, ["export", str(tmp_path / "a.ttl"), "-f", "xlsx"])
+    assert out.exit_code == 2 and "-o" in out.output
+
+
+def test_formula_cells_are_neutralised_and_restored(tmp_path):
+    for text in ("=1+1", "+33", "-x", "@SUM", "'=a", "'t Hooft", "plain"):
+        assert unescape(escape(text)) == text
+    assert escape("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    graph = rdflib.Graph().parse(FIXTURES / "roundtrip.ttl")
+    export_sheets(graph, tmp_path / "x.xlsx", format="xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "x.xlsx")["partnerships"]
+    cells = [c for row in ws.iter_rows() for c in row]
+    assert not any(c.data_type == "f" for c in cells)
+    assert "'=1+1 is not a formula" in [c.value for c in cells]
+
+
+# --- import: identifiers, graphs, idempotence, store ----------------------------------------------
+
+
+def test_reimport_replaces_the_graph_and_dry_run_writes_nothing(tmp_path):
+    folder = tmp_path / "acme"
+    _csv(folder / "organisations.csv", ORG_HEADER, ["", "Acme Union", "syndicats"])
+    store = EmbeddedStore(tmp_path / "store")
+    import_sheets([folder], store=store, validate=False, dry_run=True)
+    assert store.graphs() == []
+    import_sheets([folder], store=store, validate=False)
+    first = store.count()
+    import_sheets([folder], store=store, validate=False)
+    assert store.count() == first
+    _csv(folder / "organisations.csv", ORG_HEADER, ["", "Acme Employers", "employers"])
+    import_sheets([folder], store=store, validate=False)
+    g = _data(store)
+    assert (rdflib.URIRef(ID + "organisation/acme-employers"), None, None) in g
+    assert (rdflib.URIRef(ID + "organisation/acme-union"), None, None) not in g
+    row = store.query(
+        "SELECT ?n WHERE { <https://w3id.org/msp/id/organisation/acme-employers> "
+        "<http://www.w3.org/ns/prov#wasDerivedFrom> ?r . ?r <http://www.w3.org/ns/csvw#rownum> ?n }"
+    )
+    assert [r["n"].value for r in row] == ["2"]
+    store.close()
+
+
+def test_minted_id_colliding_with_another_record_in_the_store(tmp_path):
+    store = EmbeddedStore()
+    _csv(tmp_path / "a" / "organisations.csv", ORG_HEADER, ["", "Acme", "un"])
+    import_sheets([tmp_path / "a"], store=store, validate=False)
+    _csv(
+        tmp_path / "b" / "organisations.csv",
+        ["id", "name", "acronyms", "stakeholder_groups"],
+        ["", "ACME!", "", "academia"],
+    )
+    errors = _errors([tmp_path / "b"], store)
+    assert "already names another organisation" in errors[0] and "row 2" in errors[0]
+
+
+# --- bad input, each located ----------------------------------------------------------------------
+
+
+def test_missing_required_column(tmp_path):
+    path = _csv(tmp_path / "organisations.csv", ["id", "name"], ["x", "X"])
+    [error] = _errors([path])
+    assert "missing required column 'stakeholder_groups'" in error and "organisations.csv" in error
+    assert "row 1" in error and "column stakeholder_groups" in error
+
+
+def test_unknown_column_is_a_warning(tmp_path):
+    path = _csv(tmp_path / "organisations.csv", [*ORG_HEADER, "colour"], ["x", "X", "un", "blue"])
+    result = import_sheets([path], store=EmbeddedStore(), validate=False)
+    [warning] = result.warnings
+    assert "unknown column 'colour'" in str(warning) and "column colour" in str(warning)
+
+
+def test_empty_and_duplicate_rows(tmp_path):
+    path = _csv(tmp_path / "organisations.csv", ORG_HEADER, ["x", "X", "un"], ["", "", ""], ["x", "X", "un"])
+    errors = _errors([path])
+    assert any("row 4" in e and "duplicate row: repeats row 2" in e for e in errors)
+    path = _csv(
+        tmp_path / "b" / "organisations.csv", ORG_HEADER, ["x", "X", "un"], ["", "", ""], ["y", "Y", "un"]
+    )
+    result = import_sheets([path], store=EmbeddedStore(), validate=False)
+    assert ["row 3" in str(w) and "empty row" in str(w) for w in result.warnings] == [True]
+
+
+def test_duplicate_identifiers(tmp_path):
+    path = _csv(tmp_path / "organisations.csv", ORG_HEADER, ["x", "X", "un"], ["x", "Other", "academia"])
+    [error] = _errors([path])
+    assert "duplicate id 'x'" in error and "row 3" in error and "also row 2" in error and "column id" in error
+
+
+def test_bad_dates(tmp_path):
+    folder = tmp_path / "f"
+    _csv(
+        folder / "partnerships.csv",
+        ["id", "name", "start", "end"],
+        ["p", "P", "June 2019", ""],
+        ["q", "Q", "2019-13", ""],
+        ["r", "R", "2020", "2019"],
+    )
+    errors = _errors([folder])
+    assert any("row 2" in e and "column start" in e and "bad date 'June 2019'" in e for e in errors)
+    assert any("row 3" in e and "bad date '2019-13'" in e for e in errors)
+    assert any("row 4" in e and "column end" in e and "before it starts" in e for e in errors)
+
+
+def test_unknown_codes_get_a_suggestion(tmp_path):
+    folder = tmp_path / "f"
+    _csv(
+        folder / "partnerships.csv", ["id", "name", "levels", "policy_areas"], ["p", "P", "globall", "emploi"]
+    )
+    _csv(folder / "organisations.csv", ORG_HEADER, ["o", "O", "employer organisation"])
+    errors = _errors([folder])
+    assert any(
+        "column levels" in e and "unknown level 'globall'; did you mean 'global'?" in e for e in errors
+    )
+    assert any("did you mean 'employers-organisations'" in e and "organisations.csv" in e for e in errors)
+    assert len(errors) == 2  # 'emploi' (French) is accepted
+
+
+def test_membership_naming_a_missing_organisation_or_partnership(tmp_path):
+    folder = tmp_path / "f"
+    _csv(folder / "partnerships.csv", PARTNERSHIP_HEADER, ["acme", "Acme Alliance", "global"])
+    _csv(
+        folder / "organisations.csv",
+        ORG_HEADER,
+        ["ituc", "International Trade Union Confederation", "workers"],
+    )
+    _csv(
+        folder / "memberships.csv",
+        ["partnership", "organisation"],
+        ["acme", "itcu"],
+        ["acme-x", "ituc"],
+        ["Acme Alliance", "international trade union confederation"],
+    )
+    errors = _errors([folder])
+    assert any(
+        "memberships.csv" in e
+        and "row 2" in e
+        and "column organisation" in e
+        and "no organisation 'itcu'" in e
+        and "did you mean 'ituc'" in e
+        for e in errors
+    )
+    assert any("row 3" in e and "column partnership" in e and "no partnership 'acme-x'" in e for e in errors)
+    assert len(errors) == 2  # row 4 names both by their names
+    # ... and a name found in the store resolves.
+    store = EmbeddedStore()
+    import_sheets([folder / "partnerships.csv", folder / "organisations.csv"], store=store, validate=False)
+    other = _csv(tmp_path / "g" / "memberships.csv", ["partnership", "organisation"], ["acme", "ITUC "])
+    _ = other
+    errors = _errors([tmp_path / "g"], store)
+    assert "no organisation 'ITUC'" in errors[0]
+
+
+def test_csv_encoding_bom_and_binary(tmp_path):
+    good = tmp_path / "ok" / "organisations.csv"
+    good.parent.mkdir()
+    good.write_bytes("\ufeffid,name,stakeholder_groups\r\nx,Café Union,syndicats\r\n".encode())
+    store = EmbeddedStore()
+    import_sheets([good], store=store, validate=False)
+    assert rdflib.Literal("Café Union", lang="en") in set(_data(store).objects())
+    bad = tmp_path / "bad" / "organisations.csv"
+    bad.parent.mkdir()
+    bad.write_bytes("id,name,stakeholder_groups\r\nx,Café Union,syndicats\r\n".encode("cp1252"))
+    [error] = _errors([bad])
+    assert "not UTF-8" in error and "line 2" in error and "CSV UTF-8" in error
+    binary = tmp_path / "organisations.csv"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    assert "not a CSV file" in _errors([binary])[0]
+
+
+def test_xlsx_formulas_and_merged_cells(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "organisations"
+    ws.append(ORG_HEADER)
+    ws.append(["x", "X", "un"])
+    ws.append(["y", "=A2", "un"])
+    ws.append(["z", "Z", "academia"])
+    ws.merge_cells("B4:C4")
+    wb.save(tmp_path / "w.xlsx")
+    errors = _errors([tmp_path / "w.xlsx"])
+    assert any(
+        "sheet organisations" in e and "row 3" in e and "column B" in e and "formula '=A2'" in e
+        for e in errors
+    )
+    assert any("row 4" in e and "merged cells B4:C4" in e for e in errors)
+
+
+def test_empty_file_and_not_a_spreadsheet(tmp_path):
+    (tmp_path / "organisations.csv").write_text("")
+    assert "the file is empty" in _errors([tmp_path / "organisations.csv"])[0]
+    (tmp_path / "book.xlsx").write_text("this is not a workbook")
+    assert "not an .xlsx workbook" in _errors([tmp_path / "book.xlsx"])[0]
+    (tmp_path / "notes.txt").write_text("hello")
+    assert "not a spreadsheet" in _errors([tmp_path / "notes.txt"])[0]
+    (tmp_path / "other.csv").write_text("a,b\n1,2\n")
+    assert "cannot tell which sheet" in _errors([tmp_path / "other.csv"])[0]
+
+
+def test_a_failed_import_changes_nothing(tmp_path):
+    store = EmbeddedStore()
+    _csv(tmp_path / "a" / "organisations.csv", ORG_HEADER, ["x", "X", "un"])
+    import_sheets([tmp_path / "a"], store=store, validate=False)
+    before = store.dump(format="nq")
+    _csv(tmp_path / "a" / "organisations.csv", ORG_HEADER, ["x", "X", "un"], ["y", "Y", "nonsense"])
+    _errors([tmp_path / "a"], store)
+    assert store.dump(format="nq") == before
+
+
+def test_import_command_lists_every_error_and_exits_2(tmp_path):
+    path = _csv(tmp_path / "organisations.csv", ORG_HEADER, ["x", "X", "nonsense"], ["y", "Y", "dunno"])
+    out = CliRunner().invoke(app, ["import", str(path), "--no-validate", "--store", str(tmp_path / "s")])
+    assert out.exit_code == 2
+    assert out.output.count("msp-graph: error:") == 3 and "nothing was imported" in out.output
+
+
+# --- the partnership officer ----------------------------------------------------------------------
+
+
+def test_officer_fills_the_template_by_hand_and_sees_the_verdict(tmp_path):
+    """Following docs/spreadsheets.md: French labels, a missing accent, a name instead of an id."""
+    write_template(tmp_path)
+    wb = openpyxl.load_workbook(tmp_path / "msp-template.xlsx")
+    for name in (
+        "partnerships",
+        "organisations",
+        "memberships",
+        "country-engagements",
+        "outputs",
+        "statements",
+        "triples",
+    ):
+        wb[name].delete_rows(3, 1)  # the officer replaces the example row
+    wb["partnerships"].append(
+        [
+            "",
+            "Alliance pour l'emploi des jeunes en Afrique de l'Ouest",
+            "AEJAO",
+            "regional",
+            "partiellement formel",
+            "Emploi; competences",
+            "",
+            "partage des connaissances",
+        ]
+    )
+    orgs = wb["organisations"]
+    orgs.append(["", "Confédération des employeurs de l'Ouest", "CEO", "Organisations d'employeurs"])
+    orgs.append(["", "Union syndicale ouest-africaine", "USOA", "Organisations de travailleurs"])
+    orgs.append(["", "Université de Dakar", "", "milieu universitaire"])
+    orgs.append(
+        [
+            "",
+            "Ministère du Travail du Sénégal",
+            "",
+            "gouvernements et institutions gouvernementales",
+            "",
+            "Sénégal",
+        ]
+    )
+    members = wb["memberships"]
+    for member, role in (
+        ("CEO", "membre"),
+        ("USOA", "coprésident"),
+        ("Universite de Dakar", ""),
+        ("Ministère du Travail du Sénégal", "hôte"),
+    ):
+        members.append(["", "AEJAO", member, role, "", "", "", "2024-03"])
+    wb["country-engagements"].append(["", "AEJAO", "", "Sénégal", ""])
+    wb.save(tmp_path / "aejao.xlsx")
+
+    store = EmbeddedStore()
+    load_ontology(store)
+    result = import_sheets([tmp_path / "aejao.xlsx"], store=store)
+    assert result.written and result.counts["memberships"] == 4
+    [alliance] = result.partnerships
+    assert alliance == ID + "partnership/aejao"
+    report = result.report
+    assert alliance in report.meeting_composition
+    from msp_graph.sheets.commands import report_lines
+
+    lines, violations = report_lines(result)
+    assert violations == 0
+    assert any(
+        "aejao.xlsx, sheet partnerships, row 3" in line and "meets the MSP composition rule" in line
+        for line in lines
+    )
+    # Without the workers' union the verdict changes and says what is missing, pointing at the row.
+    wb["memberships"].delete_rows(4, 1)
+    wb.save(tmp_path / "aejao.xlsx")
+    result = import_sheets([tmp_path / "aejao.xlsx"], store=store)
+    lines, violations = report_lines(result)
+    assert violations >= 1
+    assert any("sheet partnerships, row 3" in line and "workers" in line.lower() for line in lines)
