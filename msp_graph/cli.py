@@ -192,7 +192,11 @@ def _write(output: Path | None, data: str | bytes) -> None:
     """Write results to ``output`` atomically (temporary file + rename), or to stdout."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
     if output is None:
-        stream = click.get_binary_stream("stdout")
+        sys.stdout.flush()
+        stream = getattr(sys.stdout, "buffer", None)
+        if stream is None:
+            sys.stdout.write(payload.decode("utf-8", errors="replace"))
+            return
         stream.write(payload)
         stream.flush()
         return
