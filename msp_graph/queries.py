@@ -44,6 +44,8 @@ from .errors import QueryError
 from .resources import bundled_dir
 
 __all__ = [
+    "CATALOGUE_END",
+    "CATALOGUE_START",
     "GRAPH_FORMATS",
     "PARAM_KINDS",
     "PREFIXES",
@@ -60,6 +62,7 @@ __all__ = [
     "parse_query_file",
     "query_form",
     "run_query",
+    "write_catalogue",
 ]
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -896,3 +899,20 @@ def catalogue_markdown(queries: Sequence[NamedQuery] | None = None) -> str:
         out.append("```")
         out.append("")
     return "\n".join(out)
+
+
+CATALOGUE_START = "<!-- catalogue: generated from the query headers by write_catalogue(); do not edit -->"
+CATALOGUE_END = "<!-- end of catalogue -->"
+
+
+def write_catalogue(path: str | Path) -> None:
+    """Replace the generated catalogue section (between its two markers) of a Markdown file."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    if CATALOGUE_START not in text or CATALOGUE_END not in text:
+        raise QueryError(f"{path}: no catalogue markers; add {CATALOGUE_START} and {CATALOGUE_END}")
+    head, _, rest = text.partition(CATALOGUE_START)
+    _, _, tail = rest.partition(CATALOGUE_END)
+    path.write_text(
+        f"{head}{CATALOGUE_START}\n\n{catalogue_markdown()}\n{CATALOGUE_END}{tail}", encoding="utf-8"
+    )

@@ -25,10 +25,13 @@ import pytest
 from msp_graph.errors import MspGraphError, QueryError
 from msp_graph.graph import load_bundled, load_ontology
 from msp_graph.queries import (
+    CATALOGUE_END,
+    CATALOGUE_START,
     PARAM_KINDS,
     NamedQuery,
     QueryResult,
     bind_params,
+    catalogue_markdown,
     get_query,
     list_queries,
     make_term,
@@ -562,3 +565,21 @@ def test_co_membership_on_the_bundled_data(bundled_store):
     pairs = {(row["partnerA"].value, row["partnerB"].value) for row in everyone.rows}
     assert all(a < b for a, b in pairs)
     assert {tuple(sorted((ilo, row["partnerB"].value))) for row in result.rows} <= pairs
+
+
+def test_documented_examples_return_rows_on_the_bundled_data(bundled_store):
+    for query in list_queries():
+        for example in query.examples:
+            params = dict(parse_param(pair) for pair in example.split())
+            assert len(run_query(bundled_store, query, params=params)) > 0, f"{query.name} {example}"
+
+
+def test_docs_catalogue_is_current():
+    text = (REPO / "docs" / "queries.md").read_text(encoding="utf-8")
+    start = text.index(CATALOGUE_START) + len(CATALOGUE_START)
+    assert text[start : text.index(CATALOGUE_END)].strip() == catalogue_markdown().strip(), (
+        "docs/queries.md is out of date: run "
+        "python -c \"from msp_graph.queries import write_catalogue; write_catalogue('docs/queries.md')\""
+    )
+    for query in list_queries():
+        assert f"msp-graph query {query.name}" in text
