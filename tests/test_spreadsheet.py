@@ -52,6 +52,7 @@ def _data(store: EmbeddedStore) -> rdflib.Graph:
 
 
 ORG_HEADER = ["id", "name", "stakeholder_groups"]
+SOURCE = "https://www.ilo.org/example-page"
 PARTNERSHIP_HEADER = ["id", "name", "levels"]
 
 
@@ -256,7 +257,7 @@ def test_membership_naming_a_missing_organisation_or_partnership(tmp_path):
     _csv(
         folder / "organisations.csv",
         ORG_HEADER,
-        ["ituc", "International Trade Union Confederation", "workers"],
+        ["ituc", "International Trade Union Confederation", "trade unions"],
     )
     _csv(
         folder / "memberships.csv",
@@ -345,7 +346,8 @@ def test_import_command_lists_every_error_and_exits_2(tmp_path):
     path = _csv(tmp_path / "organisations.csv", ORG_HEADER, ["x", "X", "nonsense"], ["y", "Y", "dunno"])
     out = CliRunner().invoke(app, ["import", str(path), "--no-validate", "--store", str(tmp_path / "s")])
     assert out.exit_code == 2
-    assert out.output.count("msp-graph: error:") == 3 and "nothing was imported" in out.output
+    assert out.output.count("msp-graph: error:") == 2 and "2 errors; nothing was imported" in out.output
+    assert "'nonsense'" in out.output and "'dunno'" in out.output
 
 
 # --- the partnership officer ----------------------------------------------------------------------
@@ -375,6 +377,10 @@ def test_officer_fills_the_template_by_hand_and_sees_the_verdict(tmp_path):
             "Emploi; competences",
             "",
             "partage des connaissances",
+            *["", "", "", ""],
+            "2024",  # start
+            *["", "", ""],
+            SOURCE,
         ]
     )
     orgs = wb["organisations"]
@@ -398,14 +404,21 @@ def test_officer_fills_the_template_by_hand_and_sees_the_verdict(tmp_path):
         ("Universite de Dakar", ""),
         ("Ministère du Travail du Sénégal", "hôte"),
     ):
-        members.append(["", "AEJAO", member, role, "", "", "", "2024-03"])
-    wb["country-engagements"].append(["", "AEJAO", "", "Sénégal", ""])
+        members.append(["", "AEJAO", member, "", role, "", "", "2024-03", "", "", "", SOURCE])
+    wb["country-engagements"].append(
+        ["", "AEJAO", "", "Sénégal", "pays du programme", "", "2024", "", "", "", SOURCE]
+    )
     wb.save(tmp_path / "aejao.xlsx")
 
     store = EmbeddedStore()
     load_ontology(store)
     result = import_sheets([tmp_path / "aejao.xlsx"], store=store)
     assert result.written and result.counts["memberships"] == 4
+    g = _data(store)
+    roles = {
+        str(o).rsplit("/", 1)[-1] for o in g.objects(None, rdflib.URIRef("http://www.w3.org/ns/org#role"))
+    }
+    assert roles == {"member", "co-chair", "host"}
     [alliance] = result.partnerships
     assert alliance == ID + "partnership/aejao"
     report = result.report
@@ -413,7 +426,7 @@ def test_officer_fills_the_template_by_hand_and_sees_the_verdict(tmp_path):
     from msp_graph.sheets.commands import report_lines
 
     lines, violations = report_lines(result)
-    assert violations == 0
+    assert violations == 0, lines
     assert any(
         "aejao.xlsx, sheet partnerships, row 3" in line and "meets the MSP composition rule" in line
         for line in lines
