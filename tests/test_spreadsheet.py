@@ -438,3 +438,27 @@ def test_officer_fills_the_template_by_hand_and_sees_the_verdict(tmp_path):
     lines, violations = report_lines(result)
     assert violations >= 1
     assert any("sheet partnerships, row 3" in line and "workers" in line.lower() for line in lines)
+
+
+def test_docs_describe_every_sheet_and_column():
+    from msp_graph.sheets.layout import SHEETS
+
+    text = (Path(__file__).parent.parent / "docs" / "spreadsheets.md").read_text(encoding="utf-8")
+    for sheet in SHEETS:
+        section = text.split(f"### `{sheet.name}`", 1)[1].split("###", 1)[0]
+        for column in sheet.columns:
+            assert f"| `{column.name}` |" in section, (sheet.name, column.name)
+
+
+def test_import_command_into_a_store(tmp_path):
+    path = _csv(tmp_path / "acme" / "organisations.csv", ORG_HEADER, ["", "Acme Union", "syndicats"])
+    runner = CliRunner()
+    args = ["import", str(path.parent), "--no-validate", "--store", str(tmp_path / "db")]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert "imported 1 organisations" in first.output
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0
+    with EmbeddedStore(tmp_path / "db") as store:
+        graphs = [g for g in store.graphs() if "sheet-acme" in g]
+        assert graphs == ["https://w3id.org/msp/id/graph/source/sheet-acme-organisations"]
