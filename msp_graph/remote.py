@@ -242,9 +242,12 @@ class RemoteStore(Store):
                 passwords.add_password(None, f"{parts.scheme}://{parts.netloc}/", *found)
                 self._has_credentials = True
         # The server's challenge chooses the scheme: digest (Virtuoso's /sparql-auth) or basic.
-        self._opener = urllib.request.build_opener(
-            urllib.request.HTTPDigestAuthHandler(passwords), urllib.request.HTTPBasicAuthHandler(passwords)
+        handlers = (
+            [urllib.request.HTTPDigestAuthHandler(passwords), urllib.request.HTTPBasicAuthHandler(passwords)]
+            if self._has_credentials
+            else []  # without credentials a challenge is a plain 401, explained by _http_error
         )
+        self._opener = urllib.request.build_opener(*handlers)
 
     def __repr__(self) -> str:
         return f"RemoteStore({self.endpoint!r})"
