@@ -128,6 +128,10 @@ Verbose = Annotated[
         "-v", "--verbose", count=True, callback=_remember_verbosity, help="More messages (-vv: tracebacks)."
     ),
 ]
+Reasoner = Annotated[
+    str,
+    typer.Option("--reasoner", help="OWL 2 RL engine: rules (fast, in the store) or owlrl (the reference)."),
+]
 Quiet = Annotated[
     bool, typer.Option("-q", "--quiet", callback=_remember_quiet, help="No messages on stderr, only errors.")
 ]
@@ -245,6 +249,7 @@ def validate(
     update_endpoint: UpdateEndpoint = None,
     graph_store: GraphStore = None,
     output: Output = None,
+    reasoner: Reasoner = "rules",
     verbose: Verbose = 0,
     quiet: Quiet = False,
 ):
@@ -262,7 +267,7 @@ def validate(
         _workspace(report, store, files, with_bundled, (endpoint, update_endpoint, graph_store)) as workspace,
     ):
         report.step("reasoning (OWL 2 RL) and validating (SHACL)")
-        result = run_validation(workspace, shapes=shapes, reason=not no_reason)
+        result = run_validation(workspace, shapes=shapes, reason=not no_reason, reasoner=reasoner)
     _write(output, result.render(fmt))
     report.info(
         f"validated {result.triples} triples in {time.perf_counter() - started:.1f} s: {result.summary()}"
@@ -457,6 +462,7 @@ def reason(
     with_bundled: WithBundled = False,
     format: Annotated[str, typer.Option("-f", "--format", help="text or json.")] = "text",
     output: Output = None,
+    reasoner: Reasoner = "rules",
     verbose: Verbose = 0,
     quiet: Quiet = False,
 ):
@@ -464,7 +470,7 @@ def reason(
     fmt = _check_format(format, ("text", "json"), "reason")
     report = Reporter(ctx)
     with report.working("reasoning (OWL 2 RL)"), _workspace(report, store, files, with_bundled) as workspace:
-        result = run_reasoning(workspace)
+        result = run_reasoning(workspace, engine=reasoner)
     if fmt == "json":
         body = {
             "asserted": result.asserted,

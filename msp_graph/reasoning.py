@@ -23,6 +23,7 @@ True
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 
 import owlrl
@@ -33,7 +34,7 @@ from .errors import ReasoningError
 from .graph import asserted_graphs
 from .store import INFERRED_GRAPH, Store
 
-__all__ = ["Inconsistency", "ReasoningResult", "closure", "reason", "reason_full"]
+__all__ = ["ENGINES", "Inconsistency", "ReasoningResult", "closure", "reason", "reason_full"]
 
 _ERR = rdflib.Namespace("http://www.daml.org/2002/03/agents/agent-ont#")
 _TERM = r"(\S+?)"
@@ -179,16 +180,43 @@ def closure(graph: rdflib.Graph) -> tuple[rdflib.Graph, list[Inconsistency]]:
     return new, [_inconsistency(m) for m in messages]
 
 
-def reason(store: Store) -> ReasoningResult:
+ENGINES = ("rules", "owlrl")
+"""``rules``: ``msp_graph.rules`` (SPARQL in the store, the default); ``owlrl``: the reference, in rdflib."""
+
+
+def reason(store: Store, *, engine: str = "rules") -> ReasoningResult:
     """Materialise the OWL 2 RL closure of ``store``'s asserted graphs into ``INFERRED_GRAPH``.
 
     The inferred graph is replaced as a whole (atomically); the inconsistencies are returned.
+    ``engine="rules"`` falls back to owlrl, with a warning, when the schema uses a construct it lacks.
     """
-    return reason_full(store)[0]
+    if _engine(store, engine) == "rules":
+        from .rules import materialise
+
+        return materialise(store)
+    return reason_full(store, engine="owlrl")[0]
 
 
-def reason_full(store: Store) -> tuple[ReasoningResult, rdflib.Graph, rdflib.Graph]:
-    """``reason``, also returning the asserted graph and the full closure (blank nodes included)."""
+def _engine(store: Store, engine: str) -> str:
+    if engine not in ENGINES:
+        raise ReasoningError(f"reasoner {engine!r}: unknown; use one of: {', '.join(ENGINES)}")
+    if engine == "rules":
+        from .rules import unsupported
+
+        missing = unsupported(store)
+        if missing:
+            warnings.warn(f"rules reasoner: {'; '.join(missing)}; using owlrl instead", stacklevel=3)
+            return "owlrl"
+    return engine
+
+
+def reason_full(store: Store, *, engine: str = "rules") -> tuple[ReasoningResult, rdflib.Graph, rdflib.Graph]:
+    """``reason``, also returning the asserted graph and the inferred triples (owlrl: with blank nodes)."""
+    if _engine(store, engine) == "rules":
+        from .rules import materialise
+
+        result = materialise(store)
+        return result, store.to_rdflib(asserted_graphs(store)), store.to_rdflib([INFERRED_GRAPH])
     asserted = store.to_rdflib(asserted_graphs(store))
     new, problems = closure(asserted)
     stored = rdflib.Graph()

@@ -201,15 +201,16 @@ def validate(
     *,
     shapes: Sequence[str | Path] | None = None,
     reason: bool = True,
+    reasoner: str = "rules",
 ) -> ValidationReport:
     """Reason (OWL 2 RL, written to the inferred graph), then validate with pyshacl.
 
     ``shapes``: shapes files (default: the bundled shapes). ``reason=False`` validates the asserted
-    triples as they are.
+    triples as they are; ``reasoner``: ``rules`` (fast, in the store) or ``owlrl`` (the reference).
     """
     shapes_graph, composition = load_shapes(shapes)
     if reason:
-        result, data, inferred = reason_full(store)
+        result, data, inferred = reason_full(store, engine=reasoner)
         data += inferred
     else:
         result, data = None, store.to_rdflib(asserted_graphs(store))
