@@ -264,12 +264,26 @@ def test_stats_table_and_csv():
     assert "class,http://www.w3.org/ns/org#Membership,5" in csv_out
 
 
-def test_reason_reports_inconsistencies_and_exits_1():
-    result = run("reason", FIXTURES / "inconsistent.ttl", "-f", "json", "-q")
+@pytest.mark.parametrize(
+    "reasoner",
+    [
+        "owlrl",
+        pytest.param(
+            "rules",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="the rules engine (msp_graph.rules) misses eq-diff1 (x owl:differentFrom x) "
+                "and cax-dw, which owlrl reports",
+            ),
+        ),
+    ],
+)
+def test_reason_reports_inconsistencies_and_exits_1(reasoner):
+    result = run("reason", FIXTURES / "inconsistent.ttl", "--reasoner", reasoner, "-f", "json", "-q")
     assert result.exit_code == 1
     rules = {i["rule"] for i in json.loads(result.stdout)["inconsistencies"]}
-    assert {"cls-nothing2", "eq-diff1"} <= rules
-    clean = run("reason", SMALL, "-q")
+    assert {"cls-nothing2", "eq-diff1", "cax-dw"} <= rules
+    clean = run("reason", SMALL, "--reasoner", reasoner, "-q")
     assert clean.exit_code == 0 and "consistent" in clean.stdout
 
 
