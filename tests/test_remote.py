@@ -147,9 +147,6 @@ def test_same_graphs_and_sizes(loaded, reference):
 
 
 def test_co_membership_query_gives_the_same_rows(loaded, reference):
-    if isinstance(loaded, RemoteStore) and "sparql-auth" in loaded.endpoint:
-        # Virtuoso 7.2 fails on it: "SR066: Unsupported case in CONVERT (incomplete RDF box -> VARCHAR)"
-        pytest.skip("Virtuoso 7.2 cannot run partners-sharing-alliances.rq (SR066), see the report")
     query = get_query("partners-sharing-alliances")
     expected = run_query(reference, query)
     assert len(expected) > 0
@@ -439,9 +436,6 @@ def test_push_then_pull_round_trips(request, backend, data_files, reference, tmp
         assert isomorphic(
             _graph(matches[0].read_bytes(), "turtle"), _graph(reference.dump(format="nt", graphs=[graph]))
         )
-    if backend == "virtuoso":
-        _clear(store)
-        return  # Virtuoso 7.2 cannot run this query (SR066): see test_co_membership_query_gives_the_same_rows
     queried = _cli("query", "partners-sharing-alliances", "-f", "csv", *_endpoint_args(server), env=env)
     assert queried.returncode == 0, queried.stderr
     assert (
