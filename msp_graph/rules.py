@@ -191,19 +191,11 @@ class Schema:
         self.inverse = [(s, o) for s, o in by_pred[_OWL + "inverseOf"] if _iri(s) and _iri(o)]
         self.chains: list[tuple[Term, list[str]]] = []
         for prop, head in by_pred[_OWL + "propertyChainAxiom"]:
-            steps = []
-            for member in self.items(head):
-                if _iri(member):
-                    steps.append(f"<{member.value}>")
-                else:
-                    inverse = [o for s, o in by_pred[_OWL + "inverseOf"] if s == member and _iri(o)]
-                    if not inverse:
-                        self.problems.append(f"property chain of {_text(prop)} with a complex member")
-                        break
-                    steps.append(f"^<{inverse[0].value}>")
-            else:
-                if _iri(prop) and steps:
-                    self.chains.append((prop, steps))
+            members = self.items(head)
+            if all(_iri(m) for m in members) and _iri(prop) and members:
+                self.chains.append((prop, [f"<{m.value}>" for m in members]))
+            else:  # owlrl, the reference, follows named properties only
+                self.problems.append(f"property chain of {_text(prop)} with an anonymous member")
 
         # Restrictions.
         self.hv = {s: (on_property.get(s), o) for s, o in by_pred[_OWL + "hasValue"]}
@@ -753,8 +745,10 @@ def inconsistencies(store: Store, schema: Schema, graphs: Sequence[str]) -> list
                 found.append(Inconsistency("prp-npa", message, ((i1.value, p.value, i2.value),)))
     same = f"<{SAME_AS}>"
     for row in select(
-        f"[[ ?x {same} ?y ]] {{ [[ ?x <{_OWL}differentFrom> ?y ]] }} "
-        f"UNION {{ [[ ?y <{_OWL}differentFrom> ?x ]] }}",
+        f"{{ [[ ?x {same} ?y ]] {{ [[ ?x <{_OWL}differentFrom> ?y ]] }} "
+        f"UNION {{ [[ ?y <{_OWL}differentFrom> ?x ]] }} }} "
+        # x differentFrom x: inconsistent with eq-ref (x sameAs x), which is not materialised
+        f"UNION {{ [[ ?x <{_OWL}differentFrom> ?x ]] BIND(?x AS ?y) }}",
         "?x ?y",
     ):
         x, y = row["x"], row["y"]
