@@ -380,7 +380,11 @@ def _values(variables: Sequence[str], rows: Iterable[Sequence[Term]]) -> str | N
 
 @dataclass
 class _Rule:
-    """One INSERT: ``template`` (triples) from ``where``; the template triples must be new."""
+    """One INSERT: ``template`` (triples) from ``where``; the template triples must be new.
+
+    A rule with one premise marks it ``⟦ pattern ⟧``: after the first round it only reads the triples the
+    previous round added (semi-naive evaluation); rules with several premises read everything each round.
+    """
 
     name: str
     template: str
@@ -449,7 +453,14 @@ class _Compiler:
         self.rules.append(_Rule(name, template, f"{where} FILTER NOT EXISTS {{ {exists} }}"))
 
     def entry(
-        self, name: str, keys: Sequence[str], pattern: str, targets: Iterable[tuple[tuple, Term]]
+        self,
+        name: str,
+        keys: Sequence[str],
+        pattern: str,
+        targets: Iterable[tuple[tuple, Term]],
+        *,
+        single: bool = False,
+        rest: str = "",
     ) -> None:
         """Rules for ``?x`` entering class expressions: ``targets`` maps a key row (bound in ``pattern``) to a
         class; each consequence of membership becomes one rule with a VALUES table over the keys."""
@@ -464,37 +475,46 @@ class _Compiler:
                 avf_value_rows += [(*key, q, p, v) for p, v in f_values]
                 if f_avfs and not any(_iri(c) for c in self.s.supers(filler)):
                     self.s.problems.append("allValuesFrom nested in an anonymous allValuesFrom filler")
+        premise = f"⟦ {pattern.rstrip(' .')} ⟧" if single else pattern
         table = _values([*keys, "d"], type_rows)
         if table:
-            self.add(f"{name}:type", "?x a ?d .", f"{table} {pattern}", "?x a ?d")
+            self.add(f"{name}:type", "?x a ?d .", f"{table} {premise} {rest}", "?x a ?d")
         table = _values([*keys, "hp", "hv"], value_rows)
         if table:
-            self.add(f"{name}:cls-hv1", "?x ?hp ?hv .", f"{table} {pattern}", "?x ?hp ?hv")
+            self.add(f"{name}:cls-hv1", "?x ?hp ?hv .", f"{table} {premise} {rest}", "?x ?hp ?hv")
         table = _values([*keys, "q", "d"], avf_rows)
         if table:
-            where = f"{table} {pattern} ?x ?q ?y . FILTER(!isLiteral(?y))"
+            where = f"{table} {pattern} {rest} ?x ?q ?y . FILTER(!isLiteral(?y))"
             self.add(f"{name}:cls-avf", "?y a ?d .", where, "?y a ?d")
         table = _values([*keys, "q", "hp", "hv"], avf_value_rows)
         if table:
-            where = f"{table} {pattern} ?x ?q ?y . FILTER(!isLiteral(?y))"
+            where = f"{table} {pattern} {rest} ?x ?q ?y . FILTER(!isLiteral(?y))"
             self.add(f"{name}:cls-avf-hv1", "?y ?hp ?hv .", where, "?y ?hp ?hv")
 
     def _compile(self) -> None:
         s = self.s
         classes = {c for c in s.sup if _iri(c)} | {c for c in s.sub if _iri(c)}
         # cax-sco / cax-eqc (+ cls-int2, cls-uni through named classes), cls-hv1, cls-avf from named types.
-        self.entry("cax-sco", ["c"], "?x a ?c .", (((c,), c) for c in sorted(classes, key=str)))
+        named = (((c,), c) for c in sorted(classes, key=str))
+        self.entry("cax-sco", ["c"], "?x a ?c .", named, single=True)
         # cls-hv2: a value puts ?x in the restriction.
-        self.entry("cls-hv2", ["p", "v"], "?x ?p ?v .", (((p, v), r) for r, (p, v) in s.hv.items()))
+        values = (((p, v), r) for r, (p, v) in s.hv.items())
+        self.entry("cls-hv2", ["p", "v"], "?x ?p ?v .", values, single=True)
         # prp-dom / prp-rng (with scm-dom1/2, scm-rng1/2 folded in).
         self.entry(
-            "prp-dom", ["p"], "?x ?p ?o .", (((p,), c) for p, cs in s.domain.items() if _iri(p) for c in cs)
+            "prp-dom",
+            ["p"],
+            "?x ?p ?o .",
+            (((p,), c) for p, cs in s.domain.items() if _iri(p) for c in cs),
+            single=True,
         )
         self.entry(
             "prp-rng",
             ["p"],
-            "?o ?p ?x . FILTER(!isLiteral(?x))",
+            "?o ?p ?x .",
             (((p,), c) for p, cs in s.range.items() if _iri(p) for c in cs),
+            single=True,
+            rest="FILTER(!isLiteral(?x))",
         )
         # cls-svf1/2 and cls-int1: one rule per anonymous class that has consequences.
         for r, (p, filler) in sorted(s.svf.items(), key=str):
@@ -516,15 +536,15 @@ class _Compiler:
         rows = [(p, q) for p, qs in s.psup.items() if _iri(p) for q in qs if _iri(q) and q != p]
         table = _values(["p", "q"], rows)
         if table:
-            self.add("prp-spo1", "?x ?q ?y .", f"{table} ?x ?p ?y .", "?x ?q ?y")
+            self.add("prp-spo1", "?x ?q ?y .", f"{table} ⟦ ?x ?p ?y ⟧", "?x ?q ?y")
         # prp-inv1/2.
         table = _values(["p", "q"], [(p, q) for p, q in s.inverse] + [(q, p) for p, q in s.inverse])
         if table:
-            self.add("prp-inv", "?y ?q ?x .", f"{table} ?x ?p ?y . FILTER(!isLiteral(?y))", "?y ?q ?x")
+            self.add("prp-inv", "?y ?q ?x .", f"{table} ⟦ ?x ?p ?y ⟧ FILTER(!isLiteral(?y))", "?y ?q ?x")
         # prp-symp.
         table = _values(["p"], [(p,) for p in s.props("SymmetricProperty")])
         if table:
-            self.add("prp-symp", "?y ?p ?x .", f"{table} ?x ?p ?y . FILTER(!isLiteral(?y))", "?y ?p ?x")
+            self.add("prp-symp", "?y ?p ?x .", f"{table} ⟦ ?x ?p ?y ⟧ FILTER(!isLiteral(?y))", "?y ?p ?x")
         # prp-trp: the whole transitive closure in one step.
         for p in s.props("TransitiveProperty"):
             self.add(
@@ -584,10 +604,19 @@ class _Compiler:
 # --- running ----------------------------------------------------------------------------------------------
 
 
-def _update(rules: Sequence[_Rule], target: str, dataset: str) -> str:
-    graph = ox.NamedNode(target)
+def _update(rules: Sequence[_Rule], staging: str, graphs: Sequence[str], delta: str | None, new: str) -> str:
+    """One round: every rule inserts into ``staging`` and ``new``; marked premises read ``delta`` only."""
+    dataset = " ".join(f"USING {ox.NamedNode(g)}" for g in [*graphs, staging])
+    if delta is not None:
+        dataset += f" USING NAMED {ox.NamedNode(delta)}"
+
+    def premise(match: re.Match) -> str:
+        return f"GRAPH {ox.NamedNode(delta)} {{ {match[1]} }}" if delta is not None else f"{match[1]} ."
+
+    into = f"GRAPH {ox.NamedNode(staging)} {{ TPL }} GRAPH {ox.NamedNode(new)} {{ TPL }}"
     return " ;\n".join(
-        f"INSERT {{ GRAPH {graph} {{ {rule.template} }} }} {dataset} WHERE {{ {rule.where} }}"
+        f"INSERT {{ {into.replace('TPL', rule.template)} }} {dataset} "
+        f"WHERE {{ {re.sub('⟦(.+?)⟧', premise, rule.where)} }}"
         for rule in rules
     )
 
@@ -608,20 +637,22 @@ def materialise(store: Store, *, max_rounds: int = 100) -> ReasoningResult:
     schema = read_schema(store, graphs)
     compiler = _Compiler(schema)
     staging = f"{GRAPH_BASE}staging/{uuid.uuid4().hex}"
-    dataset = " ".join(f"USING {ox.NamedNode(g)}" for g in [*graphs, staging])
     rules = list(compiler.rules)
     equality = False
+    delta: str | None = None
     try:
-        size, rounds = 0, 0
+        rounds = 0
         while True:
             rounds += 1
             if rounds > max_rounds:
                 raise ReasoningError(f"rules: no fixpoint after {max_rounds} rounds; use --reasoner owlrl")
+            new = f"{GRAPH_BASE}staging/{uuid.uuid4().hex}"
             if rules:
-                store.update(_update(rules, staging, dataset))
-            new_size = _count(store, staging)
-            if new_size != size:
-                size = new_size
+                store.update(_update(rules, staging, graphs, delta, new))
+            if delta is not None:
+                store.drop(delta)
+            delta = new
+            if _count(store, new):
                 continue
             if not equality and _ask(store, compiler.needs_equality(), [*graphs, staging]):
                 equality = True
@@ -639,6 +670,8 @@ def materialise(store: Store, *, max_rounds: int = 100) -> ReasoningResult:
         store.update(f"MOVE SILENT {g} TO {ox.NamedNode(INFERRED_GRAPH)}")
     finally:
         store.drop(staging)
+        if delta is not None:
+            store.drop(delta)
     return ReasoningResult(
         asserted=asserted, inferred=_count(store, INFERRED_GRAPH), inconsistencies=problems
     )
