@@ -13,7 +13,8 @@ How it works
     2. The instance rules are SPARQL updates ``INSERT { GRAPH <tmp> {...} } USING <asserted>... USING <tmp>
        WHERE {... FILTER NOT EXISTS {...}}``, sent as one request per round and repeated until a round adds
        nothing (a fixpoint). Each rule already applies the whole schema closure (a type goes to every named
-       superclass at once), so the bundled data settles in three rounds.
+       superclass at once), so most work is done in the first round; later rounds are semi-naive (a rule
+       with one premise reads only the triples the previous round added).
     3. Triples that mention a blank node are removed (as ``reasoning.reason`` does), the temporary graph
        replaces ``INFERRED_GRAPH`` in one ``MOVE`` (a failure leaves the old inferred graph as it was), and
        the inconsistency checks run as ``SELECT`` queries over asserted + inferred triples.
