@@ -135,6 +135,7 @@ _SCHEMA_TYPES = [
         "IrreflexiveProperty",
         "AsymmetricProperty",
         "AllDisjointClasses",
+        "Class",
     ]
 ]
 _UNSUPPORTED = [
@@ -224,6 +225,8 @@ class Schema:
             edges[o].add(s)
         for i, members in self.intersections.items():
             edges[i].update(members)
+        for c in self.typed[_OWL + "Class"]:  # scm-cls: owl:Nothing is a subclass of every class
+            edges[ox.NamedNode(NOTHING)].add(c)
         for u, head in by_pred[_OWL + "unionOf"]:
             for member in self.items(head):
                 edges[member].add(u)

@@ -193,7 +193,7 @@ def test_inconsistencies_are_owlrls() -> None:
         ex:Cat owl:disjointWith ex:Dog . ex:Odd rdfs:subClassOf owl:Nothing .
         ex:next a owl:IrreflexiveProperty .
         ex:above a owl:AsymmetricProperty . ex:likes owl:propertyDisjointWith ex:hates .
-        ex:Kitten rdfs:subClassOf ex:Cat .
+        ex:Kitten rdfs:subClassOf ex:Cat . ex:Cat a owl:Class . ex:Dog a owl:Class .
         ex:k a ex:Kitten , ex:Dog . ex:o a ex:Odd . ex:n ex:next ex:n .
         ex:a ex:above ex:b . ex:b ex:above ex:a .
         ex:a ex:likes ex:b ; ex:hates ex:b . ex:s owl:sameAs ex:t ; owl:differentFrom ex:t .
@@ -205,6 +205,8 @@ def test_inconsistencies_are_owlrls() -> None:
     assert found == {"cax-dw", "cls-nothing2", "prp-irp", "prp-asyp", "prp-pdw", "prp-npa", "eq-diff1"}
     dw = next(i for i in result.inconsistencies if i.rule == "cax-dw")
     assert ("http://example.org/k", str(rdflib.RDF.type), "http://example.org/Dog") in dw.triples
+    nothing = {i.message for i in result.inconsistencies if i.rule == "cax-dw" and "/o" in i.message}
+    assert nothing, "owl:Nothing is a subclass of every declared class (scm-cls), so ex:o is a Cat and a Dog"
 
 
 # --- behaviour --------------------------------------------------------------------------------------------
