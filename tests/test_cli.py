@@ -266,17 +266,7 @@ def test_stats_table_and_csv():
 
 @pytest.mark.parametrize(
     "reasoner",
-    [
-        "owlrl",
-        pytest.param(
-            "rules",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the rules engine (msp_graph.rules) misses eq-diff1 (x owl:differentFrom x) "
-                "and cax-dw, which owlrl reports",
-            ),
-        ),
-    ],
+    ["owlrl", "rules"],
 )
 def test_reason_reports_inconsistencies_and_exits_1(reasoner):
     result = run("reason", FIXTURES / "inconsistent.ttl", "--reasoner", reasoner, "-f", "json", "-q")
