@@ -61,7 +61,7 @@ import pyoxigraph as ox
 from .errors import ReasoningError
 from .graph import asserted_graphs
 from .reasoning import Inconsistency, ReasoningResult
-from .store import GRAPH_BASE, INFERRED_GRAPH, Store
+from .store import GRAPH_BASE, INFERRED_GRAPH, EmbeddedStore, Store
 
 __all__ = ["RULES", "Schema", "materialise", "read_schema", "unsupported"]
 
@@ -636,7 +636,12 @@ def materialise(store: Store, *, max_rounds: int = 100) -> ReasoningResult:
     """Materialise the rules' entailments of ``store``'s asserted graphs into ``INFERRED_GRAPH``.
 
     The inferred graph is replaced as a whole (a failure leaves it as it was); inconsistencies are returned.
+    A remote store is reasoned over in a local embedded copy of its asserted graphs, and only the inferred
+    graph is written back: endpoints may refuse ``USING`` (Oxigraph's ``--union-default-graph`` does), and
+    one transfer each way costs less than the many requests of a fixpoint.
     """
+    if not isinstance(store, EmbeddedStore):
+        return _materialise_locally(store, max_rounds=max_rounds)
     graphs = asserted_graphs(store)
     schema = read_schema(store, graphs)
     compiler = _Compiler(schema)
@@ -799,3 +804,12 @@ def inconsistencies(store: Store, schema: Schema, graphs: Sequence[str]) -> list
             )
         )
     return sorted(set(found), key=lambda i: (i.rule, i.message))
+
+
+def _materialise_locally(store: Store, *, max_rounds: int) -> ReasoningResult:
+    local = EmbeddedStore()
+    for graph in asserted_graphs(store):
+        local.load(store.dump(format="nt", graphs=[graph]), graph=graph, format="nt")
+    result = materialise(local, max_rounds=max_rounds)
+    store.load(local.dump(format="nt", graphs=[INFERRED_GRAPH]), graph=INFERRED_GRAPH, format="nt")
+    return result
