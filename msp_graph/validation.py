@@ -36,6 +36,7 @@ from .resources import bundled_dir
 from .store import Store
 
 __all__ = [
+    "ENGINES",
     "REPORT_FORMATS",
     "SEVERITIES",
     "ValidationReport",
@@ -50,6 +51,7 @@ MSP = rdflib.Namespace("https://w3id.org/msp/ontology#")
 ORG = rdflib.Namespace("http://www.w3.org/ns/org#")
 
 SEVERITIES = ("info", "warning", "violation")
+ENGINES = ("pyshacl", "sparql")
 _PREFIXES = {
     "msp": str(MSP),
     "org": str(ORG),
@@ -202,13 +204,28 @@ def validate(
     shapes: Sequence[str | Path] | None = None,
     reason: bool = True,
     reasoner: str = "rules",
+    engine: str = "pyshacl",
 ) -> ValidationReport:
     """Reason (OWL 2 RL, written to the inferred graph), then validate with pyshacl.
 
     ``shapes``: shapes files (default: the bundled shapes). ``reason=False`` validates the asserted
     triples as they are; ``reasoner``: ``rules`` (fast, in the store) or ``owlrl`` (the reference).
+    ``engine``: ``pyshacl`` (the reference) or ``sparql`` (``msp_graph.fastshacl``: shapes compiled to
+    SPARQL run in the store, over all its graphs; see docs/validation-engines.md).
     """
+    if engine not in ENGINES:
+        raise ShapesError(f"unknown validation engine {engine!r}; use one of: {', '.join(ENGINES)}")
     shapes_graph, composition = load_shapes(shapes)
+    if engine == "sparql":
+        from .fastshacl import context_graph, validate_store
+
+        result = reason_full(store, engine=reasoner)[0] if reason else None
+        conforms, graph, _ = validate_store(store, shapes_graph)
+        report = _build_report(conforms, graph, context_graph(store, graph), shapes_graph, composition)
+        report.triples = store.count()
+        report.reasoning = result
+        report.inconsistencies = list(result.inconsistencies) if result else []
+        return report
     if reason:
         result, data, inferred = reason_full(store, engine=reasoner)
         data += inferred
@@ -239,6 +256,17 @@ def validate_graph(
     except Exception as error:  # pyshacl raises ReportableRuntimeError, ConstraintLoadError, ...
         message = str(getattr(error, "message", error)).strip().splitlines()[0]
         raise ShapesError(f"shapes: pyshacl could not run: {message}") from None
+    return _build_report(conforms, graph, data, shapes, composition)
+
+
+def _build_report(
+    conforms: bool,
+    graph: rdflib.Graph,
+    data: rdflib.Graph,
+    shapes: rdflib.Graph,
+    composition: set[rdflib.term.Node] | None,
+) -> ValidationReport:
+    """The ``ValidationReport`` of a SHACL report graph; ``data`` supplies labels and partnerships."""
     for prefix, namespace in _PREFIXES.items():
         data.namespace_manager.bind(prefix, namespace, override=True, replace=True)
     labels = _Labels(data)
