@@ -128,6 +128,24 @@ def validate_ours(args: dict) -> dict:
     return {"seconds": seconds, "conforms": report.conforms, "results": len(keys)}
 
 
+@_step("validate", "msp-graph-sparql")
+def validate_ours_sparql(args: dict) -> dict:
+    """``validate --engine sparql``: shapes compiled to SPARQL, run in the store (msp_graph.fastshacl)."""
+    from msp_graph.graph import open_store
+    from msp_graph.store import source_graph
+    from msp_graph.validation import validate
+
+    store = open_store()
+    store.load(Path(args["closure"]), graph=source_graph("bench"))
+    seconds, report = _timed(lambda: validate(store, shapes=[args["shapes"]], reason=False, engine="sparql"))
+    keys = sorted(
+        result_key(r.focus_node, r.constraint_component, r.source_shape, SH + r.severity.capitalize())
+        for r in report.results
+    )
+    _write_report(args, keys)
+    return {"seconds": seconds, "conforms": report.conforms, "results": len(keys)}
+
+
 @_step("export-turtle", "msp-graph")
 def export_turtle_ours(args: dict) -> dict:
     from msp_graph.export import export
