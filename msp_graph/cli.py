@@ -250,6 +250,9 @@ def validate(
     graph_store: GraphStore = None,
     output: Output = None,
     reasoner: Reasoner = "rules",
+    engine: Annotated[
+        str, typer.Option("--engine", help="pyshacl (the reference) or sparql (shapes compiled to SPARQL).")
+    ] = "pyshacl",
     verbose: Verbose = 0,
     quiet: Quiet = False,
 ):
@@ -267,7 +270,9 @@ def validate(
         _workspace(report, store, files, with_bundled, (endpoint, update_endpoint, graph_store)) as workspace,
     ):
         report.step("reasoning (OWL 2 RL) and validating (SHACL)")
-        result = run_validation(workspace, shapes=shapes, reason=not no_reason, reasoner=reasoner)
+        result = run_validation(
+            workspace, shapes=shapes, reason=not no_reason, reasoner=reasoner, engine=engine
+        )
     _write(output, result.render(fmt))
     report.info(
         f"validated {result.triples} triples in {time.perf_counter() - started:.1f} s: {result.summary()}"
