@@ -1,0 +1,357 @@
+"""The fast engine (msp_graph.fastshacl, ``validate --engine sparql``) against the reference (pyshacl).
+
+* the shapes fixtures: the same expectations as tests/test_shapes.py, from one batch run of the fast engine;
+* the bundled data and a generated graph (bench/generate.py): every result equal to pyshacl's, compared as
+  sets of (focus, path, value, source shape, component, severity, message, labels, partnership);
+* the W3C SHACL test suite (core) for the components the engine compiles (``fastshacl.COMPILED``), read in
+  place from /work/shared/w3c-shacl-tests (skipped when absent, unless CI=true).
+
+Known difference, pinned by strict xfails: the MSP composition message lists the other groups with
+GROUP_CONCAT over an ordered sub-SELECT. SPARQL leaves that order undefined; rdflib keeps the sub-SELECT's
+order, Oxigraph does not, so the fast engine lists the same groups in another order. The same comparisons
+with the list order normalised must pass.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import rdflib
+from conftest import copy_graph, owl_rl_closure
+from rdflib import RDF, SH
+from test_shapes import ALL_FIXTURES, EX, _declared_severity, _namespace, english_message
+
+from msp_graph import fastshacl
+from msp_graph.graph import load_bundled, open_store
+from msp_graph.store import EmbeddedStore, source_graph
+from msp_graph.validation import validate
+
+REPO = Path(__file__).resolve().parent.parent
+W3C = Path("/work/shared/w3c-shacl-tests/core")
+COMPOSITION = "https://w3id.org/msp/shapes#PartnershipShape-composition"
+ORDER_XFAIL = pytest.mark.xfail(
+    strict=True, reason="GROUP_CONCAT order over an ordered sub-SELECT: rdflib keeps it, Oxigraph does not"
+)
+
+
+def _store(graph: rdflib.Graph) -> EmbeddedStore:
+    store = EmbeddedStore()
+    store.add(graph, graph=source_graph("test"))
+    return store
+
+
+def _rows(report: rdflib.Graph) -> list[dict]:
+    rows = []
+    for node in report.subjects(RDF.type, SH.ValidationResult):
+        rows.append(
+            {
+                "focus": report.value(node, SH.focusNode),
+                "shape": report.value(node, SH.sourceShape),
+                "component": report.value(node, SH.sourceConstraintComponent),
+                "severity": report.value(node, SH.resultSeverity),
+                "constraint": report.value(node, SH.sourceConstraint),
+                "messages": sorted(str(m) for m in report.objects(node, SH.resultMessage)),
+            }
+        )
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The shapes fixtures: the expectations of tests/test_shapes.py
+# ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def fast_batch(ontology_vocab_closure: rdflib.Graph, shapes_graph: rdflib.Graph) -> dict[str, list[dict]]:
+    """Every fixture's results from one run of the fast engine (fixtures renamed as in test_shapes.py)."""
+    data = copy_graph(ontology_vocab_closure)
+    for index, fixture in enumerate(ALL_FIXTURES):
+        data.parse(
+            data=fixture.path.read_text(encoding="utf-8").replace(EX, _namespace(index)), format="turtle"
+        )
+    owl_rl_closure(data)
+    for triple in [t for t in data if isinstance(t[0], rdflib.Literal)]:
+        data.remove(triple)  # owlrl's literal subjects: not RDF, and no store takes them
+    _, report, notes = fastshacl.validate_store(_store(data), shapes_graph)
+    assert not notes.fallbacks, f"the bundled shapes should all compile: {notes.lines()}"
+    by_fixture: dict[str, list[dict]] = {f.id: [] for f in ALL_FIXTURES}
+    for row in _rows(report):
+        match = re.match(re.escape(EX) + r"(\d+)/", str(row["focus"]))
+        assert match, f"result whose focus node belongs to no fixture: {row}"
+        prefix = _namespace(int(match.group(1)))
+        row["focus"] = rdflib.URIRef(str(row["focus"]).replace(prefix, EX))
+        row["messages"] = sorted(m.replace(prefix, EX) for m in row["messages"])
+        by_fixture[ALL_FIXTURES[int(match.group(1))].id].append(row)
+    return by_fixture
+
+
+@pytest.mark.parametrize("fixture", ALL_FIXTURES, ids=[f.id for f in ALL_FIXTURES])
+def test_fixture_results(fixture, fast_batch, shapes_graph) -> None:
+    rows = fast_batch[fixture.id]
+    actual = {(str(r["focus"]), str(r["shape"]), str(r["component"]), str(r["severity"])) for r in rows}
+    expected = {(f, s, c, sev or _declared_severity(shapes_graph, s)) for f, s, c, sev in fixture.expect}
+    assert actual == expected, f"{fixture.path}: fast engine results differ from the fixture's expectations"
+    for row in rows:
+        assert english_message(shapes_graph, row), f"{fixture.path}: result without an English message: {row}"
+
+
+def _message_params():
+    for fixture in ALL_FIXTURES:
+        if not fixture.messages:
+            continue
+        lists = any(
+            "Other groups present:" in m and ", " in m.split("present:")[1] for _, m in fixture.messages
+        )
+        yield pytest.param(fixture, id=fixture.id, marks=[ORDER_XFAIL] if lists else [])
+
+
+@pytest.mark.parametrize("fixture", list(_message_params()))
+def test_fixture_messages(fixture, fast_batch, shapes_graph) -> None:
+    english = {(str(r["focus"]), english_message(shapes_graph, r)) for r in fast_batch[fixture.id]}
+    for focus, message in fixture.messages:
+        assert (focus, message) in english, f"{fixture.path}: no result with this message; got {english}"
+
+
+def test_composition_lists_the_same_groups_in_some_order(fast_batch) -> None:
+    """What the fast engine does give for the composition messages: the expected groups, listed."""
+    rows = fast_batch["PartnershipShape-composition/invalid/no-workers-organisation"]
+    (message,) = [m for m in rows[0]["messages"] if m.startswith("Not a multi")]
+    groups = message.split("Other groups present: ")[1].rstrip(".").split(", ")
+    assert sorted(groups) == ["Academia", "Government and government-driven institutions", "United Nations"]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Exact parity with pyshacl: the bundled data and a generated graph
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _keys(report, *, normalise_order: bool) -> set[tuple]:
+    def message(text: str) -> str:
+        if not normalise_order:
+            return text
+        return re.sub(
+            r"(present ?: )(.*?)(\.)$",
+            lambda m: m[1] + ", ".join(sorted(m[2].split(", "))) + m[3],
+            text,
+        )
+
+    return {
+        (
+            r.focus_node,
+            r.path,
+            r.value,
+            r.source_shape,
+            r.constraint_component,
+            r.severity,
+            message(r.message),
+            r.focus_label,
+            r.partnership,
+            r.partnership_label,
+        )
+        for r in report.results
+    }
+
+
+def _both(store) -> tuple:
+    fast = validate(store, engine="sparql")
+    reference = validate(store, engine="pyshacl")
+    return fast, reference
+
+
+@pytest.fixture(scope="module")
+def bundled_reports():
+    store = open_store()
+    load_bundled(store)
+    return _both(store)
+
+
+@pytest.fixture(scope="module")
+def generated_reports(tmp_path_factory):
+    from bench.generate import generate
+
+    path = tmp_path_factory.mktemp("generated") / "graph.nt"
+    with path.open("w", encoding="utf-8") as out:
+        generate(1_500, seed=3, out=out)
+    store = open_store()
+    load_bundled(store, data=False)
+    store.load(path, graph=source_graph("generated"))
+    return _both(store)
+
+
+def _assert_same(reports, *, normalise_order: bool) -> None:
+    fast, reference = reports
+    a, b = _keys(fast, normalise_order=normalise_order), _keys(reference, normalise_order=normalise_order)
+    assert a - b == set() and b - a == set(), (
+        f"only fast: {sorted(a - b)[:3]}; only pyshacl: {sorted(b - a)[:3]}"
+    )
+    assert fast.conforms == reference.conforms
+    assert fast.summary() == reference.summary()
+
+
+@pytest.mark.slow
+def test_bundled_data_same_results_as_pyshacl_up_to_group_order(bundled_reports) -> None:
+    assert bundled_reports[1].results, "the bundled data should give results to compare"
+    _assert_same(bundled_reports, normalise_order=True)
+
+
+@pytest.mark.slow
+@ORDER_XFAIL
+def test_bundled_data_same_results_as_pyshacl(bundled_reports) -> None:
+    _assert_same(bundled_reports, normalise_order=False)
+
+
+@pytest.mark.slow
+def test_generated_graph_same_results_as_pyshacl_up_to_group_order(generated_reports) -> None:
+    assert generated_reports[1].results, "the generated graph carries defects: there should be results"
+    _assert_same(generated_reports, normalise_order=True)
+
+
+@pytest.mark.slow
+def test_generated_graph_same_results_as_pyshacl(generated_reports) -> None:
+    """Exact, messages included: here Oxigraph happens to list the groups in the sub-SELECT's order."""
+    _assert_same(generated_reports, normalise_order=False)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Behaviour of the engine itself
+# ---------------------------------------------------------------------------------------------------------
+
+_SHAPES_WITH_XONE = """
+@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+ex:A a sh:NodeShape ; sh:targetClass ex:C ; sh:property [ sh:path ex:p ; sh:minCount 1 ] .
+ex:B a sh:NodeShape ; sh:targetClass ex:C ; sh:xone ( [ sh:class ex:D ] [ sh:class ex:E ] ) .
+"""
+
+
+def test_unsupported_component_goes_to_pyshacl_for_that_shape_only(caplog) -> None:
+    shapes = rdflib.Graph().parse(data=_SHAPES_WITH_XONE, format="turtle")
+    data = rdflib.Graph().parse(data="@prefix ex: <http://example.org/> . ex:x a ex:C .", format="turtle")
+    conforms, report, notes = fastshacl.validate_store(_store(data), shapes)
+    assert notes.fallbacks == {"http://example.org/B": "sh:xone not compiled"}
+    assert "shape http://example.org/B validated by pyshacl: sh:xone not compiled" in caplog.text
+    found = {(r["shape"], str(r["component"])) for r in _rows(report)}
+    property_shape = shapes.value(rdflib.URIRef("http://example.org/A"), SH.property)
+    assert found == {
+        (property_shape, str(SH.MinCountConstraintComponent)),
+        (rdflib.URIRef("http://example.org/B"), str(SH.XoneConstraintComponent)),
+    }
+    assert conforms is False
+
+
+def test_sparql_constraint_is_one_query_over_all_focus_nodes(shapes_graph) -> None:
+    plan = fastshacl.compile_shapes(shapes_graph)
+    (check,) = [c for c in plan.checks if c.sparql is not None and str(c.shape.node) == COMPOSITION]
+    assert "$this" not in check.query.split("WHERE", 1)[1] or "?this" in check.query
+    assert re.search(r"GROUP BY [?$]this", check.query), "the focus variable must be a grouping key"
+    assert not plan.fallback_shapes
+
+
+def test_unknown_engine_is_a_clear_error() -> None:
+    from msp_graph.errors import ShapesError
+
+    with pytest.raises(ShapesError, match="unknown validation engine 'jena'"):
+        validate(open_store(), engine="jena")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The W3C SHACL test suite (core), for the components the engine compiles
+# ---------------------------------------------------------------------------------------------------------
+
+MF = rdflib.Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
+SHT = rdflib.Namespace("http://www.w3.org/ns/shacl-test#")
+
+
+def _w3c_cases() -> list:
+    if not W3C.is_dir():
+        return []
+    cases = []
+    for manifest in sorted(W3C.glob("*/manifest.ttl")):
+        graph = rdflib.Graph().parse(manifest, format="turtle")
+        for include in sorted(graph.objects(None, MF.include), key=str):
+            cases.append(Path(str(include).removeprefix("file://")))
+    return cases
+
+
+def _uses_only_compiled(shapes: rdflib.Graph) -> list[str]:
+    from pyshacl.constraints import CONSTRAINT_PARAMETERS_MAP
+
+    used = {p for p in shapes.predicates() if p in CONSTRAINT_PARAMETERS_MAP}
+    return sorted(shapes.qname(p) for p in used if p not in fastshacl.COMPILED)
+
+
+def _term_key(term):
+    if isinstance(term, rdflib.BNode):
+        return "_:"
+    if isinstance(term, rdflib.Literal):
+        # Oxigraph stores numbers in canonical form ("01" becomes "1"): compare numbers by value.
+        value = term.value if isinstance(term.value, int | float | Decimal) else str(term)
+        return (value, term.datatype, term.language)
+    return term
+
+
+def _report_keys(report: rdflib.Graph, root) -> set:
+    keys = set()
+    for node in report.objects(root, SH.result):
+        path = report.value(node, SH.resultPath)
+        keys.add(
+            (
+                _term_key(report.value(node, SH.focusNode)),
+                fastshacl._path(report, path) if path is not None else None,
+                _term_key(report.value(node, SH.value)),
+                _term_key(report.value(node, SH.sourceShape)),
+                report.value(node, SH.sourceConstraintComponent),
+                report.value(node, SH.resultSeverity),
+            )
+        )
+    return keys
+
+
+# Cases where the store, not the engine, changes the data: Oxigraph reads "300"^^xsd:byte (out of range) as
+# "300"^^xsd:integer, so the value in the report is not the one the suite expects (pyshacl on the store's
+# data agrees with the fast engine).
+STORE_CHANGES_DATA = {"property/datatype-ill-formed"}
+
+
+def _w3c_params() -> list:
+    return [
+        pytest.param(
+            case,
+            id=f"{case.parent.name}/{case.stem}",
+            marks=[pytest.mark.xfail(strict=True, reason="Oxigraph retypes an out-of-range xsd:byte")]
+            if f"{case.parent.name}/{case.stem}" in STORE_CHANGES_DATA
+            else [],
+        )
+        for case in _w3c_cases()
+    ]
+
+
+@pytest.mark.parametrize("case", _w3c_params())
+def test_w3c_core_case(case: Path) -> None:
+    graph = rdflib.Graph().parse(case, format="turtle")
+    for test in graph.subjects(RDF.type, SHT.Validate):
+        action = graph.value(test, MF.action)
+        data_path = Path(str(graph.value(action, SHT.dataGraph)).removeprefix("file://"))
+        shapes_path = Path(str(graph.value(action, SHT.shapesGraph)).removeprefix("file://"))
+        data = rdflib.Graph().parse(data_path, format="turtle")
+        shapes = rdflib.Graph().parse(shapes_path, format="turtle")
+        unclaimed = _uses_only_compiled(shapes)
+        if unclaimed:
+            pytest.skip(f"not claimed: {', '.join(unclaimed)}")
+        conforms, report, notes = fastshacl.validate_store(_store(data), shapes)
+        assert not notes.fallbacks, notes.lines()
+        expected = graph.value(test, MF.result)
+        assert conforms == graph.value(expected, SH.conforms).toPython()
+        root = next(report.subjects(RDF.type, SH.ValidationReport))
+        assert _report_keys(report, root) == _report_keys(graph, expected)
+
+
+def test_w3c_suite_present_in_ci() -> None:
+    if os.environ.get("CI") == "true":
+        assert W3C.is_dir(), f"{W3C}: the W3C SHACL test suite is missing"
+    elif not W3C.is_dir():
+        pytest.skip(f"{W3C} absent")
+    assert _w3c_cases(), "no W3C test case found"
