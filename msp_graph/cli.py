@@ -41,6 +41,7 @@ from .graph import (
     load_bundled,
     load_files,
     open_workspace,
+    parse_file,
     source_graphs,
 )
 from .network import NETWORK_FORMATS, render_network
@@ -446,6 +447,8 @@ def load(
     All files are read before anything is written: one bad file leaves the store as it was.
     """
     report = Reporter(ctx)
+    for path in files or []:
+        parse_file(path)  # every file is read before the store is even created
     with report.working("loading"), EmbeddedStore(store) as target:
         if files:
             if ONTOLOGY_GRAPH not in target.graphs():

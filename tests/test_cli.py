@@ -129,10 +129,14 @@ def test_malformed_turtle_names_file_line_column():
     one_line_error(run("validate", FIXTURES / "malformed.ttl"), "malformed.ttl:4:11:")
 
 
-def test_unknown_format():
+def test_unknown_format(tmp_path):
     one_line_error(run("validate", SMALL, "-f", "xml"), "-f xml", "unknown format")
     one_line_error(run("export", SMALL, "-f", "yaml"), "yaml", "unknown export format")
-    one_line_error(run("load", "--store", "x", "data.csv"), "data.csv", "unknown RDF format")
+    (tmp_path / "data.csv").write_text("a,b\n", encoding="utf-8")
+    one_line_error(
+        run("load", "--store", tmp_path / "store", tmp_path / "data.csv"), "data.csv", "unknown RDF format"
+    )
+    assert not (tmp_path / "store").exists()  # nothing written, not even an empty store
 
 
 def test_unknown_query_name():
