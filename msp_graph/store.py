@@ -216,10 +216,12 @@ class EmbeddedStore(Store):
             except OSError as error:
                 raise LoadError(f"{source}: cannot read: {error.strerror}") from None
         target = ox.NamedNode(graph)
-        # Load into a fresh temporary graph (one transaction), then MOVE it over the target (another
-        # transaction): a failure at any point leaves the old graph as it was.
-        staging = ox.NamedNode(f"{GRAPH_BASE}staging/{uuid.uuid4().hex}")
         base = Path(where).resolve().as_uri() if where != "<data>" else None
+        # A load is one transaction, so a new graph is loaded in place. An existing graph is replaced by
+        # loading a fresh temporary graph, then MOVEing it over the target (another transaction): a failure
+        # at any point leaves the old graph as it was.
+        exists = next(self._store.quads_for_pattern(None, None, None, target), None) is not None
+        staging = ox.NamedNode(f"{GRAPH_BASE}staging/{uuid.uuid4().hex}") if exists else target
         try:
             self._store.load(data, format=fmt, to_graph=staging, base_iri=base)
         except SyntaxError as error:
@@ -227,7 +229,8 @@ class EmbeddedStore(Store):
         except (OSError, ValueError) as error:
             raise LoadError(f"{where}: {_short(error)}") from None
         # For TriG / N-Quads, to_graph only receives the default-graph triples; named graphs keep their names.
-        self._store.update(f"MOVE SILENT {staging} TO {target}")
+        if exists:
+            self._store.update(f"MOVE SILENT {staging} TO {target}")
         return self.count(graph)
 
     def add(self, data: rdflib.Graph, *, graph: str) -> int:
@@ -290,7 +293,8 @@ class EmbeddedStore(Store):
     def count(self, graph: str | None = None) -> int:
         if graph is None:
             return len(self._store)
-        return sum(1 for _ in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
+        rows = self._store.query(f"SELECT (COUNT(*) AS ?n) {{ GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }} }}")
+        return int(next(iter(rows))["n"].value)
 
     def close(self) -> None:
         if self.path is not None:
