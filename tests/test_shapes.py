@@ -21,10 +21,8 @@ alone from scratch and compares.
 
 from __future__ import annotations
 
-import contextlib
 import re
 import sys
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,7 +33,8 @@ import pytest
 import rdflib
 from conftest import copy_graph, load_turtle, owl_rl_closure
 from rdflib.namespace import RDF, RDFS, SH, SKOS
-from rdflib.plugins.sparql import processor as sparql_processor
+
+from msp_graph.validation import sparql_parsed_once
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures" / "shapes"
@@ -148,29 +147,6 @@ def english_message(shapes: rdflib.Graph, row: dict) -> str | None:
         if any(t.match(message) for t in templates):
             return message
     return None
-
-
-@contextlib.contextmanager
-def sparql_parsed_once() -> Iterator[None]:
-    """pyshacl 0.40.1 hands rdflib the text of a SPARQL constraint for every focus node, and rdflib parses it
-    again each time (about 0.1-0.5 s a query: 90% of a batch run). Within this block rdflib keeps each parsed
-    and translated query. Only the batch uses it; the from-scratch test runs without it and must agree."""
-    cache: dict = {}
-    parse, translate = sparql_processor.parseQuery, sparql_processor.translateQuery
-
-    def deferred_parse(text: str) -> str:
-        return text
-
-    def cached_translate(text: str, base: str | None = None, init_ns: Mapping | None = None):
-        key = (text, base, tuple(sorted((init_ns or {}).items())))
-        if key not in cache:
-            cache[key] = translate(parse(text), base, init_ns)
-        return cache[key]
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(sparql_processor, "parseQuery", deferred_parse)
-        patch.setattr(sparql_processor, "translateQuery", cached_translate)
-        yield
 
 
 @dataclass
@@ -348,6 +324,41 @@ def test_composition_other_groups_are_the_vocabulary_collection(
     members = {str(m) for m in ontology_vocab_graph.objects(collection, SKOS.member)}
     assert len(members) == 8
     assert in_query == members
+
+
+def _composition_pieces(shapes: rdflib.Graph) -> dict[str, list[tuple[str, str]]]:
+    """Language -> [(group variable, label)] in the order the composition query lists the other groups."""
+    select = str(shapes.value(MSPSH["PartnershipShape-composition-rule"], SH.select))
+    pieces = {}
+    for lang in ("En", "Fr", "Es"):
+        block = re.search(r"REPLACE\(CONCAT\(((?:(?!REPLACE).)*?)AS \?others" + lang, select, re.S)
+        assert block, f"no ?others{lang} list in the composition query"
+        pieces[lang.lower()] = re.findall(r'IF\(\?(\w+) > 0, "([^"]+), ", ""\)', block.group(1))
+    return pieces
+
+
+def test_composition_group_labels_are_the_scheme_labels_in_english_order(
+    shapes_graph: rdflib.Graph, ontology_vocab_graph: rdflib.Graph
+) -> None:
+    """The labels written into the composition query are the scheme's skos:prefLabel (en, fr, es), one per
+    other group, listed in the order of the English labels (the order of every message)."""
+    select = str(shapes_graph.value(MSPSH["PartnershipShape-composition-rule"], SH.select))
+    found = re.findall(r"sameTerm\(\?group, group:([\w-]+)\), 1, 0\)\) AS \?(\w+)Found", select)
+    sums = {variable: group for group, variable in found}  # ?academia -> academia
+    collection = rdflib.URIRef(VOCAB + "stakeholder-group/other-groups")
+    members = {str(m).rsplit("/", 1)[1] for m in ontology_vocab_graph.objects(collection, SKOS.member)}
+    pieces = _composition_pieces(shapes_graph)
+    for lang, listed in pieces.items():
+        assert [v for v, _ in listed] == [v for v, _ in pieces["en"]], f"{lang}: not in the English order"
+        assert {sums[v] for v, _ in listed} == members, f"{lang}: not one piece per other group"
+        for variable, label in listed:
+            concept = rdflib.URIRef(VOCAB + "stakeholder-group/" + sums[variable])
+            expected = {
+                str(x) for x in ontology_vocab_graph.objects(concept, SKOS.prefLabel) if x.language == lang
+            }
+            assert expected == {label}, f"{sums[variable]}@{lang}: {label!r} is not the scheme's label"
+    english = [label for _, label in pieces["en"]]
+    assert english == sorted(english)
 
 
 # ---------------------------------------------------------------------------------------------------------
