@@ -252,8 +252,11 @@ def validate(
     output: Output = None,
     reasoner: Reasoner = "rules",
     engine: Annotated[
-        str, typer.Option("--engine", help="pyshacl (the reference) or sparql (shapes compiled to SPARQL).")
-    ] = "pyshacl",
+        str,
+        typer.Option(
+            "--engine", help="sparql (shapes compiled to SPARQL, in the store) or pyshacl (the reference)."
+        ),
+    ] = "sparql",
     verbose: Verbose = 0,
     quiet: Quiet = False,
 ):

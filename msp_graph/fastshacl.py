@@ -773,10 +773,13 @@ def validate_store(store: Store, shapes: rdflib.Graph) -> tuple[bool, rdflib.Gra
         log.warning(line)
     if fallback_graph is None:
         return conforms, report, notes
+    from .validation import sparql_parsed_once
+
     try:
-        ok, extra, _ = pyshacl.validate(
-            store.to_rdflib(), shacl_graph=fallback_graph, inference="none", advanced=True
-        )
+        with sparql_parsed_once():
+            ok, extra, _ = pyshacl.validate(
+                store.to_rdflib(), shacl_graph=fallback_graph, inference="none", advanced=True
+            )
     except Exception as error:  # pyshacl raises ReportableRuntimeError, ConstraintLoadError, ...
         message = str(getattr(error, "message", error)).strip().splitlines()[0]
         raise ShapesError(f"shapes: pyshacl could not run: {message}") from None
