@@ -45,7 +45,7 @@ from .graph import (
     source_graphs,
 )
 from .network import NETWORK_FORMATS, render_network
-from .queries import get_query, list_queries, parse_param, run_query
+from .queries import get_query, list_queries, parse_param, parse_query_file, run_query
 from .reasoning import reason as run_reasoning
 from .remote import open_remote
 from .remote import register as register_remote
@@ -288,13 +288,19 @@ def validate(
 @app.command()
 def query(
     ctx: typer.Context,
-    query: Annotated[
-        str,
+    name: Annotated[
+        str | None,
         typer.Argument(
-            help="A named query (see `msp-graph queries`), a .rq file, or SPARQL text.", show_default=False
+            help="A named query (see `msp-graph queries`); omit it with -e or --file.", show_default=False
         ),
-    ],
+    ] = None,
     files: Files = None,
+    expression: Annotated[
+        str | None, typer.Option("-e", "--expression", help="SPARQL query text (ad hoc).", metavar="SPARQL")
+    ] = None,
+    query_file: Annotated[
+        Path | None, typer.Option("--file", help="A .rq file holding the query.", metavar="FILE")
+    ] = None,
     param: Annotated[
         list[str] | None,
         typer.Option("-p", "--param", help="A parameter, name=value (repeatable).", metavar="NAME=VALUE"),
@@ -322,7 +328,21 @@ def query(
 ):
     """Run a named or ad-hoc SPARQL query; parameters are bound as RDF terms, never pasted into the text."""
     params = dict(parse_param(p) for p in param or [])
-    named = _resolve_query(query)
+    given = [flag for flag, value in (("-e", expression), ("--file", query_file)) if value is not None]
+    if len(given) > 1:
+        raise QueryError("query: give either -e SPARQL or --file FILE, not both")
+    if given and name is not None:
+        files = [Path(name), *(files or [])]  # with -e/--file every argument is a data file
+    elif not given and name is None:
+        raise QueryError(
+            "query: give a query NAME, -e SPARQL or --file FILE; `msp-graph queries` lists names"
+        )
+    if expression is not None:
+        selected = expression
+    elif query_file is not None:
+        selected = parse_query_file(query_file)
+    else:
+        selected = get_query(name)
     report = Reporter(ctx)
     with (
         report.working("querying"),
@@ -331,23 +351,9 @@ def query(
         if reason:
             report.step("reasoning (OWL 2 RL)")
             run_reasoning(workspace)
-        result = run_query(workspace, named, params=params)
+        result = run_query(workspace, selected, params=params)
     _write(output, result.render(format, terminal=output is None and sys.stdout.isatty()))
     report.info(f"{len(result)} {'row' if len(result) == 1 else 'rows'}")
-
-
-def _resolve_query(text: str):
-    """A named query, the text of a .rq file, or the SPARQL text itself."""
-    if text.endswith(".rq") and ("/" in text or Path(text).is_file()):
-        path = Path(text)
-        if not path.is_file():
-            raise QueryError(f"{path}: no such query file")
-        from .queries import parse_query_file
-
-        return parse_query_file(path)
-    if any(c.isspace() for c in text.strip()) or "{" in text:
-        return text
-    return get_query(text)
 
 
 @app.command()

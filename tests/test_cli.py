@@ -150,11 +150,13 @@ def test_parameter_that_is_not_an_iri():
 
 
 def test_sparql_syntax_error_line_column():
-    one_line_error(run("query", "SELECT * WHERE {\n  ?s ?p \n}", SMALL), "query:3:", "SPARQL syntax error")
+    one_line_error(
+        run("query", "-e", "SELECT * WHERE {\n  ?s ?p \n}", SMALL), "query:3:", "SPARQL syntax error"
+    )
 
 
 def test_update_sent_to_query():
-    one_line_error(run("query", "INSERT DATA { <urn:a> <urn:b> <urn:c> }"), "this is an update")
+    one_line_error(run("query", "-e", "INSERT DATA { <urn:a> <urn:b> <urn:c> }"), "this is an update")
 
 
 def test_directory_that_is_not_a_store(tmp_path):
@@ -225,9 +227,28 @@ def test_query_named_with_parameter_and_csv():
 
 def test_query_ad_hoc_json():
     text = "PREFIX msp: <https://w3id.org/msp/ontology#> SELECT ?p WHERE { ?p a msp:Partnership } ORDER BY ?p"
-    result = run("query", text, SMALL, "-f", "json", "-q")
+    result = run("query", "-e", text, SMALL, "-f", "json", "-q")
     assert result.exit_code == 0
     assert json.loads(result.stdout) == [{"p": "https://example.org/bad"}, {"p": "https://example.org/good"}]
+
+
+def test_query_from_file(tmp_path):
+    path = tmp_path / "partnerships.rq"
+    path.write_text(
+        "#+ summary: Partnerships.\nPREFIX msp: <https://w3id.org/msp/ontology#>\n"
+        "SELECT ?p WHERE { ?p a msp:Partnership } ORDER BY ?p\n",
+        encoding="utf-8",
+    )
+    result = run("query", "--file", path, SMALL, "-f", "csv", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.split() == ["p", "https://example.org/bad", "https://example.org/good"]
+    one_line_error(run("query", "--file", tmp_path / "missing.rq"), "missing.rq", "no such file")
+
+
+def test_query_needs_exactly_one_query():
+    one_line_error(run("query", SMALL), "unknown query")
+    one_line_error(run("query"), "give a query NAME")
+    one_line_error(run("query", "-e", "ASK {}", "--file", "x.rq"), "not both")
 
 
 def test_queries_lists_the_catalogue():
