@@ -399,7 +399,13 @@ def export(
     store: StoreDir = None,
     with_bundled: WithBundled = False,
     format: Annotated[
-        str, typer.Option("-f", "--format", help="turtle, nt, rdfxml, trig, nquads, jsonld, xlsx or csv.")
+        str,
+        typer.Option(
+            "-f",
+            "--format",
+            help="turtle, nt, rdfxml, trig, nquads, jsonld; xlsx or csv (spreadsheets); svg, png or graphml "
+            "(the partner network, as `msp-graph network`).",
+        ),
     ] = "turtle",
     include_inferred: Annotated[
         bool,
@@ -420,6 +426,8 @@ def export(
     """Export the graph as linked data (asserted triples; trig, nquads and jsonld keep the named graphs)."""
     if format.lower() in ("xlsx", "csv"):  # the spreadsheet layout (msp_graph.sheets)
         return _sheets.export_command(ctx, files, store, with_bundled, format.lower(), output)
+    if format.lower() in NETWORK_FORMATS:
+        return network(ctx, files, store, with_bundled, format.lower(), output, verbose, quiet)
     fmt = normalise_format(format)
     report = Reporter(ctx)
     with (

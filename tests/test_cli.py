@@ -326,3 +326,12 @@ def test_network(fmt, tmp_path):
     assert result.exit_code == 0, result.stderr
     text = target.read_text()
     assert ("<svg" in text) if fmt == "svg" else ("Good Alliance" in text and "United Nations" in text)
+
+
+def test_export_draws_the_network_like_the_network_command(tmp_path):
+    result = run("export", SMALL, "-f", "graphml", "-o", tmp_path / "n.graphml", "-q")
+    assert result.exit_code == 0, result.stderr
+    same = run("network", SMALL, "-f", "graphml", "-o", tmp_path / "m.graphml", "-q")
+    assert same.exit_code == 0, same.stderr
+    assert (tmp_path / "n.graphml").read_bytes() == (tmp_path / "m.graphml").read_bytes()
+    assert b"<graphml" in (tmp_path / "n.graphml").read_bytes()
