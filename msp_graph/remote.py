@@ -56,7 +56,7 @@ import rdflib
 from SPARQLWrapper import JSON, POST, SPARQLWrapper
 
 from .errors import EndpointError, LoadError, QueryError
-from .store import _QUAD_FORMATS, GRAPH_BASE, Store, _location, _short, format_for, term
+from .store import _QUAD_FORMATS, GRAPH_BASE, Store, _location, _short, format_for, read_source, term
 
 __all__ = ["ENV_PASSWORD", "ENV_USER", "STAGING_PREFIX", "RemoteStore", "credentials_for"]
 
@@ -644,21 +644,7 @@ class _Staged:
 
 def _parse_source(source: str | Path | bytes, format: str | None) -> _Staged:
     """Parse a file or payload completely, locally: a syntax error stops before the server is touched."""
-    if isinstance(source, bytes):
-        where, data, base = "<data>", source, None
-        fmt = format_for(format or "ttl")
-    else:
-        where = str(source)
-        fmt = format_for(format or source)
-        try:
-            data = Path(source).read_bytes()
-        except FileNotFoundError:
-            raise LoadError(f"{source}: no such file") from None
-        except IsADirectoryError:
-            raise LoadError(f"{source}: is a directory, not an RDF file") from None
-        except OSError as error:
-            raise LoadError(f"{source}: cannot read: {error.strerror}") from None
-        base = Path(source).resolve().as_uri()
+    where, data, fmt, base = read_source(source, format)
     staged = _Staged(where, _Triples(), {})
     try:
         for quad in ox.parse(data, format=fmt, base_iri=base):

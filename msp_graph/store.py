@@ -33,6 +33,7 @@ __all__ = [
     "EmbeddedStore",
     "Store",
     "format_for",
+    "read_source",
     "source_graph",
 ]
 
@@ -148,6 +149,27 @@ class Store(abc.ABC):
         self.close()
 
 
+def read_source(
+    source: str | Path | bytes, format: str | None
+) -> tuple[str, bytes, ox.RdfFormat, str | None]:
+    """``(where, data, format, base IRI)`` of a file or payload to load; ``LoadError`` when it cannot be read.
+
+    Bytes default to Turtle; a file's format comes from ``format`` or its suffix, its base IRI is its URI.
+    """
+    if isinstance(source, bytes):
+        return "<data>", source, format_for(format or "ttl"), None
+    fmt = format_for(format or source)
+    try:
+        data = Path(source).read_bytes()
+    except FileNotFoundError:
+        raise LoadError(f"{source}: no such file") from None
+    except IsADirectoryError:
+        raise LoadError(f"{source}: is a directory, not an RDF file") from None
+    except OSError as error:
+        raise LoadError(f"{source}: cannot read: {error.strerror}") from None
+    return str(source), data, fmt, Path(source).resolve().as_uri()
+
+
 def _location(path: Path | str, error: SyntaxError) -> str:
     """``file:line:column`` of a pyoxigraph parse error (its line numbers are 1-based already)."""
     if error.lineno is not None:
@@ -201,22 +223,8 @@ class EmbeddedStore(Store):
             raise StoreError(f"{self.path}: cannot open the store: {reason}") from None
 
     def load(self, source: str | Path | bytes, *, graph: str, format: str | None = None) -> int:
-        if isinstance(source, bytes):
-            where, data = "<data>", source
-            fmt = format_for(format or "ttl")
-        else:
-            where = str(source)
-            fmt = format_for(format or source)
-            try:
-                data = Path(source).read_bytes()
-            except FileNotFoundError:
-                raise LoadError(f"{source}: no such file") from None
-            except IsADirectoryError:
-                raise LoadError(f"{source}: is a directory, not an RDF file") from None
-            except OSError as error:
-                raise LoadError(f"{source}: cannot read: {error.strerror}") from None
+        where, data, fmt, base = read_source(source, format)
         target = ox.NamedNode(graph)
-        base = Path(where).resolve().as_uri() if where != "<data>" else None
         # A load is one transaction, so a new graph is loaded in place. An existing graph is replaced by
         # loading a fresh temporary graph, then MOVEing it over the target (another transaction): a failure
         # at any point leaves the old graph as it was.
