@@ -83,10 +83,11 @@ def load_ours(args: dict) -> dict:
 
 @_step("reason", "msp-graph")
 def reason_ours(args: dict) -> dict:
+    """``msp-graph reason`` as it runs by default: the rules engine (``msp_graph.rules``)."""
     from msp_graph.reasoning import reason
 
     store = _store(args)
-    seconds, result = _timed(lambda: reason(store))
+    seconds, result = _timed(lambda: reason(store, engine="rules"))
     return {"seconds": seconds, "inferred": result.inferred, "inconsistencies": len(result.inconsistencies)}
 
 
@@ -107,43 +108,30 @@ def query_ours(args: dict) -> dict:
     return {"seconds": seconds, "rows": len(result.rows)}
 
 
+def _validate_in_store(args: dict, engine: str) -> dict:
+    from msp_graph.graph import open_store
+    from msp_graph.store import source_graph
+    from msp_graph.validation import validate
+
+    store = open_store()
+    store.load(Path(args["closure"]), graph=source_graph("bench"))
+    seconds, report = _timed(lambda: validate(store, shapes=[args["shapes"]], reason=False, engine=engine))
+    keys = sorted(
+        result_key(r.focus_node, r.constraint_component, r.source_shape, SH + r.severity.capitalize())
+        for r in report.results
+    )
+    _write_report(args, keys)
+    return {"seconds": seconds, "conforms": report.conforms, "results": len(keys), "engine": engine}
+
+
 @_step("validate", "msp-graph")
 def validate_ours(args: dict) -> dict:
-    """``validate`` on a store holding the closure as asserted data: the graph the references get.
-
-    ``msp-graph validate`` reasons first; that part is the ``reason`` step, so the two add up to the command.
+    """``msp-graph validate`` as it runs by default (``engine="sparql"``: shapes compiled to SPARQL and run in
+    the store, ``msp_graph.fastshacl``) on a store holding the closure as asserted data: the graph the
+    references get. ``msp-graph validate`` reasons first; that part is the ``reason`` step, so the two add up
+    to the command.
     """
-    from msp_graph.graph import open_store
-    from msp_graph.store import source_graph
-    from msp_graph.validation import validate
-
-    store = open_store()
-    store.load(Path(args["closure"]), graph=source_graph("bench"))
-    seconds, report = _timed(lambda: validate(store, shapes=[args["shapes"]], reason=False, engine="pyshacl"))
-    keys = sorted(
-        result_key(r.focus_node, r.constraint_component, r.source_shape, SH + r.severity.capitalize())
-        for r in report.results
-    )
-    _write_report(args, keys)
-    return {"seconds": seconds, "conforms": report.conforms, "results": len(keys)}
-
-
-@_step("validate", "msp-graph-sparql")
-def validate_ours_sparql(args: dict) -> dict:
-    """``validate --engine sparql``: shapes compiled to SPARQL, run in the store (msp_graph.fastshacl)."""
-    from msp_graph.graph import open_store
-    from msp_graph.store import source_graph
-    from msp_graph.validation import validate
-
-    store = open_store()
-    store.load(Path(args["closure"]), graph=source_graph("bench"))
-    seconds, report = _timed(lambda: validate(store, shapes=[args["shapes"]], reason=False, engine="sparql"))
-    keys = sorted(
-        result_key(r.focus_node, r.constraint_component, r.source_shape, SH + r.severity.capitalize())
-        for r in report.results
-    )
-    _write_report(args, keys)
-    return {"seconds": seconds, "conforms": report.conforms, "results": len(keys)}
+    return _validate_in_store(args, "sparql")
 
 
 @_step("export-turtle", "msp-graph")
