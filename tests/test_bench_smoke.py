@@ -137,3 +137,22 @@ def test_harness_runs_on_a_tiny_graph_and_the_engines_agree(tmp_path):
     # The generated graph breaks the composition rule somewhere: the validators had something to agree on.
     assert steps[("validate", "jena")]["reference"]["info"]["results"] > 0
     assert (tmp_path / record.name.replace(".json", ".md")).read_text().startswith("| triples |")
+
+
+def test_references_none_runs_only_msp_graph(monkeypatch, tmp_path):
+    files = {"data": "d", "ontology": "o", "inferred": "i", "closure": "c", "shapes": "s", "query": "q"}
+    monkeypatch.setattr(
+        bench_run, "prepare", lambda size, **_: {"files": files, "manifest": {"triples": size, "defects": {}}}
+    )
+    ran = []
+
+    def fake_step(name, files, *, timeout, profile=None):
+        ran.append(name)
+        return {"status": "ok", "seconds": 0.5, "peak_mib": 10.0}
+
+    monkeypatch.setattr(bench_run, "run_step", fake_step)
+    argv = ["--sizes", "1000", "--repeat", "1", "--references", "none", "--results", str(tmp_path)]
+    code = bench_run.main(argv)
+    assert code == 0
+    assert ran and all(name.endswith(":msp-graph") for name in ran)
+    assert {name.split(":")[0] for name in ran} == set(bench_run.OPERATIONS)
