@@ -23,9 +23,8 @@ from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
-import rdflib
 
-from .errors import LoadError
+from .errors import LoadError, MspGraphError
 from .graph import METADATA_GRAPH, asserted_graphs
 from .store import INFERRED_GRAPH, ONTOLOGY_GRAPH, Store
 
@@ -113,11 +112,263 @@ def export(
     return ox.serialize(items, format=_OX[fmt], prefixes=_prefixes()) or b""
 
 
-def _jsonld(nquads: bytes) -> bytes:
-    dataset = rdflib.Dataset()
-    dataset.parse(data=nquads, format="nquads")
-    text = dataset.serialize(format="json-ld", context=context(), auto_compact=True)
-    return text.encode("utf-8") if isinstance(text, str) else text
+def _jsonld(nquads: bytes, ctx: dict | None = None) -> bytes:
+    """A compacted JSON-LD 1.1 document of an N-Quads dump, written straight from the quads.
+
+    Shape: ``{"@context": <shipped context>, "@graph": [{"@id": <graph>, "@graph": [<nodes>]}, ...]}``, one
+    object per named graph (default-graph nodes, if any, stand at the top level beside them). A node holds
+    the triples of one subject in one graph; ``rdf:type`` with IRI objects goes to ``@type``. IRIs are
+    compacted with the context's prefixes (``partnership:ilo-aaa``); a term of the context is used where its
+    coercion fits the value exactly, anything else is written as an expanded value object, so expansion
+    gives back exactly the dumped quads. Order is sorted (graphs, subjects, keys, values), blank nodes are
+    relabelled ``_:b0``, ``_:b1``... in the order of their store labels, and every node stands on one line.
+    """
+    writer = _JsonLdWriter(_Compaction.shipped() if ctx is None else _Compaction(ctx))
+    for quad in ox.parse(nquads, format=ox.RdfFormat.N_QUADS):
+        writer.add(quad)
+    return writer.document()
+
+
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_GEN_DELIMS = frozenset(":/?#[]@")
+# Keys a term definition may have for the writer to use it; others (@reverse, @container, @context...)
+# change what a key means beyond an IRI and a coercion, so such terms are left to their compact IRIs.
+_PLAIN_TERM_KEYS = frozenset({"@id", "@type", "@language", "@prefix", "@protected"})
+
+
+class _Compaction:
+    """What the writer needs from a JSON-LD context: prefixes, usable terms and the default language."""
+
+    def __init__(self, ctx: dict) -> None:
+        self.context_json = json.dumps(ctx, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+        self.default_language = ctx.get("@language")
+        self.terms = {k for k in ctx if not k.startswith("@")}
+        simple = {k: v for k, v in ctx.items() if not k.startswith("@") and isinstance(v, str)}
+        # A prefix: a simple term whose IRI ends with a gen-delim, or an expanded one with "@prefix": true.
+        self.prefixes: dict[str, str] = {}
+        for name, value in ctx.items():
+            if name.startswith("@") or ":" in name:
+                continue
+            if isinstance(value, str) and value and value[-1] in _GEN_DELIMS:
+                self.prefixes.setdefault(value, name)
+            elif (
+                isinstance(value, dict) and value.get("@prefix") is True and isinstance(value.get("@id"), str)
+            ):
+                self.prefixes.setdefault(self._expand(value["@id"], simple), name)
+        self._names = {name for name in self.terms if ":" not in name}
+        # Terms by IRI: (name, coercion, argument); coercion None = any value in its natural form.
+        self.by_iri: dict[str, list[tuple[str, str | None, str | None]]] = {}
+        for name in sorted(self.terms):
+            value = ctx[name]
+            if isinstance(value, str):
+                self.by_iri.setdefault(self._expand(value, simple), []).append((name, None, None))
+                continue
+            if not isinstance(value, dict) or not set(value) <= _PLAIN_TERM_KEYS:
+                continue
+            iri = self._expand(value.get("@id", name), simple)
+            if ":" not in iri or ("@type" in value and "@language" in value):
+                continue
+            if "@type" in value:
+                kind = value["@type"]
+                if kind in ("@id", "@vocab"):
+                    entry = (name, kind, None)
+                elif isinstance(kind, str) and not kind.startswith("@"):
+                    entry = (name, "@type", self._expand(kind, simple))
+                else:
+                    continue
+            elif "@language" in value:
+                entry = (name, "@language", value["@language"])
+            else:
+                entry = (name, None, None)
+            self.by_iri.setdefault(iri, []).append(entry)
+        # Exact terms (no coercion) usable wherever an IRI is vocabulary-relative (keys, @type values).
+        self.vocab_terms = {
+            iri: next(name for name, kind, _ in entries if kind is None)
+            for iri, entries in self.by_iri.items()
+            if any(kind is None for _, kind, _ in entries)
+        }
+        self.coerced = {
+            iri: [e for e in entries if e[1] is not None]
+            for iri, entries in self.by_iri.items()
+            if any(e[1] is not None for e in entries)
+        }
+        self._doc: dict[str, str] = {}
+        self._vocab: dict[str, str] = {}
+
+    @classmethod
+    @cache
+    def shipped(cls) -> _Compaction:
+        return cls(context())
+
+    def _expand(self, value: str, simple: dict[str, str]) -> str:
+        if value in simple and value != simple[value]:
+            return self._expand(simple[value], simple)
+        prefix, colon, suffix = value.partition(":")
+        if colon and not suffix.startswith("//") and prefix in simple:
+            return simple[prefix] + suffix
+        return value
+
+    def _curie(self, iri: str) -> str | None:
+        i = len(iri) - 1
+        while i > 0:
+            if iri[i] in _GEN_DELIMS:
+                name = self.prefixes.get(iri[: i + 1])
+                suffix = iri[i + 1 :]
+                if name is not None and suffix and not suffix.startswith("//"):
+                    curie = f"{name}:{suffix}"
+                    if curie not in self.terms:
+                        return curie
+            i -= 1
+        return None
+
+    def _absolute(self, iri: str) -> str:
+        scheme, _, rest = iri.partition(":")
+        if scheme in self._names and not rest.startswith("//"):
+            raise MspGraphError(
+                f"export -f jsonld: <{iri}> would read as a compact IRI of the context prefix "
+                f"'{scheme}'; export it as trig or nquads"
+            )
+        return iri
+
+    def doc(self, iri: str) -> str:
+        """An IRI as a document-relative value (``@id``): compact IRI, else the IRI itself."""
+        out = self._doc.get(iri)
+        if out is None:
+            out = self._doc[iri] = self._curie(iri) or self._absolute(iri)
+        return out
+
+    def vocab(self, iri: str) -> str:
+        """An IRI as a vocabulary-relative value (keys, ``@type``): term, compact IRI, else the IRI."""
+        out = self._vocab.get(iri)
+        if out is None:
+            out = self._vocab[iri] = self.vocab_terms.get(iri) or self._curie(iri) or self._absolute(iri)
+        return out
+
+
+class _JsonLdWriter:
+    """Collects quads into node objects (graph -> subject -> key -> values) and writes the document."""
+
+    def __init__(self, compaction: _Compaction) -> None:
+        self.c = compaction
+        self.graphs: dict[object, dict[object, dict]] = {}
+        self.blank: dict[str, list[dict]] = {}  # store label -> the dicts whose "@id" is that blank node
+        self.values: dict[object, tuple] = {}  # object term -> (sort key, JSON value), shared by nodes
+        self.keys: dict[str, str] = {}
+        self.heads: dict[object, dict] = {}  # graph name -> its node object's "@id"
+
+    def _blank(self, node: ox.BlankNode, holder: dict) -> dict:
+        self.blank.setdefault(node.value, []).append(holder)
+        return holder
+
+    def _value(self, o) -> tuple:
+        cached = self.values.get(o)
+        if cached is not None:
+            return cached
+        if isinstance(o, ox.NamedNode):
+            out = ((0, o.value), {"@id": self.c.doc(o.value)})
+        elif isinstance(o, ox.BlankNode):
+            out = ((1, o.value), self._blank(o, {"@id": None}))
+        elif isinstance(o, ox.Literal):
+            value, language, datatype = o.value, o.language, o.datatype.value
+            if language is not None:
+                obj = {"@value": value, "@language": language}
+                direction = getattr(o, "direction", None)
+                if direction:
+                    obj["@direction"] = direction
+                out = ((2, value, "@" + language), obj)
+            elif datatype == _XSD_STRING:
+                out = ((2, value, ""), {"@value": value} if self.c.default_language else value)
+            else:
+                out = ((2, value, datatype), {"@value": value, "@type": self.c.vocab(datatype)})
+        else:  # RDF 1.2 triple terms have no JSON-LD 1.1 form
+            raise MspGraphError(
+                f"export -f jsonld: {o} cannot be written in JSON-LD 1.1; export it as nquads"
+            )
+        self.values[o] = out
+        return out
+
+    def _coerced(self, o, entries: list) -> tuple[str, str] | None:
+        """(term, compact value) for the first term whose coercion fits ``o`` exactly."""
+        for name, kind, arg in entries:
+            if kind == "@id" and isinstance(o, ox.NamedNode):
+                return name, self.c.doc(o.value)
+            if kind == "@vocab" and isinstance(o, ox.NamedNode):
+                return name, self.c.vocab(o.value)
+            if isinstance(o, ox.Literal) and not getattr(o, "direction", None):
+                if kind == "@type" and o.language is None and o.datatype.value == arg:
+                    return name, o.value
+                if kind == "@language":
+                    if arg is None and o.language is None and o.datatype.value == _XSD_STRING:
+                        return name, o.value
+                    if arg is not None and o.language is not None and o.language == arg.lower():
+                        return name, o.value
+        return None
+
+    def add(self, quad: ox.Quad) -> None:
+        s, p, o, g = quad
+        nodes = self.graphs.get(g)
+        if nodes is None:
+            nodes = self.graphs[g] = {}
+            if isinstance(g, ox.NamedNode):
+                self.heads[g] = {"@id": self.c.doc(g.value)}
+            elif isinstance(g, ox.BlankNode):
+                self.heads[g] = self._blank(g, {"@id": None})
+        node = nodes.get(s)
+        if node is None:
+            if isinstance(s, ox.BlankNode):
+                node = nodes[s] = self._blank(s, {"@id": None})
+            else:
+                node = nodes[s] = {"@id": self.c.doc(s.value)}
+        predicate = p.value
+        if predicate == _RDF_TYPE and isinstance(o, ox.NamedNode):
+            node.setdefault("@type", []).append(((0, o.value), self.c.vocab(o.value)))
+            return
+        entries = self.c.coerced.get(predicate)
+        if entries:
+            fit = self._coerced(o, entries)
+            if fit is not None:
+                node.setdefault(fit[0], []).append(((0, fit[1]), fit[1]))
+                return
+        key = self.keys.get(predicate)
+        if key is None:
+            key = self.keys[predicate] = self.c.vocab(predicate)
+        node.setdefault(key, []).append(self._value(o))
+
+    def document(self) -> bytes:
+        for number, label in enumerate(sorted(self.blank)):
+            for holder in self.blank[label]:
+                holder["@id"] = f"_:b{number}"
+        encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+        default = self.graphs.pop(ox.DefaultGraph(), {})
+        top = []
+        for g in sorted(self.graphs, key=_term_order):
+            nodes = self.graphs[g]
+            lines = ",\n".join("      " + encode(_finish(nodes[s])) for s in sorted(nodes, key=_term_order))
+            # A default-graph description of the graph itself shares its node object.
+            head = encode(_finish(default.pop(g)) if g in default else self.heads[g])
+            top.append((_term_order(g), f'    {head[:-1]}, "@graph": [\n{lines}\n    ]}}'))
+        top.extend((_term_order(s), "    " + encode(_finish(node))) for s, node in default.items())
+        top.sort(key=lambda entry: entry[0])
+        body = "\n" + ",\n".join(line for _, line in top) + "\n  " if top else ""
+        return f'{{\n  "@context": {self.c.context_json},\n  "@graph": [{body}]\n}}\n'.encode()
+
+
+def _term_order(term) -> tuple:
+    """IRIs first, by IRI, then blank nodes by their store labels."""
+    return (isinstance(term, ox.BlankNode), term.value)
+
+
+def _finish(node: dict) -> dict:
+    """A node object with each key's values sorted, and a single value written without its array."""
+    out = {}
+    for key, values in node.items():
+        if key == "@id":
+            out[key] = values
+            continue
+        values.sort(key=lambda entry: entry[0])
+        out[key] = values[0][1] if len(values) == 1 else [value for _, value in values]
+    return out
 
 
 def graph_names(store: Store) -> dict[str, str]:

@@ -10,8 +10,8 @@ import rdflib
 from pyld import jsonld
 from rdflib.compare import isomorphic
 
-from msp_graph.errors import LoadError
-from msp_graph.export import EXPORT_FORMATS, QUAD_FORMATS, context, export
+from msp_graph.errors import LoadError, MspGraphError
+from msp_graph.export import EXPORT_FORMATS, QUAD_FORMATS, _jsonld, context, export
 from msp_graph.graph import METADATA_GRAPH, asserted_graphs, load_files, load_ontology, open_store
 from msp_graph.reasoning import reason
 from msp_graph.store import INFERRED_GRAPH
@@ -102,3 +102,124 @@ def test_published_context_is_the_shipped_one():
 def test_unknown_format(store):
     with pytest.raises(LoadError, match="unknown export format"):
         export(store, format="yaml")
+
+
+def test_jsonld_document_shape_and_context_compaction(store):
+    document = json.loads(export(store, format="jsonld"))
+    assert set(document) == {"@context", "@graph"}
+    names = [entry["@id"] for entry in document["@graph"]]
+    assert names == sorted(asserted_graphs(store, metadata=True))
+    assert all(set(entry) == {"@id", "@graph"} and entry["@graph"] for entry in document["@graph"])
+    nodes = [node for entry in document["@graph"] for node in entry["@graph"]]
+    ids = [node["@id"] for node in nodes]
+    # Prefixes of the shipped context are used for subjects, keys, @type and IRI values alike.
+    assert "msp:Partnership" in ids and "group:workers-organisations" in ids
+    assert any(key.startswith("skos:") for node in nodes for key in node)
+    assert any("owl:Class" in (node.get("@type") or []) for node in nodes)
+    assert not any(key.startswith("http://www.w3.org/2004/02/skos/core#") for node in nodes for key in node)
+    # Nodes sorted by subject inside each graph, and the same store gives the same bytes.
+    for entry in document["@graph"]:
+        assert len({node["@id"] for node in entry["@graph"]}) == len(entry["@graph"])
+    assert export(store, format="jsonld") == export(store, format="jsonld")
+
+
+LITERALS = """\
+@prefix ex: <http://example.org/> .
+@prefix msp: <https://w3id.org/msp/ontology#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+ex:g1 {
+  <https://w3id.org/msp/id/partnership/p1> a msp:Partnership, _:kind ;
+    rdfs:label "plain", "with \\"quotes\\", a\\nnew line, a\\ttab and a \\\\ backslash", "",
+      "Genève, 日本, emoji 😀"@fr, "colour"@en-GB, "Zürich"@de, "English"@en ;
+    ex:count "042"^^xsd:integer ; ex:flag "true"^^xsd:boolean ; ex:when "2024-02-29"^^xsd:date ;
+    ex:ratio "1.0E0"^^xsd:double ; ex:odd "x y"^^<http://example.org/datatype> ;
+    ex:note _:shared, <urn:x:1> ; ex:list ( "a" 1 ) ;
+    ex:ns <https://w3id.org/msp/ontology#> ; ex:slashes <https://w3id.org/msp/id/partnership///x> ;
+    ex:other <urn:isbn:0451450523> .
+  _:shared rdfs:label "a blank node shared by two graphs" ; ex:next [ ex:deep "nested" ] .
+}
+ex:g2 { _:shared ex:seenIn ex:g2 . _:kind rdfs:label "a blank class" . }
+"""
+
+
+def _quads_equal(data: bytes, store) -> None:
+    expected = _graphs(_dataset(store.dump(format="nquads"), "nquads"))
+    by_rdflib = _graphs(_dataset(data, "jsonld"))
+    nquads = jsonld.to_rdf(json.loads(data), {"format": "application/n-quads"})
+    by_pyld = _graphs(_dataset(nquads.encode(), "nquads"))
+    assert set(by_rdflib) == set(by_pyld) == set(expected)
+    for name, graph in expected.items():
+        assert isomorphic(graph, by_rdflib[name]), name
+        assert isomorphic(graph, by_pyld[name]), name
+
+
+def test_jsonld_literals_of_every_kind_and_blank_nodes():
+    s = open_store()
+    s.load(LITERALS.encode(), graph="http://example.org/default", format="trig")
+    data = export(s, format="jsonld", graphs=["http://example.org/g1", "http://example.org/g2"])
+    _quads_equal(data, s)
+    text = data.decode("utf-8")
+    assert "Genève, 日本, emoji 😀" in text  # UTF-8, not \u escapes
+    document = json.loads(data)
+    g1, g2 = document["@graph"]
+    node = next(n for n in g1["@graph"] if n["@id"] == "partnership:p1")
+    assert "msp:Partnership" in node["@type"]
+    labels = node["rdfs:label"]
+    assert {"@language": "fr", "@value": "Genève, 日本, emoji 😀"} in labels
+    assert {"@language": "en-gb", "@value": "colour"} in labels
+    assert 'with "quotes", a\nnew line, a\ttab and a \\ backslash' in labels and "" in labels
+    assert node["http://example.org/count"] == {
+        "@type": "xsd:integer",
+        "@value": "42",  # the store keeps numbers in canonical form
+    }
+    assert node["http://example.org/ns"] == {"@id": "https://w3id.org/msp/ontology#"}
+    assert node["http://example.org/slashes"] == {"@id": "https://w3id.org/msp/id/partnership///x"}
+    assert node["http://example.org/other"] == {"@id": "urn:isbn:0451450523"}
+    # Blank nodes: relabelled _:b0, _:b1..., the same label for the node shared by both graphs.
+    blank_ids = {n["@id"] for entry in (g1, g2) for n in entry["@graph"] if n["@id"].startswith("_:")}
+    assert blank_ids and all(label[2:3] == "b" and label[3:].isdigit() for label in blank_ids)
+    shared = next(v["@id"] for v in node["http://example.org/note"] if v["@id"].startswith("_:"))
+    assert shared in {n["@id"] for n in g2["@graph"]}
+
+
+def test_jsonld_terms_used_only_where_their_coercion_fits():
+    terms = dict(context())
+    terms.update(
+        {
+            "label": {"@id": "rdfs:label", "@language": "en"},
+            "count": {"@id": "http://example.org/count", "@type": "xsd:integer"},
+            "note": {"@id": "http://example.org/note", "@type": "@id"},
+            "Partnership": "msp:Partnership",
+            "listed": {"@id": "http://example.org/list", "@container": "@list"},
+        }
+    )
+    s = open_store()
+    s.load(LITERALS.encode(), graph="http://example.org/default", format="trig")
+    dump = s.dump(format="nquads", graphs=["http://example.org/g1", "http://example.org/g2"])
+    data = _jsonld(dump, terms)
+    document = json.loads(data)
+    assert document["@context"] == terms
+    _quads_equal(data, s)
+    node = next(n for n in document["@graph"][0]["@graph"] if n["@id"] == "partnership:p1")
+    assert "Partnership" in node["@type"]  # a term without coercion, for a vocabulary IRI
+    assert node["count"] == "42"  # the literal has exactly the term's datatype
+    assert node["label"] == "English"  # only the @en label fits the term
+    assert {"@language": "en-gb", "@value": "colour"} in node["rdfs:label"]
+    assert node["note"] == "urn:x:1"  # an IRI fits @type @id; the blank node keeps a node reference
+    assert node["http://example.org/note"]["@id"].startswith("_:b")
+    assert "listed" not in node  # a term with a container is not used
+    assert node["http://example.org/ns"] == {"@id": "https://w3id.org/msp/ontology#"}
+
+
+def test_jsonld_iri_that_reads_as_a_compact_iri_is_refused():
+    s = open_store()
+    s.load(
+        b"<http://example.org/a> <http://example.org/b> <msp:not-the-namespace> .",
+        graph="http://example.org/g",
+        format="nt",
+    )
+    with pytest.raises(
+        MspGraphError, match=r"export -f jsonld: <msp:not-the-namespace> would read as a compact IRI"
+    ):
+        export(s, format="jsonld")
