@@ -254,7 +254,8 @@ class _JsonLdWriter:
         self.graphs: dict[object, dict[object, dict]] = {}
         self.blank: dict[str, list[dict]] = {}  # store label -> the dicts whose "@id" is that blank node
         self.values: dict[object, tuple] = {}  # object term -> (sort key, JSON value), shared by nodes
-        self.keys: dict[str, str] = {}
+        self.predicates: dict[object, tuple] = {}  # predicate -> (key, coerced terms, is rdf:type)
+        self.types: dict[object, tuple] = {}  # class -> (sort key, compact IRI) in @type
         self.heads: dict[object, dict] = {}  # graph name -> its node object's "@id"
 
     def _blank(self, node: ox.BlankNode, holder: dict) -> dict:
@@ -320,19 +321,26 @@ class _JsonLdWriter:
                 node = nodes[s] = self._blank(s, {"@id": None})
             else:
                 node = nodes[s] = {"@id": self.c.doc(s.value)}
-        predicate = p.value
-        if predicate == _RDF_TYPE and isinstance(o, ox.NamedNode):
-            node.setdefault("@type", []).append(((0, o.value), self.c.vocab(o.value)))
+        known = self.predicates.get(p)
+        if known is None:
+            predicate = p.value
+            known = self.predicates[p] = (
+                self.c.vocab(predicate),
+                self.c.coerced.get(predicate),
+                predicate == _RDF_TYPE,
+            )
+        key, entries, is_type = known
+        if is_type and isinstance(o, ox.NamedNode):
+            value = self.types.get(o)
+            if value is None:
+                value = self.types[o] = ((0, o.value), self.c.vocab(o.value))
+            node.setdefault("@type", []).append(value)
             return
-        entries = self.c.coerced.get(predicate)
         if entries:
             fit = self._coerced(o, entries)
             if fit is not None:
                 node.setdefault(fit[0], []).append(((0, fit[1]), fit[1]))
                 return
-        key = self.keys.get(predicate)
-        if key is None:
-            key = self.keys[predicate] = self.c.vocab(predicate)
         node.setdefault(key, []).append(self._value(o))
 
     def document(self) -> bytes:
