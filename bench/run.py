@@ -9,7 +9,9 @@ are references. Each step runs alone in a child process,
 ``--repeat`` times (a step whose first run takes longer than ``--long`` seconds runs once); the table
 gives medians, peak memory (the child's own high-water mark, or its JVM's) and the ratio
 ours / reference. A step (reference or ours) that does not finish within ``--timeout`` seconds is reported
-as "did not finish" and not tried at larger sizes.
+as "did not finish" and not tried at larger sizes. A reference is not run at a larger size either when its
+time at the previous size, scaled linearly by the ratio of the sizes (a lower bound for these engines),
+already exceeds ``--timeout``: "not run: would exceed the 120 s limit (97.4 s at 10^4)".
 
 Parity: every validator writes its results; the run prints counts per source shape and constraint
 component for each engine and exits 1 when the engines disagree (2 when it could not run).
@@ -398,7 +400,7 @@ def _markdown(rows: list[dict], sizes: dict[int, dict]) -> str:
         if s["status"] == "timeout":
             return f"did not finish within {s['limit']:g} s", "-"
         if s["status"] == "skipped":
-            return f"not run ({s['reason']})", "-"
+            return f"not run: {s['reason']}", "-"
         return "failed", "-"
 
     header = ("triples", "operation", "msp-graph s", "peak MiB", "reference", "reference s", "peak MiB")
@@ -439,6 +441,25 @@ def _profile(step: str, files: dict, *, log) -> list[str]:
     return lines
 
 
+def _size_name(size: int) -> str:
+    """10^4 for a power of ten, else the number (12,000)."""
+    exponent = len(str(size)) - 1
+    return f"10^{exponent}" if size == 10**exponent else f"{size:,}"
+
+
+def _skip_reason(step, unfinished: dict, last: dict, triples: int, timeout: float | None) -> str | None:
+    """Why ``step`` is not run at this size, or None: it did not finish at a smaller size, or (references)
+    its time at the previous size scaled linearly by the size ratio, a lower bound, is over the limit."""
+    if step.name in unfinished:
+        return f"did not finish within {timeout:g} s at {_size_name(unfinished[step.name])}"
+    if timeout is None or step.name not in last:
+        return None
+    size, before, seconds = last[step.name]
+    if seconds * triples / before > timeout:
+        return f"would exceed the {timeout:g} s limit ({seconds:.3g} s at {_size_name(size)})"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -460,7 +481,8 @@ def main(argv: list[str] | None = None) -> int:
 
     started = dt.datetime.now(dt.UTC)
     log(f"msp-graph benchmark: sizes {', '.join(f'{n:g}' for n in sizes)}, {args.repeat} run(s) per step")
-    unfinished: dict[str, int] = {}  # reference step -> size at which it did not finish
+    unfinished: dict[str, int] = {}  # step -> size at which it did not finish
+    last: dict[str, tuple[int, int, float]] = {}  # reference step -> (size, triples, seconds) when last run
     rows, per_size, parity_ok, parity = [], {}, True, {}
     try:
         for size in sizes:
@@ -470,12 +492,9 @@ def main(argv: list[str] | None = None) -> int:
             per_size[size] = manifest
             summaries = []
             for step in steps:
-                if step.name in unfinished:
-                    summary = {
-                        "step": step.name,
-                        "status": "skipped",
-                        "reason": f"did not finish at {unfinished[step.name]:g}",
-                    }
+                skip = _skip_reason(step, unfinished, last, manifest["triples"], args.timeout)
+                if skip:
+                    summary = {"step": step.name, "status": "skipped", "reason": skip}
                     log(f"    {step.name:<28} {_cell(summary)}")
                 else:
                     summary = _measure(
@@ -488,6 +507,8 @@ def main(argv: list[str] | None = None) -> int:
                     )
                     if summary["status"] == "timeout":
                         unfinished[step.name] = size
+                    elif summary["status"] == "ok" and step.reference:
+                        last[step.name] = (size, manifest["triples"], summary["seconds"])
                 summaries.append(summary)
             reports = {s["step"].split(":")[1]: s.pop("report") for s in summaries if "report" in s}
             if len(reports) > 1:

@@ -156,3 +156,33 @@ def test_references_none_runs_only_msp_graph(monkeypatch, tmp_path):
     assert code == 0
     assert ran and all(name.endswith(":msp-graph") for name in ran)
     assert {name.split(":")[0] for name in ran} == set(bench_run.OPERATIONS)
+
+
+def test_a_reference_projected_over_the_limit_is_not_run(monkeypatch, tmp_path):
+    files = {"data": "d", "ontology": "o", "inferred": "i", "closure": "c", "shapes": "s", "query": "q"}
+    monkeypatch.setattr(
+        bench_run, "prepare", lambda size, **_: {"files": files, "manifest": {"triples": size, "defects": {}}}
+    )
+    ran = []
+    seconds = {"reason:owlrl": 30.0, "load:rdflib": 5.0}
+
+    def fake_step(name, files, *, timeout, profile=None):
+        ran.append(name)
+        return {"status": "ok", "seconds": seconds.get(name, 0.5), "peak_mib": 10.0}
+
+    monkeypatch.setattr(bench_run, "run_step", fake_step)
+    argv = ["--sizes", "1000", "1e4", "--repeat", "1", "--only", "load", "reason", "--timeout", "120"]
+    code = bench_run.main([*argv, "--references", "owlrl", "rdflib", "--results", str(tmp_path)])
+    assert code == 0
+    # owlrl: 30 s at 1,000 -> at least 300 s at 10^4, over 120 s; rdflib's 5 s -> 50 s still runs.
+    assert ran.count("reason:owlrl") == 1 and ran.count("load:rdflib") == 2
+    assert ran.count("reason:msp-graph") == 2
+    (record,) = tmp_path.glob("*.json")
+    rows = {(r["size"], r["operation"]): r for r in json.loads(record.read_text())["rows"]}
+    skipped = rows[(10_000, "reason")]["reference"]
+    assert skipped["status"] == "skipped"
+    assert skipped["reason"] == "would exceed the 120 s limit (30 s at 10^3)"
+    assert rows[(10_000, "reason")]["ours"]["status"] == "ok"
+    table = (tmp_path / record.name.replace(".json", ".md")).read_text()
+    assert "not run: would exceed the 120 s limit (30 s at 10^3)" in table
+    assert bench_run._size_name(100_000) == "10^5" and bench_run._size_name(12_000) == "12,000"
