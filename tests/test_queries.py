@@ -210,7 +210,8 @@ def test_composition_status_agrees_with_the_composition_shape(ontology_nt: bytes
     flagged = {r.focus_node for r in report.results if "composition" in r.source_shape}
     assert flagged == failing
     after = run_query(store, query)
-    assert after.render("csv") == before.render("csv")
+    # GROUP_CONCAT lists come in the store's order, which may change once inferred triples are added.
+    assert normalised_rows(after.render("tsv")) == normalised_rows(before.render("tsv"))
 
 
 # ------------------------------------------------------------------------------------------------ binding
