@@ -5,7 +5,7 @@
   pyshacl's, compared as sets of (focus, path, value, source shape, component, severity, message, labels,
   partnership), messages included;
 * the W3C SHACL test suite (core) for the components the engine compiles (``fastshacl.COMPILED``), read in
-  place from /work/shared/w3c-shacl-tests (skipped when absent, unless CI=true); cases where the store
+  place from ../shared/w3c-shacl-tests (skipped when absent, unless CI=true); cases where the store
   changes the data are listed, with the reason, in ``STORE_CHANGES_DATA`` (docs/validation-engines.md).
 """
 
@@ -30,7 +30,7 @@ from msp_graph.store import EmbeddedStore, source_graph
 from msp_graph.validation import validate
 
 REPO = Path(__file__).resolve().parent.parent
-W3C = Path("/work/shared/w3c-shacl-tests/core")
+W3C = REPO.parent / "shared" / "w3c-shacl-tests" / "core"  # ../shared, beside the repository
 COMPOSITION = "https://w3id.org/msp/shapes#PartnershipShape-composition"
 
 
