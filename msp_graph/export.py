@@ -123,7 +123,7 @@ def _jsonld(nquads: bytes, ctx: dict | None = None) -> bytes:
     gives back exactly the dumped quads. Order is sorted (graphs, subjects, keys, values), blank nodes are
     relabelled ``_:b0``, ``_:b1``... in the order of their store labels, and every node stands on one line.
     """
-    writer = _JsonLdWriter(_Compaction.shipped() if ctx is None else _Compaction(ctx))
+    writer = _JsonLdWriter(_Compaction(context() if ctx is None else ctx))
     for quad in ox.parse(nquads, format=ox.RdfFormat.N_QUADS):
         writer.add(quad)
     return writer.document()
@@ -195,11 +195,6 @@ class _Compaction:
         }
         self._doc: dict[str, str] = {}
         self._vocab: dict[str, str] = {}
-
-    @classmethod
-    @cache
-    def shipped(cls) -> _Compaction:
-        return cls(context())
 
     def _expand(self, value: str, simple: dict[str, str]) -> str:
         if value in simple and value != simple[value]:
