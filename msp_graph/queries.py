@@ -41,6 +41,7 @@ from xml.sax.saxutils import quoteattr as _xml_attr
 import pyoxigraph as ox
 
 from .errors import QueryError
+from .prefixes import select
 from .resources import bundled_dir
 
 __all__ = [
@@ -69,37 +70,37 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 
 #: Prefixes a parameter value may use (``role:pathfinder-country``), also used to shorten IRIs in tables.
 #: A query's own ``PREFIX`` declarations are added to these when its parameters are read.
-PREFIXES: dict[str, str] = {
-    "msp": "https://w3id.org/msp/ontology#",
-    "group": "https://w3id.org/msp/vocab/stakeholder-group/",
-    "area": "https://w3id.org/msp/vocab/policy-area/",
-    "objective": "https://w3id.org/msp/vocab/objective/",
-    "level": "https://w3id.org/msp/vocab/level/",
-    "formality": "https://w3id.org/msp/vocab/formality/",
-    "modality": "https://w3id.org/msp/vocab/modality/",
-    "role": "https://w3id.org/msp/vocab/role/",
-    "contribution": "https://w3id.org/msp/vocab/contribution/",
-    "confidence": "https://w3id.org/msp/vocab/confidence/",
-    "process": "https://w3id.org/msp/vocab/un-process/",
-    "region": "https://w3id.org/msp/vocab/region/",
-    "country": "http://publications.europa.eu/resource/authority/country/",
-    "sdg": "http://metadata.un.org/sdg/",
-    "partnership": "https://w3id.org/msp/id/partnership/",
-    "organisation": "https://w3id.org/msp/id/organisation/",
-    "membership": "https://w3id.org/msp/id/membership/",
-    "engagement": "https://w3id.org/msp/id/engagement/",
-    "output": "https://w3id.org/msp/id/output/",
-    "source": "https://w3id.org/msp/id/source/",
-    "org": "http://www.w3.org/ns/org#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "dct": "http://purl.org/dc/terms/",
-    "time": "http://www.w3.org/2006/time#",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": XSD,
-}
+PREFIXES: dict[str, str] = select(
+    "msp",
+    "group",
+    "area",
+    "objective",
+    "level",
+    "formality",
+    "modality",
+    "role",
+    "contribution",
+    "confidence",
+    "process",
+    "region",
+    "country",
+    "sdg",
+    "partnership",
+    "organisation",
+    "membership",
+    "engagement",
+    "output",
+    "source",
+    "org",
+    "skos",
+    "prov",
+    "dct",
+    "time",
+    "rdf",
+    "rdfs",
+    "owl",
+    "xsd",
+)
 
 #: Parameter kinds a query header may declare, and what a value of each must look like.
 PARAM_KINDS: dict[str, str] = {

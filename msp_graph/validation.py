@@ -36,6 +36,7 @@ from rdflib.plugins.sparql import processor as sparql_processor
 
 from .errors import LoadError, ShapesError
 from .graph import asserted_graphs, parse_file
+from .prefixes import select
 from .reasoning import Inconsistency, ReasoningResult, reason_full
 from .resources import bundled_dir
 from .store import EmbeddedStore, Store, source_graph
@@ -58,18 +59,7 @@ ORG = rdflib.Namespace("http://www.w3.org/ns/org#")
 
 SEVERITIES = ("info", "warning", "violation")
 ENGINES = ("pyshacl", "sparql")
-_PREFIXES = {
-    "msp": str(MSP),
-    "org": str(ORG),
-    "skos": str(SKOS),
-    "dct": "http://purl.org/dc/terms/",
-    "prov": "http://www.w3.org/ns/prov#",
-    "time": "http://www.w3.org/2006/time#",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "country": "http://publications.europa.eu/resource/authority/country/",
-    "group": "https://w3id.org/msp/vocab/stakeholder-group/",
-    "role": "https://w3id.org/msp/vocab/role/",
-}
+_PREFIXES = select("msp", "org", "skos", "dct", "prov", "time", "foaf", "country", "group", "role")
 _SEVERITY = {SH.Info: "info", SH.Warning: "warning", SH.Violation: "violation"}
 REPORT_FORMATS = ("text", "table", "json", "csv", "turtle")
 

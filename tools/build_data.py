@@ -39,6 +39,8 @@ import pycountry
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
+from msp_graph.prefixes import select
+
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_SHARED = REPO.parent / "shared"
 COMMAND = "python tools/build_data.py"
@@ -48,42 +50,42 @@ SEED_URL = "https://www.ilo.org/pardev/partnerships/other-global/lang--en/index.
 SEED_MIRROR = "http://wcmsq3.ilo.org/pardev/partnerships/other-global/lang--en/index.htm"
 
 ID = "https://w3id.org/msp/id/"
-PREFIXES: dict[str, str] = {
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dct": "http://purl.org/dc/terms/",
-    "dcat": "http://www.w3.org/ns/dcat#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "org": "http://www.w3.org/ns/org#",
-    "time": "http://www.w3.org/2006/time#",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "msp": "https://w3id.org/msp/ontology#",
-    "group": "https://w3id.org/msp/vocab/stakeholder-group/",
-    "area": "https://w3id.org/msp/vocab/policy-area/",
-    "objective": "https://w3id.org/msp/vocab/objective/",
-    "level": "https://w3id.org/msp/vocab/level/",
-    "formality": "https://w3id.org/msp/vocab/formality/",
-    "modality": "https://w3id.org/msp/vocab/modality/",
-    "role": "https://w3id.org/msp/vocab/role/",
-    "contribution": "https://w3id.org/msp/vocab/contribution/",
-    "confidence": "https://w3id.org/msp/vocab/confidence/",
-    "process": "https://w3id.org/msp/vocab/un-process/",
-    "region": "https://w3id.org/msp/vocab/region/",
-    "country": "http://publications.europa.eu/resource/authority/country/",
-    "partnership": ID + "partnership/",
-    "organisation": ID + "organisation/",
-    "membership": ID + "membership/",
-    "engagement": ID + "engagement/",
-    "output": ID + "output/",
-    "claim": ID + "claim/",
-    "conflict": ID + "conflict/",
-    "statement": ID + "statement/",
-    "interval": ID + "interval/",
-    "instant": ID + "instant/",
-    "source": ID + "source/",
-}
+PREFIXES: dict[str, str] = select(
+    "rdf",
+    "rdfs",
+    "xsd",
+    "skos",
+    "dct",
+    "dcat",
+    "prov",
+    "org",
+    "time",
+    "foaf",
+    "msp",
+    "group",
+    "area",
+    "objective",
+    "level",
+    "formality",
+    "modality",
+    "role",
+    "contribution",
+    "confidence",
+    "process",
+    "region",
+    "country",
+    "partnership",
+    "organisation",
+    "membership",
+    "engagement",
+    "output",
+    "claim",
+    "conflict",
+    "statement",
+    "interval",
+    "instant",
+    "source",
+)
 SDG = "http://metadata.un.org/sdg/"
 
 

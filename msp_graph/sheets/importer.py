@@ -22,6 +22,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from ..errors import SpreadsheetError
 from ..graph import METADATA_GRAPH, slug_for
+from ..prefixes import select
 from ..store import GRAPH_BASE, Store, source_graph
 from . import layout as L
 from . import vocab as V
@@ -29,34 +30,34 @@ from .tables import Problem, RawTable, read_inputs
 
 __all__ = ["CSVW", "PREFIXES", "ImportResult", "Location", "SheetImportError", "import_sheets"]
 
-CSVW = Namespace("http://www.w3.org/ns/csvw#")
-PREFIXES = {
-    "msp": str(L.MSP),
-    "org": str(L.ORG),
-    "time": str(L.TIME),
-    "rdf": str(RDF),
-    "rdfs": str(RDFS),
-    "skos": str(SKOS),
-    "dct": str(DCTERMS),
-    "prov": str(PROV),
-    "xsd": str(XSD),
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "csvw": str(CSVW),
-    "group": V.VOCAB + "stakeholder-group/",
-    "area": V.VOCAB + "policy-area/",
-    "objective": V.VOCAB + "objective/",
-    "level": V.VOCAB + "level/",
-    "formality": V.VOCAB + "formality/",
-    "modality": V.VOCAB + "modality/",
-    "role": V.VOCAB + "role/",
-    "contribution": V.VOCAB + "contribution/",
-    "confidence": V.VOCAB + "confidence/",
-    "process": V.VOCAB + "un-process/",
-    "region": V.VOCAB + "region/",
-    "country": V.COUNTRY,
-    "sdg": V.SDG,
-}
+CSVW = Namespace(select("csvw")["csvw"])
+PREFIXES = select(
+    "msp",
+    "org",
+    "time",
+    "rdf",
+    "rdfs",
+    "skos",
+    "dct",
+    "prov",
+    "xsd",
+    "foaf",
+    "owl",
+    "csvw",
+    "group",
+    "area",
+    "objective",
+    "level",
+    "formality",
+    "modality",
+    "role",
+    "contribution",
+    "confidence",
+    "process",
+    "region",
+    "country",
+    "sdg",
+)
 
 
 class SheetImportError(SpreadsheetError):

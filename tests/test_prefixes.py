@@ -1,0 +1,26 @@
+"""The prefix table is the one place IRIs of namespaces are spelt: the JSON-LD context agrees with it."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from msp_graph.prefixes import PREFIXES, select
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("context", ["msp_graph/context.jsonld", "docs/context.jsonld"])
+def test_jsonld_context_prefixes_are_those_of_the_table(context):
+    terms = json.loads((REPO / context).read_text(encoding="utf-8"))["@context"]
+    prefixes = {
+        name: value for name, value in terms.items() if isinstance(value, str) and value.endswith(("/", "#"))
+    }
+    assert prefixes
+    assert {name: PREFIXES.get(name) for name in prefixes} == prefixes
+
+
+def test_select_keeps_order_and_names_a_missing_prefix():
+    assert list(select("role", "msp")) == ["role", "msp"]
+    with pytest.raises(KeyError, match="nope"):
+        select("nope")
