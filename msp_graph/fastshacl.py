@@ -91,6 +91,21 @@ _TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjects
 # custom constraint components): with any of them the whole validation goes to pyshacl.
 _WHOLE_GRAPH_FEATURES = (SH.rule, SH.target, SH.ConstraintComponent, SH.SPARQLTargetType, SH.entailment)
 _INSTANCE_OF = f"<{RDF.type}>/<{rdflib.RDFS.subClassOf}>*"
+# "?var is an instance of <class>" is written into the compiled queries as this marker, and expanded when the
+# queries run: the subclass closure of the class is read from the store once, and the marker becomes
+# ``VALUES ?c { ...closure... } ?var rdf:type ?c`` (one index lookup per node, instead of a property path
+# walked per node). The meaning is the same: the closure comes from the same data, with the same path.
+_MARK = "\x00INSTANCE {var} <{cls}>\x00"
+_MARKED = re.compile("\x00INSTANCE (\\S+) <([^>\x00]*)>\x00")
+
+
+def _instance_of(var: str, cls) -> str:
+    """The pattern "``var`` is an instance of ``cls``" (through ``rdfs:subClassOf*``), as a marker."""
+    if isinstance(cls, rdflib.URIRef) and ">" not in cls:
+        return _MARK.format(var=var, cls=cls)
+    return f"{var} {_INSTANCE_OF} {_term(cls)} ."
+
+
 _RANGE_COMPONENTS = (
     MinInclusiveConstraintComponent,
     MaxInclusiveConstraintComponent,
@@ -206,7 +221,7 @@ def _target_focus(shape, sg: rdflib.Graph) -> _Focus | None:
         parts = []
         if nodes:
             parts.append(f"VALUES {var} {{ {' '.join(_term(n) for n in sorted(nodes))} }}")
-        parts.extend(f"{var} {_INSTANCE_OF} <{c}> ." for c in sorted(classes))
+        parts.extend(_instance_of(var, c) for c in sorted(classes))
         parts.extend(f"{var} <{p}> [] ." for p in sorted(subjects_of))
         parts.extend(f"[] <{p}> {var} ." for p in sorted(objects_of))
         union = " UNION ".join("{ " + p + " }" for p in parts)
@@ -333,7 +348,7 @@ def _compile_constraint(shape, c, focus: _Focus, path, values, graph) -> list[_C
             check(
                 _select(
                     focus,
-                    f"{values} FILTER NOT EXISTS {{ ?value {_INSTANCE_OF} {_term(k)} }}",
+                    f"{values} FILTER NOT EXISTS {{ {_instance_of('?value', k)} }}",
                 )
             )
             for k in c.class_rules
@@ -436,16 +451,11 @@ def _datatype(check, datatype, focus: _Focus, values: str) -> list[_Check]:
     return checks
 
 
-def _well_typed(value: rdflib.Literal, datatype: rdflib.URIRef) -> bool:
-    """pyshacl's test (DatatypeConstraintComponent) for a literal that carries ``datatype``."""
+def _python_types() -> dict:
     from datetime import date, datetime, time
     from decimal import Decimal
 
-    if datatype == RDF.langString:
-        return isinstance(value.value, str | bytes)
-    if getattr(value, "ill_typed", None) is True:
-        return False
-    expected = {
+    return {
         XSD.string: (str, bytes),
         XSD.integer: int,
         XSD.float: float,
@@ -454,7 +464,19 @@ def _well_typed(value: rdflib.Literal, datatype: rdflib.URIRef) -> bool:
         XSD.date: date,
         XSD.time: time,
         XSD.dateTime: datetime,
-    }.get(datatype)
+    }
+
+
+_PYTHON_TYPES = _python_types()
+
+
+def _well_typed(value: rdflib.Literal, datatype: rdflib.URIRef) -> bool:
+    """pyshacl's test (DatatypeConstraintComponent) for a literal that carries ``datatype``."""
+    if datatype == RDF.langString:
+        return isinstance(value.value, str | bytes)
+    if getattr(value, "ill_typed", None) is True:
+        return False
+    expected = _PYTHON_TYPES.get(datatype)
     return expected is None or isinstance(value.value, expected)
 
 
@@ -565,6 +587,8 @@ def _outside_parentheses(text: str) -> str:
 
 def _sparql_check(shape, c, helper, focus: _Focus, path, graph) -> _Check:
     text = helper.select_text
+    if "\x00" in text:
+        raise _Unsupported("a NUL character in sh:select")
     for name in ("shapesGraph", "currentShape"):
         if re.search(_VAR.format(name=name), text):
             raise _Unsupported(f"${name} in sh:select")
@@ -616,18 +640,71 @@ class _Raw:
     bound: tuple | None = None
 
 
-def _run(store: Store, check: _Check) -> list[_Raw]:
-    solutions = store.query(check.query)
+class _Subclasses:
+    """The subclass closure (``rdfs:subClassOf*``) of classes in the store's data, each read once."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.known: dict[str, list[str] | None] = {}
+
+    def __call__(self, cls: str) -> list[str] | None:
+        """The closure of ``cls`` as SPARQL IRIs (``cls`` first); None when it holds a blank node."""
+        if cls not in self.known:
+            query = f"SELECT DISTINCT ?c WHERE {{ ?c <{rdflib.RDFS.subClassOf}>* <{cls}> }}"
+            found = [row["c"] for row in self.store.query(query)]
+            if all(isinstance(c, ox.NamedNode) for c in found):
+                others = sorted({c.value for c in found} - {cls})
+                self.known[cls] = [f"<{c}>" for c in (cls, *others)]
+            else:  # a blank node cannot go into VALUES: the property path then
+                self.known[cls] = None
+        return self.known[cls]
+
+    def expand(self, query: str) -> str:
+        """``query`` with its instance-of markers replaced by patterns the store can run."""
+        count = [0]
+
+        def pattern(match: re.Match) -> str:
+            var, cls = match.group(1), match.group(2)
+            classes = self(cls)
+            if classes is None:
+                return f"{var} {_INSTANCE_OF} <{cls}> ."
+            count[0] += 1
+            name = f"?_class{count[0]}"
+            return f"VALUES {name} {{ {' '.join(classes)} }} {var} <{RDF.type}> {name} ."
+
+        return _MARKED.sub(pattern, query)
+
+
+def _run(store: Store, check: _Check, subclasses: _Subclasses | None = None) -> list[_Raw]:
+    query = (subclasses or _Subclasses(store)).expand(check.query)
+    solutions = store.query(query)
     names = [v.value for v in solutions.variables]
+    if check.python_datatype is not None:
+        return _datatype_results(check, names, solutions)
     rows = [dict(zip(names, (_rdf(t) for t in row), strict=True)) for row in solutions]
     if check.sparql is not None:
         return _sparql_results(check, rows)
     out = []
     for row in rows:
         value = row.get("value") if check.value_level else None
-        if check.python_datatype is not None and _well_typed(value, check.python_datatype):
-            continue
         out.append(_Raw(check, row["this"], value))
+    return out
+
+
+def _datatype_results(check: _Check, names: list[str], solutions) -> list[_Raw]:
+    """The candidate literals whose lexical form rdflib rejects for the datatype. Each distinct literal is
+    checked once, and only the rejected rows become rdflib terms."""
+    this, value = names.index("this"), names.index("value")
+    verdicts: dict[tuple, bool] = {}
+    out = []
+    for row in solutions:
+        literal = row[value]
+        key = (literal.value, literal.language, literal.datatype.value)
+        ok = verdicts.get(key)
+        if ok is None:
+            ok = verdicts[key] = _well_typed(_rdf(literal), check.python_datatype)
+        if not ok:
+            out.append(_Raw(check, _rdf(row[this]), _rdf(literal)))
     return out
 
 
@@ -755,8 +832,9 @@ def validate_store(store: Store, shapes: rdflib.Graph) -> tuple[bool, rdflib.Gra
     notes = ValidationNotes()
     plan = compile_shapes(shapes)
     results: list[_Raw] = []
+    subclasses = _Subclasses(store)
     for check in plan.checks:
-        results.extend(_run(store, check))
+        results.extend(_run(store, check, subclasses))
         notes.queries += 1
     report = _report(results, shapes)
     conforms = not results
@@ -819,37 +897,45 @@ def context_graph(store: Store, report: rdflib.Graph, *, chunk: int = 2000) -> r
         f"?s <{RDF.type}> <{_MSP}Partnership> . GRAPH ?g {{ ?s ?p ?o FILTER (?p IN ({_iris(_LABELS)})) }}",
     )
     nodes = {
-        o
+        str(o)
         for p in (SH.focusNode, SH.value)
         for o in report.objects(None, p)
-        if isinstance(o, rdflib.URIRef | rdflib.BNode)
+        if isinstance(o, rdflib.URIRef)
     }
     direct = _describe(store, nodes, (*_LABELS, *_LINKS), _INVERSE_LINKS, chunk)
-    linked = {n for row in direct for n in (row[0], row[2]) if isinstance(n, rdflib.URIRef)}
+    linked = {n.value for row in direct for n in (row[0], row[2]) if isinstance(n, ox.NamedNode)}
     rows += direct + _describe(store, linked - nodes, _LABELS, (), chunk)
     # Added in the order the pyshacl engine's rdflib graph holds them: the asserted graphs as the store
     # dumps them (sorted), then the inferred triples. The report picks the first English label it meets,
-    # so both engines pick the same one.
+    # so both engines pick the same one. The rows hold the store's terms; each distinct term becomes an
+    # rdflib term once.
     graph = rdflib.Graph()
     seen = set()
+    terms: dict = {}
+
+    def rdf(term):
+        found = terms.get(term)
+        if found is None:
+            found = terms[term] = _rdf(term)
+        return found
+
     for row in sorted(set(rows), key=lambda r: (r[3] == INFERRED_GRAPH, r[4])):
         if row[:3] not in seen:
             seen.add(row[:3])
-            graph.add(row[:3])
+            graph.add((rdf(row[0]), rdf(row[1]), rdf(row[2])))
     return graph
 
 
 def _quads(store: Store, where: str) -> list[tuple]:
-    """(s, p, o, graph name, N-Triples sort key) rows of a pattern binding ?s ?p ?o ?g."""
+    """(s, p, o, graph name, N-Triples sort key) rows of a pattern binding ?s ?p ?o ?g (the store's terms)."""
     rows = []
-    for row in store.query(f"SELECT ?s ?p ?o ?g WHERE {{ {where} }}"):
-        s, p, o, g = row["s"], row["p"], row["o"], row["g"]
-        rows.append((_rdf(s), _rdf(p), _rdf(o), g.value, str(ox.Triple(s, p, o))))
+    for s, p, o, g in store.query(f"SELECT ?s ?p ?o ?g WHERE {{ {where} }}"):
+        rows.append((s, p, o, g.value, str(ox.Triple(s, p, o))))
     return rows
 
 
-def _describe(store: Store, nodes: set, forward, inverse, chunk: int) -> list[tuple]:
-    iris = sorted(n for n in nodes if isinstance(n, rdflib.URIRef))
+def _describe(store: Store, nodes: set[str], forward, inverse, chunk: int) -> list[tuple]:
+    iris = sorted(nodes)
     rows: list = []
     for start in range(0, len(iris), chunk):
         values = " ".join(f"<{n}>" for n in iris[start : start + chunk])
