@@ -236,6 +236,60 @@ def test_sparql_constraint_is_one_query_over_all_focus_nodes(shapes_graph) -> No
     assert not plan.fallback_shapes
 
 
+_SHAPES_WITH_CLASSES = """
+@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+ex:S a sh:NodeShape ; sh:targetClass ex:Top ;
+    sh:property [ sh:path ex:knows ; sh:class ex:Agent ] ,
+                [ sh:path ex:born ; sh:datatype xsd:date ] ,
+                [ sh:path ex:odd ; sh:class ex:Odd ] .
+"""
+_DATA_WITH_CLASSES = """
+@prefix ex: <http://example.org/> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+ex:Mid rdfs:subClassOf ex:Top . ex:Low rdfs:subClassOf ex:Mid .
+ex:Person rdfs:subClassOf ex:Agent . ex:Student rdfs:subClassOf ex:Person .
+_:restriction rdfs:subClassOf ex:Odd .
+ex:a a ex:Top ; ex:knows ex:s1, ex:p1, ex:r1 ; ex:born "2001-02-03"^^xsd:date ; ex:odd ex:o1 .
+ex:b a ex:Low ; ex:knows ex:x1 ; ex:born "2001-02-30"^^xsd:date, "2001-02-03"^^xsd:date ; ex:odd ex:o2 .
+ex:c a ex:Mid ; ex:born "2001-02-30"^^xsd:date, "soon"^^xsd:date, "2001"^^xsd:gYear .
+ex:d a ex:Agent ; ex:knows ex:x1 .
+ex:s1 a ex:Student . ex:p1 a ex:Person . ex:r1 a ex:Agent . ex:x1 a ex:Top .
+ex:o1 a _:restriction . ex:o2 a ex:Top .
+"""
+
+
+def test_subclass_closure_and_datatypes_agree_with_pyshacl() -> None:
+    """Instances through ``rdfs:subClassOf*`` (targets and sh:class, the closure read from the data, a blank
+    node in it), and ill-typed literals repeated on several focus nodes: the same results as pyshacl."""
+    shapes = rdflib.Graph().parse(data=_SHAPES_WITH_CLASSES, format="turtle")
+    data = rdflib.Graph().parse(data=_DATA_WITH_CLASSES, format="turtle")
+    store = _store(data)
+    conforms, report, notes = fastshacl.validate_store(store, shapes)
+    ok, expected, _ = pyshacl.validate(copy_graph(data), shacl_graph=shapes, inference="none")
+    assert not notes.fallbacks and conforms is ok is False
+
+    def keys(graph):
+        return {
+            tuple(graph.value(n, p) for p in (SH.focusNode, SH.value, SH.sourceConstraintComponent))
+            for n in graph.subjects(RDF.type, SH.ValidationResult)
+        }
+
+    found = keys(report)
+    assert found == keys(expected)
+    ex = rdflib.Namespace("http://example.org/")
+    date = rdflib.URIRef("http://www.w3.org/2001/XMLSchema#date")
+    assert (ex.b, ex.x1, SH.ClassConstraintComponent) in found  # ex:d is an Agent, not a Top: no focus
+    assert {(f, v) for f, v, c in found if c == SH.DatatypeConstraintComponent} == {
+        (ex.b, rdflib.Literal("2001-02-30", datatype=date)),
+        (ex.c, rdflib.Literal("2001-02-30", datatype=date)),
+        (ex.c, rdflib.Literal("soon", datatype=date)),
+        (ex.c, rdflib.Literal("2001", datatype=rdflib.URIRef("http://www.w3.org/2001/XMLSchema#gYear"))),
+    }
+    assert (ex.b, ex.o2, SH.ClassConstraintComponent) in found
+    assert (ex.a, ex.o1, SH.ClassConstraintComponent) not in found  # typed by a blank-node subclass
+
+
 def test_unknown_engine_is_a_clear_error() -> None:
     from msp_graph.errors import ShapesError
 
