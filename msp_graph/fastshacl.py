@@ -60,6 +60,7 @@ from pyshacl.shapes_graph import ShapesGraph
 from rdflib import RDF, SH, XSD
 
 from .errors import ShapesError
+from .sparql_text import code
 from .store import INFERRED_GRAPH, Store
 
 __all__ = ["COMPILED", "ValidationNotes", "compile_shapes", "validate_store"]
@@ -485,37 +486,10 @@ def _well_typed(value: rdflib.Literal, datatype: rdflib.URIRef) -> bool:
 _VAR = r"[?$]{name}(?![\w\u00b7\u0300-\u036f\u203f-\u2040])"
 
 
-def _scan(text: str):
-    """Yield (index, char) of ``text`` outside strings, IRIs and comments."""
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch == "#":
-            i = text.find("\n", i)
-            if i < 0:
-                return
-            continue
-        if ch in "\"'":
-            long = text.startswith(ch * 3, i)
-            end = ch * 3 if long else ch
-            j = i + len(end)
-            while j < n and not text.startswith(end, j):
-                j += 2 if text[j] == "\\" else 1
-            i = j + len(end)
-            continue
-        if ch == "<":
-            match = re.match(r"<[^<>\"{}|^`\\\s]*>", text[i:])
-            if match:
-                i += match.end()
-                continue
-        yield i, ch
-        i += 1
-
-
 def _top_level_group(text: str) -> tuple[int, int]:
     """Start and end indexes of the outermost ``{ ... }`` (the WHERE clause) of a SELECT query."""
     depth, start = 0, -1
-    for i, ch in _scan(text):
+    for i, ch in code(text):
         if ch == "{":
             if depth == 0 and start < 0:
                 start = i
@@ -572,7 +546,7 @@ def _rewrite_select(select: str) -> tuple[str, bool]:
 
 
 def _without_comments(text: str) -> str:
-    kept = {i for i, _ in _scan(text)}
+    kept = {i for i, _ in code(text)}
     return "".join(ch if i in kept or ch in "\"'<>" else " " for i, ch in enumerate(text))
 
 

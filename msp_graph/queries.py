@@ -43,6 +43,7 @@ import pyoxigraph as ox
 from .errors import QueryError
 from .prefixes import select
 from .resources import bundled_dir
+from .sparql_text import code
 
 __all__ = [
     "CATALOGUE_END",
@@ -299,32 +300,18 @@ class _Token:
     parens: int  # parenthesis depth before this token
 
 
-_IRI_RE = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")
 _WORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_\-.:%]*[A-Za-z0-9_\-:%]|[A-Za-z_]")
-_STRING_RE = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
-    r'|"(?:[^"\\\n\r]|\\.)*"|\'(?:[^\'\\\n\r]|\\.)*\'',
-    re.S,
-)
 
 
 def _tokens(text: str):
     """Braces, parentheses and bare words of a SPARQL text, skipping comments, strings, IRIs, variables."""
-    i, depth, parens, n = 0, 0, 0, len(text)
-    while i < n:
-        c = text[i]
-        if c == "#":
-            end = text.find("\n", i)
-            i = n if end < 0 else end + 1
-        elif c in "\"'":
-            match = _STRING_RE.match(text, i)
-            i = match.end() if match else n
-        elif c == "<":
-            match = _IRI_RE.match(text, i)
-            i = match.end() if match else i + 1
-        elif c in "?$":
+    depth, parens, resume = 0, 0, 0
+    for i, c in code(text):
+        if i < resume:  # inside a variable or word already read
+            continue
+        if c in "?$":
             match = _VAR_RE.match(text, i + 1)
-            i = match.end() if match else i + 1
+            resume = match.end() if match else i + 1
         elif c in "{}()":
             if c == "}":
                 depth -= 1
@@ -335,13 +322,9 @@ def _tokens(text: str):
                 depth += 1
             elif c == "(":
                 parens += 1
-            i += 1
-        elif c.isalpha() or c == "_":
-            match = _WORD_RE.match(text, i)
+        elif (c.isalpha() or c == "_") and (match := _WORD_RE.match(text, i)):
             yield _Token("word", match.group(), i, depth, parens)
-            i = match.end()
-        else:
-            i += 1
+            resume = match.end()
 
 
 def _top_words(text: str):
@@ -519,30 +502,9 @@ def _auto_term(value: str, prefixes: Mapping[str, str]) -> ox.NamedNode | ox.Lit
 
 
 def _variables_in(text: str) -> set[str]:
-    cleaned = []
-    for token_text in _strip_comments_strings_iris(text):
-        cleaned.append(token_text)
-    return set(re.findall(r"[?$]([A-Za-z_][A-Za-z0-9_]*)", "".join(cleaned)))
-
-
-def _strip_comments_strings_iris(text: str):
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c == "#":
-            end = text.find("\n", i)
-            i = n if end < 0 else end + 1
-            yield " "
-        elif c in "\"'":
-            match = _STRING_RE.match(text, i)
-            i = match.end() if match else n
-            yield " "
-        elif c == "<" and (match := _IRI_RE.match(text, i)):
-            i = match.end()
-            yield " "
-        else:
-            yield c
-            i += 1
+    kept = dict(code(text))
+    cleaned = "".join(kept.get(i, " ") for i in range(len(text)))
+    return set(re.findall(r"[?$]([A-Za-z_][A-Za-z0-9_]*)", cleaned))
 
 
 def bind_params(query: NamedQuery, params: Mapping[str, str] | None) -> str:
