@@ -7,7 +7,7 @@ IRI is spelt in one place.
 
 from __future__ import annotations
 
-__all__ = ["PREFIXES", "select"]
+__all__ = ["PREFIXES", "SCHEMES", "select"]
 
 PREFIXES: dict[str, str] = {
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
@@ -50,6 +50,21 @@ PREFIXES: dict[str, str] = {
     "instant": "https://w3id.org/msp/id/instant/",
     "source": "https://w3id.org/msp/id/source/",
 }
+
+SCHEMES = (
+    "group",
+    "area",
+    "objective",
+    "level",
+    "formality",
+    "modality",
+    "role",
+    "contribution",
+    "confidence",
+    "process",
+    "region",
+)
+"""The prefixes of the concept schemes (``vocab/``), in the order of ``docs/model.md``."""
 
 
 def select(*names: str) -> dict[str, str]:

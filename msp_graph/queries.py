@@ -41,7 +41,7 @@ from xml.sax.saxutils import quoteattr as _xml_attr
 import pyoxigraph as ox
 
 from .errors import QueryError
-from .prefixes import select
+from .prefixes import SCHEMES, select
 from .resources import bundled_dir
 from .sparql_text import code
 
@@ -73,17 +73,7 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 #: A query's own ``PREFIX`` declarations are added to these when its parameters are read.
 PREFIXES: dict[str, str] = select(
     "msp",
-    "group",
-    "area",
-    "objective",
-    "level",
-    "formality",
-    "modality",
-    "role",
-    "contribution",
-    "confidence",
-    "process",
-    "region",
+    *SCHEMES,
     "country",
     "sdg",
     "partnership",

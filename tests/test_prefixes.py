@@ -24,3 +24,10 @@ def test_select_keeps_order_and_names_a_missing_prefix():
     assert list(select("role", "msp")) == ["role", "msp"]
     with pytest.raises(KeyError, match="nope"):
         select("nope")
+
+
+def test_scheme_prefixes_are_the_concept_schemes():
+    from msp_graph.namespaces import SCHEMES as SCHEME_IRIS
+    from msp_graph.prefixes import SCHEMES
+
+    assert {PREFIXES[name].rstrip("/") for name in SCHEMES} == {str(iri) for iri in SCHEME_IRIS.values()}

@@ -39,7 +39,7 @@ import pycountry
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
-from msp_graph.prefixes import select
+from msp_graph.prefixes import SCHEMES, select
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_SHARED = REPO.parent / "shared"
@@ -62,17 +62,7 @@ PREFIXES: dict[str, str] = select(
     "time",
     "foaf",
     "msp",
-    "group",
-    "area",
-    "objective",
-    "level",
-    "formality",
-    "modality",
-    "role",
-    "contribution",
-    "confidence",
-    "process",
-    "region",
+    *SCHEMES,
     "country",
     "partnership",
     "organisation",
@@ -86,7 +76,7 @@ PREFIXES: dict[str, str] = select(
     "instant",
     "source",
 )
-SDG = "http://metadata.un.org/sdg/"
+SDG = select("sdg")["sdg"]
 
 
 class BuildError(Exception):

@@ -22,7 +22,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from ..errors import SpreadsheetError
 from ..graph import METADATA_GRAPH, slug_for
-from ..prefixes import select
+from ..prefixes import SCHEMES, select
 from ..store import GRAPH_BASE, Store, source_graph
 from . import layout as L
 from . import vocab as V
@@ -44,17 +44,7 @@ PREFIXES = select(
     "foaf",
     "owl",
     "csvw",
-    "group",
-    "area",
-    "objective",
-    "level",
-    "formality",
-    "modality",
-    "role",
-    "contribution",
-    "confidence",
-    "process",
-    "region",
+    *SCHEMES,
     "country",
     "sdg",
 )
