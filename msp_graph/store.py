@@ -249,24 +249,21 @@ class EmbeddedStore(Store):
         return len(data)
 
     def query(self, sparql: str):
-        try:
-            return self._store.query(sparql, use_default_graph_as_union=True)
-        except SyntaxError as error:
-            raise QueryError(
-                f"query:{_query_location(error)}: SPARQL syntax error: {_short(error)}"
-            ) from None
-        except (OSError, RuntimeError, ValueError) as error:
-            raise QueryError(f"query: {_short(error)}") from None
+        return self._sparql("query", lambda: self._store.query(sparql, use_default_graph_as_union=True))
 
     def update(self, sparql: str) -> None:
+        self._sparql("update", lambda: self._store.update(sparql))
+
+    @staticmethod
+    def _sparql(kind: str, call):
+        """Run a pyoxigraph query or update: errors become ``QueryError``s naming ``kind`` and place."""
         try:
-            self._store.update(sparql)
+            return call()
         except SyntaxError as error:
-            raise QueryError(
-                f"update:{_query_location(error)}: SPARQL syntax error: {_short(error)}"
-            ) from None
+            place = _query_location(error)
+            raise QueryError(f"{kind}:{place}: SPARQL syntax error: {_short(error)}") from None
         except (OSError, RuntimeError, ValueError) as error:
-            raise QueryError(f"update: {_short(error)}") from None
+            raise QueryError(f"{kind}: {_short(error)}") from None
 
     def dump(self, *, format: str, graphs: Iterable[str] | None = None) -> bytes:
         fmt = format_for(format)
