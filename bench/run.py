@@ -4,7 +4,7 @@
 reasoning, SHACL validation, the co-membership query and export to Turtle and JSON-LD, each for msp-graph
 and for its references (rdflib parse, owlrl, pyshacl on a plain rdflib graph, Apache Jena's SHACL
 validator, rdflib's SPARQL engine, rdflib's serialisers). msp-graph runs as it does by default: the rules
-reasoner (``msp_graph.rules``) and the SPARQL validation engine (``msp_graph.fastshacl``); owlrl and pyshacl
+reasoner (``msp_graph.reasoning.rules``) and the SPARQL validation engine (``msp_graph.validation.sparql``); owlrl and pyshacl
 are references. Each step runs alone in a child process,
 ``--repeat`` times (a step whose first run takes longer than ``--long`` seconds runs once); the table
 gives medians, peak memory (the child's own high-water mark, or its JVM's) and the ratio
@@ -62,7 +62,7 @@ def _ontology_nt(out: Path) -> Path:
     """The bundled ontology, its imports and the vocabularies as one N-Triples file."""
     import pyoxigraph as ox
 
-    from msp_graph.graph import ontology_files, parse_file
+    from msp_graph.loading import ontology_files, parse_file
 
     files = ontology_files()
     # Keyed by the sources: blank node labels differ on every parse, so rewriting the file each time would
@@ -108,9 +108,9 @@ def _closure(data: Path, ontology: Path, inferred: Path, closure: Path) -> None:
     """Reason once as ``msp-graph`` does by default (the rules engine, in an embedded store): the entailments
     (the inferred graph) and the closure (ontology + data + entailments, blank nodes of the ontology
     included) that every validator receives: the graph ``msp-graph validate`` checks."""
-    from msp_graph.graph import open_store
+    from msp_graph.loading import open_store
     from msp_graph.reasoning import reason
-    from msp_graph.store import INFERRED_GRAPH, ONTOLOGY_GRAPH, source_graph
+    from msp_graph.stores import INFERRED_GRAPH, ONTOLOGY_GRAPH, source_graph
 
     store = open_store()
     store.load(ontology, graph=ONTOLOGY_GRAPH)

@@ -60,8 +60,8 @@ def _timed(fn: Callable[[], object]) -> tuple[float, object]:
 
 def _store(args: dict, *, inferred: bool = False):
     """An embedded store holding the ontology graph and the data in a source graph (and the entailments)."""
-    from msp_graph.graph import open_store
-    from msp_graph.store import INFERRED_GRAPH, ONTOLOGY_GRAPH, source_graph
+    from msp_graph.loading import open_store
+    from msp_graph.stores import INFERRED_GRAPH, ONTOLOGY_GRAPH, source_graph
 
     store = open_store()
     store.load(Path(args["ontology"]), graph=ONTOLOGY_GRAPH)
@@ -73,8 +73,8 @@ def _store(args: dict, *, inferred: bool = False):
 
 @_step("load", "msp-graph")
 def load_ours(args: dict) -> dict:
-    from msp_graph.graph import open_store
-    from msp_graph.store import source_graph
+    from msp_graph.loading import open_store
+    from msp_graph.stores import source_graph
 
     store = open_store()
     seconds, size = _timed(lambda: store.load(Path(args["data"]), graph=source_graph("bench")))
@@ -83,7 +83,7 @@ def load_ours(args: dict) -> dict:
 
 @_step("reason", "msp-graph")
 def reason_ours(args: dict) -> dict:
-    """``msp-graph reason`` as it runs by default: the rules engine (``msp_graph.rules``)."""
+    """``msp-graph reason`` as it runs by default: the rules engine (``msp_graph.reasoning.rules``)."""
     from msp_graph.reasoning import reason
 
     store = _store(args)
@@ -109,13 +109,13 @@ def query_ours(args: dict) -> dict:
 
 
 def _validate_in_store(args: dict, engine: str) -> dict:
-    from msp_graph.graph import open_store
-    from msp_graph.store import source_graph
+    from msp_graph.loading import open_store
+    from msp_graph.stores import source_graph
     from msp_graph.validation import validate
 
     store = open_store()
     store.load(Path(args["closure"]), graph=source_graph("bench"))
-    seconds, report = _timed(lambda: validate(store, shapes=[args["shapes"]], reason=False, engine=engine))
+    seconds, report = _timed(lambda: validate(store, shapes=[args["shapes"]], engine=engine))
     keys = sorted(
         result_key(r.focus_node, r.constraint_component, r.source_shape, SH + r.severity.capitalize())
         for r in report.results
@@ -127,7 +127,7 @@ def _validate_in_store(args: dict, engine: str) -> dict:
 @_step("validate", "msp-graph")
 def validate_ours(args: dict) -> dict:
     """``msp-graph validate`` as it runs by default (``engine="sparql"``: shapes compiled to SPARQL and run in
-    the store, ``msp_graph.fastshacl``) on a store holding the closure as asserted data: the graph the
+    the store, ``msp_graph.validation.sparql``) on a store holding the closure as asserted data: the graph the
     references get. ``msp-graph validate`` reasons first; that part is the ``reason`` step, so the two add up
     to the command.
     """

@@ -6,7 +6,7 @@ query and export. Everything else is internal and may change.
 >>> import msp_graph
 >>> store = msp_graph.open_store()
 >>> _ = msp_graph.load_bundled(store)
->>> report = msp_graph.validate(store)
+>>> report = msp_graph.check(store)          # reason, then validate
 >>> isinstance(report, msp_graph.ValidationReport)
 True
 >>> rows = msp_graph.run_query(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows
@@ -27,11 +27,11 @@ from .errors import (
     StoreError,
 )
 from .export import export
-from .graph import load_bundled, load_files, open_store
+from .loading import load_bundled, load_files, open_store
 from .queries import QueryResult, get_query, list_queries, run_query
 from .reasoning import Inconsistency, ReasoningResult, reason
-from .store import INFERRED_GRAPH, ONTOLOGY_GRAPH, EmbeddedStore, Store, source_graph
-from .validation import ValidationReport, ValidationResult, validate
+from .stores import INFERRED_GRAPH, ONTOLOGY_GRAPH, EmbeddedStore, RemoteStore, Store, source_graph
+from .validation import ValidationReport, ValidationResult, check, validate
 
 __version__ = "0.1.0"
 
@@ -47,6 +47,7 @@ __all__ = [
     "QueryResult",
     "ReasoningError",
     "ReasoningResult",
+    "RemoteStore",
     "ShapesError",
     "SpreadsheetError",
     "Store",
@@ -54,6 +55,7 @@ __all__ = [
     "ValidationReport",
     "ValidationResult",
     "__version__",
+    "check",
     "export",
     "get_query",
     "list_queries",

@@ -7,7 +7,7 @@ recomputable and must not pass for asserted data. The metadata graph (where each
 goes with the quad formats, where the graphs it describes keep their names; merged into a single graph its
 statements would describe graphs that no longer exist, so triple formats leave it out.
 
->>> from msp_graph.graph import open_store
+>>> from msp_graph.loading import open_store
 >>> store = open_store()
 >>> _ = store.load(b"<http://example.org/a> <http://example.org/b> <http://example.org/c> .",
 ...                graph="http://example.org/g", format="nt")
@@ -25,8 +25,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .errors import LoadError, MspGraphError
-from .graph import METADATA_GRAPH, asserted_graphs
-from .store import INFERRED_GRAPH, ONTOLOGY_GRAPH, Store
+from .loading import METADATA_GRAPH, asserted_graphs
+from .stores import INFERRED_GRAPH, ONTOLOGY_GRAPH, Store
 
 __all__ = ["EXPORT_FORMATS", "QUAD_FORMATS", "context", "export", "normalise_format"]
 

@@ -4,7 +4,7 @@ Nodes are partners (``kind="partner"``, with their stakeholder group) and partne
 (``kind="partnership"``); an edge joins a partner to a partnership it is a member of (any role), with the
 roles as an attribute. The picture colours partners by stakeholder group, with a legend.
 
->>> from msp_graph.graph import open_store
+>>> from msp_graph.loading import open_store
 >>> g = network(open_store())
 >>> g.number_of_nodes()
 0
@@ -18,7 +18,7 @@ from collections import defaultdict
 import networkx as nx
 
 from .errors import LoadError
-from .store import Store
+from .stores import Store
 
 __all__ = ["NETWORK_FORMATS", "draw", "network", "render_network"]
 

@@ -14,7 +14,7 @@ query's top-level ``WHERE`` group. The query text itself is never edited around 
 is either rejected (not a valid IRI / integer / date...) or becomes one inert literal. The bound query is an
 ordinary SPARQL 1.1 query, so the embedded store and a remote endpoint run the same text.
 
->>> from msp_graph.store import EmbeddedStore
+>>> from msp_graph.stores import EmbeddedStore
 >>> store = EmbeddedStore()
 >>> result = run_query(store, "SELECT ?x WHERE { } ORDER BY ?x", params={"x": "hello"})
 >>> result.rows[0]["x"].value

@@ -88,7 +88,7 @@ class Server:
     extra: dict = field(default_factory=dict)
 
     def store(self, **options):
-        from msp_graph.remote import RemoteStore
+        from msp_graph.stores.remote import RemoteStore
 
         options.setdefault("user", self.user)
         options.setdefault("password", self.password)

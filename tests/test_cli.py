@@ -13,8 +13,8 @@ import rdflib
 from typer.testing import CliRunner
 
 from msp_graph.cli import app
-from msp_graph.graph import source_graph
-from msp_graph.store import EmbeddedStore
+from msp_graph.loading import source_graph
+from msp_graph.stores import EmbeddedStore
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cli"
 SMALL = str(FIXTURES / "small.ttl")

@@ -12,9 +12,9 @@ from rdflib.compare import isomorphic
 
 from msp_graph.errors import LoadError, MspGraphError
 from msp_graph.export import EXPORT_FORMATS, QUAD_FORMATS, _jsonld, context, export
-from msp_graph.graph import METADATA_GRAPH, asserted_graphs, load_files, load_ontology, open_store
+from msp_graph.loading import METADATA_GRAPH, asserted_graphs, load_files, load_ontology, open_store
 from msp_graph.reasoning import reason
-from msp_graph.store import INFERRED_GRAPH
+from msp_graph.stores import INFERRED_GRAPH
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "cli"

@@ -1,4 +1,4 @@
-"""The fast engine (msp_graph.fastshacl, ``validate --engine sparql``) against the reference (pyshacl).
+"""The fast engine (msp_graph.validation.sparql, ``validate --engine sparql``) against the reference (pyshacl).
 
 * the shapes fixtures: the same expectations as tests/test_shapes.py, from one batch run of the fast engine;
 * the bundled data and generated graphs (bench/generate.py, several seeds and sizes): every result equal to
@@ -24,10 +24,10 @@ from conftest import copy_graph, owl_rl_closure
 from rdflib import RDF, SH
 from test_shapes import ALL_FIXTURES, EX, _declared_severity, _namespace, english_message
 
-from msp_graph import fastshacl
-from msp_graph.graph import load_bundled, open_store
-from msp_graph.store import EmbeddedStore, source_graph
-from msp_graph.validation import validate
+from msp_graph.loading import load_bundled, open_store
+from msp_graph.stores import EmbeddedStore, source_graph
+from msp_graph.validation import check
+from msp_graph.validation import sparql as fastshacl
 
 REPO = Path(__file__).resolve().parent.parent
 W3C = REPO.parent / "shared" / "w3c-shacl-tests" / "core"  # ../shared, beside the repository
@@ -135,8 +135,8 @@ def _keys(report) -> set[tuple]:
 
 
 def _both(store) -> tuple:
-    fast = validate(store, engine="sparql")
-    reference = validate(store, engine="pyshacl")
+    fast = check(store, engine="sparql")
+    reference = check(store, engine="pyshacl")
     return fast, reference
 
 
@@ -294,7 +294,7 @@ def test_unknown_engine_is_a_clear_error() -> None:
     from msp_graph.errors import ShapesError
 
     with pytest.raises(ShapesError, match="unknown validation engine 'jena'"):
-        validate(open_store(), engine="jena")
+        check(open_store(), engine="jena")
 
 
 # ---------------------------------------------------------------------------------------------------------

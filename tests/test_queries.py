@@ -23,7 +23,7 @@ import pyoxigraph as ox
 import pytest
 
 from msp_graph.errors import MspGraphError, QueryError
-from msp_graph.graph import load_bundled, load_ontology
+from msp_graph.loading import load_bundled, load_ontology
 from msp_graph.queries import (
     CATALOGUE_END,
     CATALOGUE_START,
@@ -41,7 +41,7 @@ from msp_graph.queries import (
     run_query,
 )
 from msp_graph.resources import bundled_dir
-from msp_graph.store import EmbeddedStore, source_graph
+from msp_graph.stores import EmbeddedStore, source_graph
 
 FIXTURES = Path(__file__).parent / "fixtures" / "queries"
 REPO = Path(__file__).resolve().parents[1]
@@ -199,14 +199,14 @@ def test_golden(name: str, case: Path, ontology_nt: bytes):
 def test_composition_status_agrees_with_the_composition_shape(ontology_nt: bytes):
     """The query's verdict equals the SHACL shape's (pyshacl, after OWL RL reasoning), partnership by
     partnership, and the query gives the same rows before and after reasoning."""
-    from msp_graph.validation import validate
+    from msp_graph.validation import check
 
     store = fixture_store("composition-status", ontology_nt)
     query = get_query("composition-status")
     before = run_query(store, query)
     failing = {row["partnership"].value for row in before.rows if row["conforms"].value == "false"}
     assert failing == {ID + "partnership/noworkers", ID + "partnership/empty"}
-    report = validate(store, shapes=[REPO / "shapes" / "composition.ttl", REPO / "shapes" / "prefixes.ttl"])
+    report = check(store, shapes=[REPO / "shapes" / "composition.ttl", REPO / "shapes" / "prefixes.ttl"])
     flagged = {r.focus_node for r in report.results if "composition" in r.source_shape}
     assert flagged == failing
     after = run_query(store, query)

@@ -8,9 +8,9 @@ import owlrl
 import rdflib
 from rdflib import OWL, RDF
 
-from msp_graph.graph import load_files, load_ontology, open_store
+from msp_graph.loading import load_files, load_ontology, open_store
 from msp_graph.reasoning import closure, reason
-from msp_graph.store import INFERRED_GRAPH
+from msp_graph.stores import INFERRED_GRAPH
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cli"
 EX = rdflib.Namespace("https://example.org/")

@@ -28,11 +28,17 @@ from servers import (
 
 from msp_graph.errors import EndpointError, LoadError, QueryError
 from msp_graph.export import export
-from msp_graph.graph import METADATA_GRAPH, bundled_data_files, load_bundled, load_files, slug_for
+from msp_graph.loading import METADATA_GRAPH, bundled_data_files, load_bundled, load_files, slug_for
 from msp_graph.queries import get_query, run_query
-from msp_graph.remote import STAGING_PREFIX, RemoteStore, credentials_for
-from msp_graph.store import INFERRED_GRAPH, EmbeddedStore, source_graph
-from msp_graph.validation import validate
+from msp_graph.stores import (
+    INFERRED_GRAPH,
+    STAGING_PREFIX,
+    EmbeddedStore,
+    RemoteStore,
+    credentials_for,
+    source_graph,
+)
+from msp_graph.validation import check
 
 __all__ = ["oxigraph_server", "virtuoso_server"]  # fixtures, imported for pytest
 
@@ -179,7 +185,7 @@ def small_files(tmp_path_factory) -> list[Path]:
 def small_report(small_files):
     store = EmbeddedStore()
     _fill(store, small_files)
-    return validate(store)
+    return check(store)
 
 
 def _key(report) -> set[tuple]:
@@ -195,7 +201,7 @@ def test_validation_gives_the_same_report(loaded, small_files, small_report, dat
         _clear(store)
     try:
         _fill(store, small_files)
-        got = validate(store)
+        got = check(store)
         assert INFERRED_GRAPH in store.graphs()
     finally:
         if isinstance(store, RemoteStore):

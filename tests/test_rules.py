@@ -1,4 +1,4 @@
-"""The rules engine (``msp_graph.rules``) gives owlrl's entailments for the rules it implements.
+"""The rules engine (``msp_graph.reasoning.rules``) gives owlrl's entailments for the rules it implements.
 
 What is compared, both ways (``comparable``): the triples each engine infers beyond the asserted ones, with
 an IRI subject and an object that is not a blank node, and
@@ -25,12 +25,11 @@ import pytest
 import rdflib
 
 from bench.generate import generate
-from msp_graph import rules
 from msp_graph.errors import ReasoningError
-from msp_graph.graph import asserted_graphs, load_bundled, load_files, open_store
-from msp_graph.reasoning import closure, reason
-from msp_graph.store import INFERRED_GRAPH, source_graph
-from msp_graph.validation import validate
+from msp_graph.loading import asserted_graphs, load_bundled, load_files, open_store
+from msp_graph.reasoning import closure, reason, rules
+from msp_graph.stores import INFERRED_GRAPH, source_graph
+from msp_graph.validation import check, validate
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures" / "shapes"
@@ -216,9 +215,9 @@ def test_subclass_fixture_conforms_with_the_rules_engine_and_not_without_reasoni
     store = open_store()
     load_bundled(store, data=False)
     load_files(store, [SUBCLASS_FIXTURE])
-    unreasoned = validate(store, reason=False)
+    unreasoned = validate(store)
     assert COMPOSITION in {r.source_shape for r in unreasoned.results}
-    report = validate(store, reasoner="rules")
+    report = check(store, reasoner="rules")
     assert report.results == [], [r.message for r in report.results]
     assert report.reasoning is not None and report.reasoning.inferred > 0
 

@@ -34,7 +34,7 @@ import rdflib
 from conftest import copy_graph, load_turtle, owl_rl_closure
 from rdflib.namespace import RDF, RDFS, SH, SKOS
 
-from msp_graph.validation import sparql_parsed_once
+from msp_graph.validation.reference import sparql_parsed_once
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures" / "shapes"

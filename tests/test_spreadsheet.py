@@ -14,7 +14,7 @@ from rdflib.compare import isomorphic
 from typer.testing import CliRunner
 
 from msp_graph.cli import app
-from msp_graph.graph import bundled_data_files, load_ontology
+from msp_graph.loading import bundled_data_files, load_ontology
 from msp_graph.sheets import (
     SheetImportError,
     export_sheets,
@@ -23,7 +23,7 @@ from msp_graph.sheets import (
     write_template,
 )
 from msp_graph.sheets.tables import escape, unescape
-from msp_graph.store import EmbeddedStore
+from msp_graph.stores import EmbeddedStore
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sheets"
 ID = "https://w3id.org/msp/id/"
@@ -423,7 +423,7 @@ def test_officer_fills_the_template_by_hand_and_sees_the_verdict(tmp_path):
     assert alliance == ID + "partnership/aejao"
     report = result.report
     assert alliance in report.meeting_composition
-    from msp_graph.sheets.commands import report_lines
+    from msp_graph.cli.sheets import report_lines
 
     lines, violations = report_lines(result)
     assert violations == 0, lines

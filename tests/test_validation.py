@@ -11,8 +11,8 @@ import pytest
 import rdflib
 
 from msp_graph.errors import ShapesError
-from msp_graph.graph import load_files, load_ontology, open_store
-from msp_graph.validation import ValidationReport, ValidationResult, load_shapes, validate
+from msp_graph.loading import load_files, load_ontology, open_store
+from msp_graph.validation import ValidationReport, ValidationResult, check, load_shapes
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cli"
 SHAPES = [FIXTURES / "composition-mini.ttl"]
@@ -23,7 +23,7 @@ def report() -> ValidationReport:
     store = open_store()
     load_ontology(store)
     load_files(store, [FIXTURES / "small.ttl"])
-    return validate(store, shapes=SHAPES)
+    return check(store, shapes=SHAPES)
 
 
 def test_results_carry_labels_partnership_and_english_message(report):

@@ -5,7 +5,7 @@ ontology (one named graph per file, with provenance down to the row) and back. T
 once, in ``msp_graph.sheets.layout``, and documented in ``docs/spreadsheets.md``.
 
 >>> import tempfile
->>> from msp_graph.store import EmbeddedStore
+>>> from msp_graph.stores import EmbeddedStore
 >>> folder = Path(tempfile.mkdtemp())
 >>> paths = write_template(folder)
 >>> result = import_sheets([paths[0]], store=EmbeddedStore(), validate=False)
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from ..store import Store
+from ..stores import Store
 from .exporter import SHEET_FORMATS, description_row, export_tables, write_sheets
 from .importer import ImportResult, Location, SheetImportError, import_sheets, strip_import_provenance
 from .layout import SHEETS
@@ -72,7 +72,7 @@ def export_sheets(
     if isinstance(source, Graph):
         graph = source
     else:
-        from ..graph import asserted_graphs
+        from ..loading import asserted_graphs
 
         names = graphs if graphs is not None else asserted_graphs(source, ontology=False)
         graph = source.to_rdflib(names) if names else Graph()

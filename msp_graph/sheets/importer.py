@@ -4,7 +4,7 @@ Every record gets a stable IRI (its ``id`` cell, or a slug of its acronym or nam
 ``https://w3id.org/msp/id/<kind>/``) and ``prov:wasDerivedFrom`` a row node (``csvw:Row`` with
 ``csvw:rownum``, the row number the spreadsheet shows, part of a ``csvw:Table`` named after the sheet), so
 every fact and every validation result leads back to file, sheet and row. The description of the graph
-itself (file, import time) goes to the metadata graph, as ``msp_graph.graph`` does for RDF files.
+itself (file, import time) goes to the metadata graph, as ``msp_graph.loading`` does for RDF files.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from ..errors import SpreadsheetError
-from ..graph import METADATA_GRAPH, slug_for
+from ..loading import METADATA_GRAPH, slug_for
 from ..prefixes import SCHEMES, select
-from ..store import GRAPH_BASE, Store, source_graph
+from ..stores import GRAPH_BASE, Store, source_graph
 from . import layout as L
 from . import vocab as V
 from .tables import Problem, RawTable, read_inputs
@@ -766,9 +766,9 @@ def _write(store: Store, graphs: dict[str, Graph], sources: dict[str, RawTable])
 
 def _validate_after(store: Store | None, graphs: dict[str, Graph], sources: dict[str, RawTable]):
     """Validate the store as it would be after the import, on an in-memory copy; the store is untouched."""
-    from ..graph import load_ontology
-    from ..store import ONTOLOGY_GRAPH, EmbeddedStore
-    from ..validation import validate
+    from ..loading import load_ontology
+    from ..stores import ONTOLOGY_GRAPH, EmbeddedStore
+    from ..validation import check
 
     copy = EmbeddedStore()
     if store is not None and store.graphs():
@@ -776,4 +776,4 @@ def _validate_after(store: Store | None, graphs: dict[str, Graph], sources: dict
     if ONTOLOGY_GRAPH not in copy.graphs():
         load_ontology(copy)
     _write(copy, graphs, sources)
-    return validate(copy)
+    return check(copy)

@@ -1,40 +1,24 @@
-"""OWL 2 RL reasoning with owlrl, the reference reasoner.
-
-The closure is computed over the asserted graphs (ontology, vocabularies, data) of a store; only the new
-triples are written, into ``INFERRED_GRAPH``, which is replaced as a whole on every run, so it can always be
-recomputed and is never exported as if asserted. Trivial entailments that carry no information are left
-out: reflexive ``owl:sameAs`` (every resource is the same as itself) and triples about literals. Entailments
-that mention a blank node are not stored either: a blank node is local to the graph it was loaded into, so a
-triple about it in another graph would be about a different node (the data names its nodes with IRIs, see
-``docs/model.md``). Validation does not depend on this: it works on the full in-memory closure.
+"""OWL 2 RL with owlrl, the reference reasoner, run on an rdflib copy of the store's asserted graphs.
 
 Inconsistencies are values, not exceptions. owlrl reports them as messages; each becomes an
 ``Inconsistency`` naming the OWL 2 RL rule (``cls-nothing2``, ``eq-diff1``, ``cax-dw``...) and the triples
-involved, and commands that meet one exit 1.
-
->>> from msp_graph.graph import open_store, load_bundled
->>> store = open_store()
->>> load_bundled(store)                                    # doctest: +SKIP
->>> result = reason(store)                                 # doctest: +SKIP
->>> result.consistent                                      # doctest: +SKIP
-True
+involved.
 """
 
 from __future__ import annotations
 
 import re
-import warnings
-from dataclasses import dataclass, field
 
 import owlrl
 import rdflib
 from rdflib import OWL, RDF
 
-from .errors import ReasoningError
-from .graph import asserted_graphs
-from .store import INFERRED_GRAPH, Store
+from ..errors import ReasoningError
+from ..loading import asserted_graphs
+from ..stores import INFERRED_GRAPH, Store
+from .result import Inconsistency, ReasoningResult
 
-__all__ = ["ENGINES", "Inconsistency", "ReasoningResult", "closure", "reason", "reason_full"]
+__all__ = ["closure", "materialise"]
 
 _ERR = rdflib.Namespace("http://www.daml.org/2002/03/agents/agent-ont#")
 _TERM = r"(\S+?)"
@@ -93,31 +77,6 @@ _PATTERNS: list[tuple[str, str, object]] = [
     (r"^Violation of type restriction for allValuesFrom", "dt-type", None),
     (r"^Disjoint properties in an 'AllDisjointProperties'", "prp-adp", None),
 ]
-
-
-@dataclass(frozen=True)
-class Inconsistency:
-    """One OWL 2 RL inconsistency: the rule that fired, owlrl's message and the triples involved."""
-
-    rule: str
-    message: str
-    triples: tuple[tuple[str, str, str], ...] = ()
-
-    def __str__(self) -> str:
-        return f"{self.rule}: {self.message}"
-
-
-@dataclass
-class ReasoningResult:
-    """What a reasoning run produced: how many triples were inferred and the inconsistencies found."""
-
-    asserted: int
-    inferred: int
-    inconsistencies: list[Inconsistency] = field(default_factory=list)
-
-    @property
-    def consistent(self) -> bool:
-        return not self.inconsistencies
 
 
 def _inconsistency(message: str) -> Inconsistency:
@@ -180,43 +139,8 @@ def closure(graph: rdflib.Graph) -> tuple[rdflib.Graph, list[Inconsistency]]:
     return new, [_inconsistency(m) for m in messages]
 
 
-ENGINES = ("rules", "owlrl")
-"""``rules``: ``msp_graph.rules`` (SPARQL in the store, the default); ``owlrl``: the reference, in rdflib."""
-
-
-def reason(store: Store, *, engine: str = "rules") -> ReasoningResult:
-    """Materialise the OWL 2 RL closure of ``store``'s asserted graphs into ``INFERRED_GRAPH``.
-
-    The inferred graph is replaced as a whole (atomically); the inconsistencies are returned.
-    ``engine="rules"`` falls back to owlrl, with a warning, when the schema uses a construct it lacks.
-    """
-    if _engine(store, engine) == "rules":
-        from .rules import materialise
-
-        return materialise(store)
-    return reason_full(store, engine="owlrl")[0]
-
-
-def _engine(store: Store, engine: str) -> str:
-    if engine not in ENGINES:
-        raise ReasoningError(f"reasoner {engine!r}: unknown; use one of: {', '.join(ENGINES)}")
-    if engine == "rules":
-        from .rules import unsupported
-
-        missing = unsupported(store)
-        if missing:
-            warnings.warn(f"rules reasoner: {'; '.join(missing)}; using owlrl instead", stacklevel=3)
-            return "owlrl"
-    return engine
-
-
-def reason_full(store: Store, *, engine: str = "rules") -> tuple[ReasoningResult, rdflib.Graph, rdflib.Graph]:
-    """``reason``, also returning the asserted graph and the inferred triples (owlrl: with blank nodes)."""
-    if _engine(store, engine) == "rules":
-        from .rules import materialise
-
-        result = materialise(store)
-        return result, store.to_rdflib(asserted_graphs(store)), store.to_rdflib([INFERRED_GRAPH])
+def materialise(store: Store) -> ReasoningResult:
+    """Replace ``INFERRED_GRAPH`` with owlrl's closure of the asserted graphs (blank nodes left out)."""
     asserted = store.to_rdflib(asserted_graphs(store))
     new, problems = closure(asserted)
     stored = rdflib.Graph()
@@ -224,5 +148,4 @@ def reason_full(store: Store, *, engine: str = "rules") -> tuple[ReasoningResult
         if not any(isinstance(t, rdflib.BNode) for t in triple):
             stored.add(triple)
     store.replace_graph(INFERRED_GRAPH, stored)
-    result = ReasoningResult(asserted=len(asserted), inferred=len(stored), inconsistencies=problems)
-    return result, asserted, new
+    return ReasoningResult(asserted=len(asserted), inferred=len(stored), inconsistencies=problems)

@@ -32,26 +32,26 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
-from .errors import MspGraphError, QueryError, StoreError
-from .export import export as export_graph
-from .export import normalise_format
-from .graph import (
+from ..errors import MspGraphError, QueryError, StoreError
+from ..export import export as export_graph
+from ..export import normalise_format
+from ..loading import (
     METADATA_GRAPH,
     bundled_data_files,
     load_bundled,
     load_files,
-    open_workspace,
+    open_data,
     parse_file,
+    pull,
+    push,
     source_graphs,
 )
-from .network import NETWORK_FORMATS, render_network
-from .queries import get_query, list_queries, parse_param, parse_query_file, run_query
-from .reasoning import reason as run_reasoning
-from .remote import open_remote
-from .remote import register as register_remote
-from .store import INFERRED_GRAPH, ONTOLOGY_GRAPH, EmbeddedStore
-from .validation import REPORT_FORMATS, SEVERITIES
-from .validation import validate as run_validation
+from ..network import NETWORK_FORMATS, render_network
+from ..queries import get_query, list_queries, parse_param, parse_query_file, run_query
+from ..reasoning import reason as run_reasoning
+from ..stores import INFERRED_GRAPH, ONTOLOGY_GRAPH, EmbeddedStore, open_remote
+from ..validation import REPORT_FORMATS, SEVERITIES
+from ..validation import validate as run_validation
 
 __all__ = ["app", "main"]
 
@@ -219,9 +219,16 @@ def _write(output: Path | None, data: str | bytes) -> None:
 
 
 def _workspace(report: Reporter, store: Path | None, files: list[Path] | None, with_bundled: bool, remote=()):
-    if remote and remote[0]:
-        return open_remote(*remote, files=files, store=store)
-    return open_workspace(store, files or [], with_bundled=with_bundled, progress=report.step)
+    endpoint, update_endpoint, graph_store = (*remote, None, None, None)[:3]
+    return open_data(
+        files or [],
+        store_dir=store,
+        endpoint=endpoint,
+        update_endpoint=update_endpoint,
+        graph_store=graph_store,
+        with_bundled=with_bundled,
+        progress=report.step,
+    )
 
 
 # --- commands ------------------------------------------------------------------------------------------
@@ -273,10 +280,15 @@ def validate(
         report.working("validating"),
         _workspace(report, store, files, with_bundled, (endpoint, update_endpoint, graph_store)) as workspace,
     ):
-        report.step("reasoning (OWL 2 RL) and validating (SHACL)")
-        result = run_validation(
-            workspace, shapes=shapes, reason=not no_reason, reasoner=reasoner, engine=engine
-        )
+        reasoning = None
+        if not no_reason:
+            report.step("reasoning (OWL 2 RL)")
+            reasoning = run_reasoning(workspace, engine=reasoner)
+        report.step("validating (SHACL)")
+        result = run_validation(workspace, shapes=shapes, engine=engine)
+        if reasoning is not None:
+            result.reasoning = reasoning
+            result.inconsistencies = list(reasoning.inconsistencies)
     _write(output, result.render(fmt))
     report.info(
         f"validated {result.triples} triples in {time.perf_counter() - started:.1f} s: {result.summary()}"
@@ -617,12 +629,64 @@ def update(
     report.info(f"updated {store}: {before} -> {after} quads")
 
 
-from .sheets import commands as _sheets  # noqa: E402
+RequiredEndpoint = Annotated[
+    str, typer.Option("--endpoint", help="SPARQL query endpoint URL.", metavar="URL")
+]
+
+
+@app.command("push")
+def push_command(
+    ctx: typer.Context,
+    files: Files = None,
+    endpoint: RequiredEndpoint = ...,  # type: ignore[assignment]
+    update_endpoint: UpdateEndpoint = None,
+    graph_store: GraphStore = None,
+    store: Annotated[
+        Path | None, typer.Option("--store", help="Push every graph of this local store.", metavar="DIR")
+    ] = None,
+    verbose: Verbose = 0,
+    quiet: Quiet = False,
+):
+    """Load FILES (default: the bundled data) or a --store into a SPARQL endpoint, one graph per source.
+
+    Each graph is replaced atomically (temporary graph, then MOVE): a failure leaves it as it was.
+    Credentials: MSP_GRAPH_USER / MSP_GRAPH_PASSWORD or ~/.netrc.
+    """
+    report = Reporter(ctx)
+    with report.working("pushing"), open_remote(endpoint, update_endpoint, graph_store) as remote:
+        written = push(remote, files or [], store=store, progress=report.step)
+    report.info(f"pushed {len(written)} graph(s) to {endpoint}")
+
+
+@app.command("pull")
+def pull_command(
+    ctx: typer.Context,
+    endpoint: RequiredEndpoint = ...,  # type: ignore[assignment]
+    update_endpoint: UpdateEndpoint = None,
+    graph_store: GraphStore = None,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Folder to write to.", metavar="DIR")] = Path(
+        "."
+    ),
+    format: Annotated[
+        str, typer.Option("-f", "--format", help="ttl, nt (a file per graph), trig or nq.")
+    ] = "ttl",
+    graph: Annotated[
+        list[str] | None, typer.Option("--graph", help="Only this graph (repeatable).", metavar="IRI")
+    ] = None,
+    verbose: Verbose = 0,
+    quiet: Quiet = False,
+):
+    """Dump the graphs of a SPARQL endpoint into files (paged: any size), one file per graph."""
+    fmt = _check_format(format, ("ttl", "turtle", "nt", "trig", "nq", "nquads"), "pull")
+    report = Reporter(ctx)
+    with report.working("pulling"), open_remote(endpoint, update_endpoint, graph_store) as remote:
+        paths = pull(remote, output, format=fmt, graphs=graph or None)
+    report.info(f"pulled {len(paths)} file(s) into {output}")
+
+
+from . import sheets as _sheets  # noqa: E402
 
 _sheets.register(app)  # template, import
-
-
-register_remote(app)  # push, pull
 
 
 def main() -> None:

@@ -40,7 +40,6 @@ import re
 import socket
 import tempfile
 import time
-import typing
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -55,14 +54,14 @@ import pyoxigraph as ox
 import rdflib
 from SPARQLWrapper import JSON, POST, SPARQLWrapper
 
-from .errors import EndpointError, LoadError, QueryError
-from .store import _QUAD_FORMATS, GRAPH_BASE, Store, _location, _short, format_for, read_source, term
+from ..errors import EndpointError, LoadError, QueryError
+from .base import STAGING_PREFIX, Store
+from .terms import parsing, rdf_format, read_source, short, term
 
-__all__ = ["ENV_PASSWORD", "ENV_USER", "STAGING_PREFIX", "RemoteStore", "credentials_for"]
+__all__ = ["ENV_PASSWORD", "ENV_USER", "RemoteStore", "credentials_for", "open_remote"]
 
 ENV_USER = "MSP_GRAPH_USER"
 ENV_PASSWORD = "MSP_GRAPH_PASSWORD"
-STAGING_PREFIX = GRAPH_BASE + "staging/"
 
 log = logging.getLogger(__name__)
 
@@ -305,7 +304,7 @@ class RemoteStore(Store):
         elif isinstance(reason, ConnectionError | http.client.HTTPException):
             what = f"connection lost ({type(reason).__name__})"
         else:
-            what = _short(reason) if isinstance(reason, Exception) else str(reason)
+            what = short(reason) if isinstance(reason, Exception) else str(reason)
         return EndpointError(
             f"{url}: unreachable ({what}) while {doing}, {tries}; check the URL and that the server runs"
         )
@@ -377,16 +376,12 @@ class RemoteStore(Store):
             body = response.body
             if fmt == ox.QueryResultsFormat.JSON and b'"bnode"' in body:
                 body = _json_bnodes(body)
-            try:
+            with parsing(f"{self.endpoint}: unreadable query results", EndpointError):
                 return ox.parse_query_results(body, format=fmt)
-            except (SyntaxError, ValueError) as error:
-                raise EndpointError(f"{self.endpoint}: unreadable query results: {_short(error)}") from None
         if response.content_type in _RDF_TYPES:
             local = ox.Store()
-            try:
+            with parsing(f"{self.endpoint}: unreadable RDF answer", EndpointError):
                 local.load(response.body, format=_RDF_TYPES[response.content_type])
-            except (SyntaxError, ValueError) as error:
-                raise EndpointError(f"{self.endpoint}: unreadable RDF answer: {_short(error)}") from None
             return local.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
         raise EndpointError(
             f"{self.endpoint}: answered with {response.content_type!r}, not SPARQL results or RDF; "
@@ -482,7 +477,7 @@ class RemoteStore(Store):
 
         Triple formats merge the graphs (distinct triples); quad formats keep their names.
         """
-        fmt = format_for(format)
+        fmt = rdf_format(format)
         names = list(graphs) if graphs is not None else self.graphs()
         written = 0
 
@@ -494,7 +489,7 @@ class RemoteStore(Store):
 
         if not names:
             items: Iterator = iter(())
-        elif fmt in _QUAD_FORMATS:
+        elif fmt.quads:
             items = (
                 ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(name))
                 for name in names
@@ -503,7 +498,7 @@ class RemoteStore(Store):
         else:
             values = " ".join(_iri(name) for name in names)
             items = self.iter_triples(f"VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }}")
-        ox.serialize(counted(items), out, format=fmt)
+        ox.serialize(counted(items), out, format=fmt.oxigraph)
         return written
 
     # --- writing -----------------------------------------------------------------------------------------
@@ -647,193 +642,28 @@ def _parse_source(source: str | Path | bytes, format: str | None) -> _Staged:
     where, data, fmt, base = read_source(source, format)
     staged = _Staged(where, _Triples(), {})
     try:
-        for quad in ox.parse(data, format=fmt, base_iri=base):
-            triple = ox.Triple(quad.subject, quad.predicate, quad.object)
-            if isinstance(quad.graph_name, ox.DefaultGraph):
-                staged.default.add(triple)
-            else:
-                name = quad.graph_name.value if isinstance(quad.graph_name, ox.NamedNode) else None
-                if name is None:
+        with parsing(where):
+            for quad in ox.parse(data, format=fmt.oxigraph, base_iri=base):
+                triple = ox.Triple(quad.subject, quad.predicate, quad.object)
+                if isinstance(quad.graph_name, ox.DefaultGraph):
+                    staged.default.add(triple)
+                elif isinstance(quad.graph_name, ox.NamedNode):
+                    staged.named.setdefault(quad.graph_name.value, _Triples()).add(triple)
+                else:
                     raise LoadError(f"{where}: a graph named by a blank node cannot be sent to an endpoint")
-                staged.named.setdefault(name, _Triples()).add(triple)
-    except SyntaxError as error:
-        staged.close()
-        raise LoadError(f"{_location(where, error)}: {_short(error)}") from None
-    except (OSError, ValueError) as error:
-        staged.close()
-        raise LoadError(f"{where}: {_short(error)}") from None
-    except LoadError:
+    except BaseException:
         staged.close()
         raise
     return staged
 
 
-# --- push, pull and the command line ------------------------------------------------------------------------
-
-
 def open_remote(
-    endpoint: str,
-    update_endpoint: str | None = None,
-    graph_store: str | None = None,
-    *,
-    files: Iterable[Path] | None = None,
-    store: Path | None = None,
+    endpoint: str, update_endpoint: str | None = None, graph_store: str | None = None
 ) -> RemoteStore:
-    """The store of a command given ``--endpoint``: the endpoint's data as it is (``push`` fills it).
-
-    The timeout comes from ``MSP_GRAPH_TIMEOUT`` (seconds, default 60).
-    """
-    if files:
-        raise EndpointError("FILES with --endpoint: push them first (msp-graph push FILES --endpoint URL)")
-    if store is not None:
-        raise EndpointError(
-            "--store and --endpoint: give one of them (push a store with msp-graph push --store)"
-        )
+    """A ``RemoteStore`` whose timeout comes from ``MSP_GRAPH_TIMEOUT`` (seconds, default 60)."""
     raw = os.environ.get("MSP_GRAPH_TIMEOUT", "60")
     try:
         timeout = float(raw)
     except ValueError:
         raise EndpointError(f"MSP_GRAPH_TIMEOUT={raw!r}: not a number of seconds") from None
     return RemoteStore(endpoint, update_endpoint=update_endpoint, graph_store=graph_store, timeout=timeout)
-
-
-def push(
-    remote: Store,
-    files: Iterable[Path] = (),
-    *,
-    store: Path | None = None,
-    progress=None,
-) -> list[str]:
-    """Load local data into ``remote``, one named graph per source; return the graphs written.
-
-    ``files``: the bundled ontology and vocabularies, then each file into its source graph. ``store``: every
-    graph of a local store, copied as it is. Neither: the bundled ontology, vocabularies and data.
-    """
-    from .graph import bundled_data_files, load_bundled, load_files
-
-    files = list(files)
-    if store is not None:
-        if files:
-            raise EndpointError("push: give FILES or --store, not both")
-        from .store import EmbeddedStore
-
-        if not Path(store).is_dir():
-            raise EndpointError(f"{store}: no such store directory")
-        written = []
-        with EmbeddedStore(store) as local:
-            for graph in local.graphs():
-                if progress is not None:
-                    progress(f"pushing <{graph}>")
-                remote.load(local.dump(format="nt", graphs=[graph]), graph=graph, format="nt")
-                written.append(graph)
-        return written
-    load_bundled(remote, data=False, progress=progress)
-    return load_files(remote, files or bundled_data_files(), progress=progress)
-
-
-def _file_name(graph: str, used: set[str]) -> str:
-    tail = graph[len(GRAPH_BASE) :] if graph.startswith(GRAPH_BASE) else graph
-    tail = tail.removeprefix("source/")
-    name = re.sub(r"[^A-Za-z0-9]+", "-", tail).strip("-").lower()[-80:] or "graph"
-    unique, n = name, 1
-    while unique in used:
-        n += 1
-        unique = f"{name}-{n}"
-    used.add(unique)
-    return unique
-
-
-def pull(
-    remote: RemoteStore, folder: Path, *, format: str = "ttl", graphs: Iterable[str] | None = None
-) -> list[Path]:
-    """Dump ``graphs`` (default: all) into ``folder``: one file per graph (Turtle, N-Triples) starting with a
-    ``# graph: IRI`` line, or one ``dataset.trig`` / ``dataset.nq`` for quad formats. Paged, streamed."""
-    fmt = format_for(format)
-    names = list(graphs) if graphs is not None else remote.graphs()
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    suffix = {ox.RdfFormat.TURTLE: "ttl", ox.RdfFormat.N_TRIPLES: "nt", ox.RdfFormat.TRIG: "trig",
-              ox.RdfFormat.N_QUADS: "nq", ox.RdfFormat.RDF_XML: "rdf"}.get(fmt, "n3")  # fmt: skip
-    if fmt in _QUAD_FORMATS:
-        targets = [(folder / f"dataset.{suffix}", names)]
-    else:
-        used: set[str] = set()
-        targets = [(folder / f"{_file_name(g, used)}.{suffix}", [g]) for g in names]
-    written = []
-    for path, graphs_of_file in targets:
-        partial = path.with_name(f".{path.name}.part")
-        try:
-            with open(partial, "wb") as out:
-                if len(graphs_of_file) == 1 and fmt != ox.RdfFormat.RDF_XML:
-                    out.write(f"# graph: {graphs_of_file[0]}\n".encode())
-                remote.dump_to(out, format=format, graphs=graphs_of_file)
-            os.replace(partial, path)
-        finally:
-            if partial.exists():
-                partial.unlink()
-        written.append(path)
-    return written
-
-
-def register(app) -> None:
-    """Add ``push`` and ``pull`` to the command line (called at the end of ``msp_graph.cli``)."""
-    from typing import Annotated
-
-    import typer
-
-    from . import cli
-
-    Endpoint = Annotated[str, typer.Option("--endpoint", help="SPARQL query endpoint URL.", metavar="URL")]
-
-    @app.command("push")
-    def push_command(
-        ctx: typer.Context,
-        files: cli.Files = None,
-        endpoint: Endpoint = ...,  # type: ignore[assignment]
-        update_endpoint: cli.UpdateEndpoint = None,
-        graph_store: cli.GraphStore = None,
-        store: Annotated[
-            Path | None, typer.Option("--store", help="Push every graph of this local store.", metavar="DIR")
-        ] = None,
-        verbose: cli.Verbose = 0,
-        quiet: cli.Quiet = False,
-    ):
-        """Load FILES (default: the bundled data) or a --store into a SPARQL endpoint, one graph per source.
-
-        Each graph is replaced atomically (temporary graph, then MOVE): a failure leaves it as it was.
-        Credentials: MSP_GRAPH_USER / MSP_GRAPH_PASSWORD or ~/.netrc.
-        """
-        report = cli.Reporter(ctx)
-        with report.working("pushing"), open_remote(endpoint, update_endpoint, graph_store) as remote:
-            written = push(remote, files or [], store=store, progress=report.step)
-        report.info(f"pushed {len(written)} graph(s) to {endpoint}")
-
-    @app.command("pull")
-    def pull_command(
-        ctx: typer.Context,
-        endpoint: Endpoint = ...,  # type: ignore[assignment]
-        update_endpoint: cli.UpdateEndpoint = None,
-        graph_store: cli.GraphStore = None,
-        output: Annotated[
-            Path, typer.Option("-o", "--output", help="Folder to write to.", metavar="DIR")
-        ] = Path("."),
-        format: Annotated[
-            str, typer.Option("-f", "--format", help="ttl, nt (a file per graph), trig or nq.")
-        ] = "ttl",
-        graph: Annotated[
-            list[str] | None, typer.Option("--graph", help="Only this graph (repeatable).", metavar="IRI")
-        ] = None,
-        verbose: cli.Verbose = 0,
-        quiet: cli.Quiet = False,
-    ):
-        """Dump the graphs of a SPARQL endpoint into files (paged: any size), one file per graph."""
-        fmt = cli._check_format(format, ("ttl", "turtle", "nt", "trig", "nq", "nquads"), "pull")
-        report = cli.Reporter(ctx)
-        with report.working("pulling"), open_remote(endpoint, update_endpoint, graph_store) as remote:
-            paths = pull(remote, output, format=fmt, graphs=graph or None)
-        report.info(f"pulled {len(paths)} file(s) into {output}")
-
-    # This module's annotations are strings (``from __future__ import annotations``); typer needs the objects.
-    names = {**globals(), **locals()}
-    for command in (push_command, pull_command):
-        command.__annotations__ = typing.get_type_hints(command, globalns=names, include_extras=True)

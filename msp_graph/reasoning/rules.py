@@ -1,8 +1,10 @@
 """A fast OWL 2 RL materialiser: the rules the shapes and queries need, run as SPARQL updates in the store.
 
-``owlrl`` (``msp_graph.reasoning``) is the reference reasoner; this engine gives the same entailments for the
-rules below and runs one to two orders of magnitude faster, because the work stays inside the store (embedded
-Oxigraph or any SPARQL 1.1 endpoint) and no rdflib graph is ever built.
+``owlrl`` (``msp_graph.reasoning.reference``) is the reference reasoner; this engine gives the same
+entailments for the rules below and runs one to two orders of magnitude faster, because the work stays inside
+the embedded Oxigraph store and no rdflib graph is ever built. For a remote store the asserted graphs are
+copied into a local embedded store, the rules run there, and only the inferred graph is written back
+(Oxigraph server refuses ``INSERT ... USING`` over a union default graph; see docs/endpoints.md).
 
 How it works
     1. The schema (``rdfs:subClassOf``, ``owl:equivalentClass``, restrictions, property axioms...) is read
@@ -15,7 +17,7 @@ How it works
        nothing (a fixpoint). Each rule already applies the whole schema closure (a type goes to every named
        superclass at once), so most work is done in the first round; later rounds are semi-naive (a rule
        with one premise reads only the triples the previous round added).
-    3. Triples that mention a blank node are removed (as ``reasoning.reason`` does), the temporary graph
+    3. Triples that mention a blank node are removed (as the owlrl path does), the temporary graph
        replaces ``INFERRED_GRAPH`` in one ``MOVE`` (a failure leaves the old inferred graph as it was), and
        the inconsistency checks run as ``SELECT`` queries over asserted + inferred triples.
 
@@ -41,7 +43,7 @@ What is left out, and why
       ``owl:AllDifferent``, anonymous classes it cannot compile) are listed by ``unsupported``;
       ``reasoning.reason`` then falls back to owlrl, with a warning.
 
->>> from msp_graph.graph import open_store, load_bundled
+>>> from msp_graph.loading import open_store, load_bundled
 >>> store = open_store()
 >>> load_bundled(store)                                    # doctest: +SKIP
 >>> materialise(store).consistent                          # doctest: +SKIP
@@ -58,10 +60,10 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from .errors import ReasoningError
-from .graph import asserted_graphs
-from .reasoning import Inconsistency, ReasoningResult
-from .store import GRAPH_BASE, INFERRED_GRAPH, EmbeddedStore, Store
+from ..errors import ReasoningError
+from ..loading import asserted_graphs
+from ..stores import GRAPH_BASE, INFERRED_GRAPH, EmbeddedStore, Store
+from .result import Inconsistency, ReasoningResult
 
 __all__ = ["RULES", "Schema", "materialise", "read_schema", "unsupported"]
 

@@ -14,7 +14,7 @@ nesting, ``sh:deactivated``, ``sh:severity``, ``sh:message``, and the components
 that uses anything else (``sh:node``, ``sh:or``, ``sh:qualifiedValueShape``...) is validated by pyshacl, that
 shape only, and the report says so (``ValidationNotes``).
 
->>> from msp_graph.graph import open_store
+>>> from msp_graph.loading import open_store
 >>> from msp_graph.validation import load_shapes
 >>> store = open_store()
 >>> shapes, _ = load_shapes()
@@ -59,9 +59,10 @@ from pyshacl.rdfutil.clone import clone_blank_node
 from pyshacl.shapes_graph import ShapesGraph
 from rdflib import RDF, SH, XSD
 
-from .errors import ShapesError
-from .sparql_text import code
-from .store import INFERRED_GRAPH, Store
+from ...sparql_text import code
+from ...stores import Store
+from ...stores.terms import rdflib_term
+from ..reference import run_pyshacl
 
 __all__ = ["COMPILED", "ValidationNotes", "compile_shapes", "validate_store"]
 
@@ -586,23 +587,6 @@ def _sparql_check(shape, c, helper, focus: _Focus, path, graph) -> _Check:
 # --- evaluation --------------------------------------------------------------------------------------------
 
 
-def _rdf(term) -> rdflib.term.Node | None:
-    """The rdflib term of a pyoxigraph term."""
-    if term is None:
-        return None
-    if isinstance(term, ox.NamedNode):
-        return rdflib.URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return rdflib.BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return rdflib.Literal(term.value, lang=term.language)
-        if term.datatype.value == str(XSD.string):
-            return rdflib.Literal(term.value)  # a simple literal, as rdflib reads it from N-Triples
-        return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
-    raise ShapesError(f"validation: unexpected term in a query result: {term!r}")
-
-
 @dataclass
 class _Raw:
     """One result before it becomes report triples."""
@@ -655,7 +639,7 @@ def _run(store: Store, check: _Check, subclasses: _Subclasses | None = None) -> 
     names = [v.value for v in solutions.variables]
     if check.python_datatype is not None:
         return _datatype_results(check, names, solutions)
-    rows = [dict(zip(names, (_rdf(t) for t in row), strict=True)) for row in solutions]
+    rows = [dict(zip(names, (rdflib_term(t) for t in row), strict=True)) for row in solutions]
     if check.sparql is not None:
         return _sparql_results(check, rows)
     out = []
@@ -676,9 +660,9 @@ def _datatype_results(check: _Check, names: list[str], solutions) -> list[_Raw]:
         key = (literal.value, literal.language, literal.datatype.value)
         ok = verdicts.get(key)
         if ok is None:
-            ok = verdicts[key] = _well_typed(_rdf(literal), check.python_datatype)
+            ok = verdicts[key] = _well_typed(rdflib_term(literal), check.python_datatype)
         if not ok:
-            out.append(_Raw(check, _rdf(row[this]), _rdf(literal)))
+            out.append(_Raw(check, rdflib_term(row[this]), rdflib_term(literal)))
     return out
 
 
@@ -801,8 +785,6 @@ def validate_store(store: Store, shapes: rdflib.Graph) -> tuple[bool, rdflib.Gra
     Returns ``(conforms, report graph, notes)``. Shapes that cannot be compiled are validated by pyshacl on
     an rdflib copy of the store (slow on big data), and listed in ``notes.fallbacks``.
     """
-    import pyshacl
-
     notes = ValidationNotes()
     plan = compile_shapes(shapes)
     results: list[_Raw] = []
@@ -825,16 +807,7 @@ def validate_store(store: Store, shapes: rdflib.Graph) -> tuple[bool, rdflib.Gra
         log.warning(line)
     if fallback_graph is None:
         return conforms, report, notes
-    from .validation import sparql_parsed_once
-
-    try:
-        with sparql_parsed_once():
-            ok, extra, _ = pyshacl.validate(
-                store.to_rdflib(), shacl_graph=fallback_graph, inference="none", advanced=True
-            )
-    except Exception as error:  # pyshacl raises ReportableRuntimeError, ConstraintLoadError, ...
-        message = str(getattr(error, "message", error)).strip().splitlines()[0]
-        raise ShapesError(f"shapes: pyshacl could not run: {message}") from None
+    ok, extra = run_pyshacl(store.to_rdflib(), fallback_graph)
     if plan.whole_graph is not None:
         return bool(ok), extra, notes
     root = next(report.subjects(RDF.type, SH.ValidationReport))
@@ -851,76 +824,3 @@ def validate_store(store: Store, shapes: rdflib.Graph) -> tuple[bool, rdflib.Gra
 
 def _has_targets(shape) -> bool:
     return any(set(t) for t in shape.target())
-
-
-# --- what the report needs to know about the data ------------------------------------------------------
-
-_MSP = "https://w3id.org/msp/ontology#"
-_ORG = "http://www.w3.org/ns/org#"
-_LABELS = (str(rdflib.RDFS.label), str(rdflib.SKOS.prefLabel), str(RDF.type))
-_LINKS = (f"{_ORG}member", f"{_ORG}organization", f"{_MSP}engagementOf", f"{_MSP}outputOf", f"{_MSP}country")
-_INVERSE_LINKS = (f"{_MSP}hasCountryEngagement", f"{_MSP}hasOutput")
-
-
-def context_graph(store: Store, report: rdflib.Graph, *, chunk: int = 2000) -> rdflib.Graph:
-    """The small part of the data a ``ValidationReport`` reads: every partnership with its labels, and the
-    labels, types and partnership links of the focus nodes and values of ``report`` (and of what they link
-    to). Built with a few SPARQL queries, so no rdflib copy of the whole store is needed."""
-    rows = _quads(
-        store,
-        f"?s <{RDF.type}> <{_MSP}Partnership> . GRAPH ?g {{ ?s ?p ?o FILTER (?p IN ({_iris(_LABELS)})) }}",
-    )
-    nodes = {
-        str(o)
-        for p in (SH.focusNode, SH.value)
-        for o in report.objects(None, p)
-        if isinstance(o, rdflib.URIRef)
-    }
-    direct = _describe(store, nodes, (*_LABELS, *_LINKS), _INVERSE_LINKS, chunk)
-    linked = {n.value for row in direct for n in (row[0], row[2]) if isinstance(n, ox.NamedNode)}
-    rows += direct + _describe(store, linked - nodes, _LABELS, (), chunk)
-    # Added in the order the pyshacl engine's rdflib graph holds them: the asserted graphs as the store
-    # dumps them (sorted), then the inferred triples. The report picks the first English label it meets,
-    # so both engines pick the same one. The rows hold the store's terms; each distinct term becomes an
-    # rdflib term once.
-    graph = rdflib.Graph()
-    seen = set()
-    terms: dict = {}
-
-    def rdf(term):
-        found = terms.get(term)
-        if found is None:
-            found = terms[term] = _rdf(term)
-        return found
-
-    for row in sorted(set(rows), key=lambda r: (r[3] == INFERRED_GRAPH, r[4])):
-        if row[:3] not in seen:
-            seen.add(row[:3])
-            graph.add((rdf(row[0]), rdf(row[1]), rdf(row[2])))
-    return graph
-
-
-def _quads(store: Store, where: str) -> list[tuple]:
-    """(s, p, o, graph name, N-Triples sort key) rows of a pattern binding ?s ?p ?o ?g (the store's terms)."""
-    rows = []
-    for s, p, o, g in store.query(f"SELECT ?s ?p ?o ?g WHERE {{ {where} }}"):
-        rows.append((s, p, o, g.value, str(ox.Triple(s, p, o))))
-    return rows
-
-
-def _describe(store: Store, nodes: set[str], forward, inverse, chunk: int) -> list[tuple]:
-    iris = sorted(nodes)
-    rows: list = []
-    for start in range(0, len(iris), chunk):
-        values = " ".join(f"<{n}>" for n in iris[start : start + chunk])
-        where = [f"{{ VALUES ?s {{ {values} }} GRAPH ?g {{ ?s ?p ?o FILTER (?p IN ({_iris(forward)})) }} }}"]
-        if inverse:
-            where.append(
-                f"{{ VALUES ?o {{ {values} }} GRAPH ?g {{ ?s ?p ?o FILTER (?p IN ({_iris(inverse)})) }} }}"
-            )
-        rows += _quads(store, " UNION ".join(where))
-    return rows
-
-
-def _iris(iris) -> str:
-    return ", ".join(f"<{i}>" for i in iris)

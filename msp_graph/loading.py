@@ -19,25 +19,27 @@ True
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from .errors import LoadError
+from .errors import EndpointError, LoadError
 from .resources import bundled_dir
-from .store import (
+from .stores import (
     GRAPH_BASE,
     INFERRED_GRAPH,
     ONTOLOGY_GRAPH,
     EmbeddedStore,
+    RemoteStore,
     Store,
-    _location,
-    _short,
-    format_for,
+    open_remote,
+    rdf_format,
     source_graph,
 )
+from .stores.terms import parsing
 
 __all__ = [
     "METADATA_GRAPH",
@@ -49,9 +51,12 @@ __all__ = [
     "load_files",
     "load_ontology",
     "ontology_files",
+    "open_data",
     "open_store",
     "open_workspace",
     "parse_file",
+    "pull",
+    "push",
     "slug_for",
     "source_graphs",
 ]
@@ -118,7 +123,7 @@ def slug_for(path: str | Path) -> str:
 def parse_file(path: str | Path, *, format: str | None = None) -> list[ox.Quad]:
     """Parse one RDF file completely; ``LoadError`` names ``file:line:column`` on a syntax error."""
     path = Path(path)
-    fmt = format_for(format or path)
+    fmt = rdf_format(format or path)
     if not path.exists():
         raise LoadError(f"{path}: no such file")
     if path.is_dir():
@@ -127,12 +132,8 @@ def parse_file(path: str | Path, *, format: str | None = None) -> list[ox.Quad]:
         data = path.read_bytes()
     except OSError as error:
         raise LoadError(f"{path}: cannot read: {error.strerror}") from None
-    try:
-        return list(ox.parse(data, format=fmt, base_iri=path.resolve().as_uri()))
-    except SyntaxError as error:
-        raise LoadError(f"{_location(path, error)}: {_short(error)}") from None
-    except (OSError, ValueError) as error:
-        raise LoadError(f"{path}: {_short(error)}") from None
+    with parsing(path):
+        return list(ox.parse(data, format=fmt.oxigraph, base_iri=path.resolve().as_uri()))
 
 
 def _nt(quads: Iterable[ox.Quad]) -> bytes:
@@ -267,3 +268,109 @@ def open_workspace(
         store.close()
         raise
     return store
+
+
+def open_data(
+    files: Sequence[str | Path] = (),
+    *,
+    store_dir: str | Path | None = None,
+    endpoint: str | None = None,
+    update_endpoint: str | None = None,
+    graph_store: str | None = None,
+    with_bundled: bool = False,
+    progress: Progress | None = None,
+) -> Store:
+    """The data a command works on, by one rule: ``FILES`` | ``--store DIR`` | ``--endpoint URL``.
+
+    With ``endpoint``: the endpoint's data as it is (``push`` fills it); ``files`` and ``store_dir`` are
+    refused there, so that nothing is silently ignored. Otherwise ``open_workspace``.
+    """
+    if endpoint:
+        if files:
+            raise EndpointError(
+                "FILES with --endpoint: push them first (msp-graph push FILES --endpoint URL)"
+            )
+        if store_dir is not None:
+            raise EndpointError(
+                "--store and --endpoint: give one of them (push a store with msp-graph push --store)"
+            )
+        if with_bundled:
+            raise EndpointError("--with-bundled and --endpoint: push the bundled data first (msp-graph push)")
+        return open_remote(endpoint, update_endpoint, graph_store)
+    return open_workspace(store_dir, files, with_bundled=with_bundled, progress=progress)
+
+
+# --- between stores and files: push, pull ---------------------------------------------------------------
+
+
+def push(
+    remote: Store,
+    files: Iterable[Path] = (),
+    *,
+    store: Path | None = None,
+    progress=None,
+) -> list[str]:
+    """Load local data into ``remote``, one named graph per source; return the graphs written.
+
+    ``files``: the bundled ontology and vocabularies, then each file into its source graph. ``store``: every
+    graph of a local store, copied as it is. Neither: the bundled ontology, vocabularies and data.
+    """
+    files = list(files)
+    if store is not None:
+        if files:
+            raise EndpointError("push: give FILES or --store, not both")
+        if not Path(store).is_dir():
+            raise EndpointError(f"{store}: no such store directory")
+        written = []
+        with EmbeddedStore(store) as local:
+            for graph in local.graphs():
+                if progress is not None:
+                    progress(f"pushing <{graph}>")
+                remote.load(local.dump(format="nt", graphs=[graph]), graph=graph, format="nt")
+                written.append(graph)
+        return written
+    load_bundled(remote, data=False, progress=progress)
+    return load_files(remote, files or bundled_data_files(), progress=progress)
+
+
+def _file_name(graph: str, used: set[str]) -> str:
+    tail = graph[len(GRAPH_BASE) :] if graph.startswith(GRAPH_BASE) else graph
+    tail = tail.removeprefix("source/")
+    name = re.sub(r"[^A-Za-z0-9]+", "-", tail).strip("-").lower()[-80:] or "graph"
+    unique, n = name, 1
+    while unique in used:
+        n += 1
+        unique = f"{name}-{n}"
+    used.add(unique)
+    return unique
+
+
+def pull(
+    remote: RemoteStore, folder: Path, *, format: str = "ttl", graphs: Iterable[str] | None = None
+) -> list[Path]:
+    """Dump ``graphs`` (default: all) into ``folder``: one file per graph (Turtle, N-Triples) starting with a
+    ``# graph: IRI`` line, or one ``dataset.trig`` / ``dataset.nq`` for quad formats. Paged, streamed."""
+    fmt = rdf_format(format)
+    names = list(graphs) if graphs is not None else remote.graphs()
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    suffix = fmt.suffix
+    if fmt.quads:
+        targets = [(folder / f"dataset.{suffix}", names)]
+    else:
+        used: set[str] = set()
+        targets = [(folder / f"{_file_name(g, used)}.{suffix}", [g]) for g in names]
+    written = []
+    for path, graphs_of_file in targets:
+        partial = path.with_name(f".{path.name}.part")
+        try:
+            with open(partial, "wb") as out:
+                if len(graphs_of_file) == 1 and fmt.name != "rdfxml":
+                    out.write(f"# graph: {graphs_of_file[0]}\n".encode())
+                remote.dump_to(out, format=format, graphs=graphs_of_file)
+            os.replace(partial, path)
+        finally:
+            if partial.exists():
+                partial.unlink()
+        written.append(path)
+    return written

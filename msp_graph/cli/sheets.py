@@ -12,7 +12,7 @@ from typing import Annotated
 import click
 import typer
 
-from .importer import SheetImportError
+from ..sheets.importer import SheetImportError
 
 __all__ = ["export_command", "register"]
 
@@ -32,7 +32,7 @@ def template(
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No messages on stderr.")] = False,
 ):
     """Write the empty spreadsheet template: msp-template.xlsx and a folder msp-template/ of CSV files."""
-    from . import write_template
+    from ..sheets import write_template
 
     written = write_template(output)
     if not quiet:
@@ -66,8 +66,8 @@ def import_(
     Exit 0: imported, no violation; 1: imported, the shapes found violations in the imported records;
     2: nothing imported (every error is listed with its file, sheet, row and column).
     """
-    from ..graph import open_workspace
-    from .importer import import_sheets
+    from ..loading import open_workspace
+    from ..sheets.importer import import_sheets
 
     def say(message: str) -> None:
         if not quiet:
@@ -132,7 +132,7 @@ def report_lines(result) -> tuple[list[str], int]:
 def export_command(ctx, files, store, with_bundled: bool, format: str, output: Path | None) -> None:
     """``msp-graph export -f xlsx|csv -o PATH``: the data in the spreadsheet layout."""
     from ..errors import SpreadsheetError
-    from . import export_sheets
+    from ..sheets import export_sheets
 
     cli = _cli()
     if output is None:

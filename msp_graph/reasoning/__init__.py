@@ -1,0 +1,52 @@
+"""OWL 2 RL reasoning: one function, ``reason``, and two engines behind it.
+
+* ``rules`` (the default, ``msp_graph.reasoning.rules``): the OWL 2 RL rules the schema needs, as SPARQL
+  updates run in the embedded store (a remote store's asserted graphs are copied into a local embedded store
+  first, and only the inferred graph is written back: see docs/endpoints.md);
+* ``owlrl`` (the reference, ``msp_graph.reasoning.reference``): owlrl on an rdflib copy of the asserted
+  graphs.
+
+Either way only the new triples are written, into ``INFERRED_GRAPH``, which is replaced as a whole on every
+run, so it can always be recomputed and is never exported as if asserted. Trivial entailments are left out:
+reflexive ``owl:sameAs`` and triples about literals. Entailments that mention a blank node are not stored
+either: a blank node is local to the graph it was loaded into (the data names its nodes with IRIs, see
+``docs/model.md``). Inconsistencies are values (``Inconsistency``), and commands that meet one exit 1.
+Nothing else in msp-graph reasons behind the caller's back: validation validates the store as it stands.
+
+>>> from msp_graph.loading import open_store, load_bundled
+>>> store = open_store()
+>>> _ = load_bundled(store)
+>>> reason(store).consistent
+True
+"""
+
+from __future__ import annotations
+
+import warnings
+
+from ..errors import ReasoningError
+from ..stores import Store
+from . import reference, rules
+from .reference import closure
+from .result import Inconsistency, ReasoningResult
+
+__all__ = ["ENGINES", "Inconsistency", "ReasoningResult", "closure", "reason"]
+
+ENGINES = ("rules", "owlrl")
+"""``rules``: ``msp_graph.reasoning.rules`` (SPARQL updates, the default); ``owlrl``: the reference."""
+
+
+def reason(store: Store, *, engine: str = "rules") -> ReasoningResult:
+    """Materialise the OWL 2 RL closure of ``store``'s asserted graphs into ``INFERRED_GRAPH``.
+
+    The inferred graph is replaced as a whole (atomically); the inconsistencies are returned.
+    ``engine="rules"`` falls back to owlrl, with a warning, when the schema uses a construct it lacks.
+    """
+    if engine not in ENGINES:
+        raise ReasoningError(f"reasoner {engine!r}: unknown; use one of: {', '.join(ENGINES)}")
+    if engine == "rules":
+        missing = rules.unsupported(store)
+        if not missing:
+            return rules.materialise(store)
+        warnings.warn(f"rules reasoner: {'; '.join(missing)}; using owlrl instead", stacklevel=2)
+    return reference.materialise(store)

@@ -1,0 +1,104 @@
+"""The ``Store`` interface: one set of calls for the embedded store and for remote SPARQL endpoints.
+
+Code above the store never asks which kind it talks to. Graph names are plain IRI strings. A store imports
+nothing from the reasoner, the validator or the command line.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable
+from pathlib import Path
+
+import rdflib
+
+__all__ = [
+    "GRAPH_BASE",
+    "INFERRED_GRAPH",
+    "ONTOLOGY_GRAPH",
+    "SHAPES_GRAPH",
+    "STAGING_PREFIX",
+    "Store",
+    "source_graph",
+]
+
+GRAPH_BASE = "https://w3id.org/msp/id/graph/"
+ONTOLOGY_GRAPH = GRAPH_BASE + "ontology"
+INFERRED_GRAPH = GRAPH_BASE + "inferred"
+SHAPES_GRAPH = GRAPH_BASE + "shapes"
+# Temporary graphs of an atomic replace: never listed by ``graphs()``.
+STAGING_PREFIX = GRAPH_BASE + "staging/"
+
+
+def source_graph(slug: str) -> str:
+    """The named graph IRI of one data source (a file or an import batch)."""
+    return f"{GRAPH_BASE}source/{slug}"
+
+
+class Store(abc.ABC):
+    """A quad store with named graphs: the one interface the rest of msp-graph talks to."""
+
+    @abc.abstractmethod
+    def load(self, source: str | Path | bytes, *, graph: str, format: str | None = None) -> int:
+        """Replace ``graph`` with the RDF in ``source`` (a path or bytes), atomically; return its size.
+
+        For quad formats (TriG, N-Quads) the named graphs of the file are kept and ``graph`` receives the
+        default-graph triples.
+        """
+
+    @abc.abstractmethod
+    def add(self, data: rdflib.Graph, *, graph: str) -> int:
+        """Add the triples of an rdflib graph to ``graph`` (kept); return the number of triples given."""
+
+    @abc.abstractmethod
+    def query(self, sparql: str):
+        """Run a SPARQL query with the default graph as the union of all graphs.
+
+        Parameters are bound by ``msp_graph.queries`` (a VALUES block built from checked terms), never by
+        pasting text, so both kinds of store see a complete query.
+
+        Returns pyoxigraph ``QuerySolutions``, ``QueryBoolean`` or ``QueryTriples`` (the remote store returns
+        the same types), so callers format results one way.
+        """
+
+    @abc.abstractmethod
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL 1.1 update as one transaction."""
+
+    @abc.abstractmethod
+    def dump(self, *, format: str, graphs: Iterable[str] | None = None) -> bytes:
+        """Serialise ``graphs`` (default: every named graph) in ``format``.
+
+        Triple formats merge the graphs; quad formats keep their names.
+        """
+
+    @abc.abstractmethod
+    def graphs(self) -> list[str]:
+        """The IRIs of the named graphs that hold at least one triple, sorted."""
+
+    @abc.abstractmethod
+    def drop(self, graph: str) -> None:
+        """Remove a named graph and its triples (no error if it does not exist)."""
+
+    @abc.abstractmethod
+    def count(self, graph: str | None = None) -> int:
+        """Number of triples in ``graph``, or quads in the whole store."""
+
+    def replace_graph(self, graph: str, data: rdflib.Graph) -> int:
+        """Replace ``graph`` with ``data`` atomically."""
+        return self.load(data.serialize(format="nt", encoding="utf-8"), graph=graph, format="nt")
+
+    def to_rdflib(self, graphs: Iterable[str] | None = None) -> rdflib.Graph:
+        """One rdflib graph holding the union of ``graphs`` (default: all), for pyshacl and owlrl."""
+        g = rdflib.Graph()
+        g.parse(data=self.dump(format="nt", graphs=graphs), format="nt")
+        return g
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release files and connections."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

@@ -1,0 +1,298 @@
+"""What a report says about the data, in the MSP's terms: readable labels, the partnership each result is
+about (a membership, country engagement or output belongs to its partnership), and the English message.
+
+This is the only place of the validation stage that knows the MSP model; the engines are generic SHACL.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pyoxigraph as ox
+import rdflib
+from rdflib import RDF, RDFS, SH, SKOS
+from rdflib.paths import Path as RdfPath
+
+from ..prefixes import select
+from ..stores import INFERRED_GRAPH, Store
+from ..stores.terms import rdflib_term
+from .report import SEVERITIES, ValidationReport, ValidationResult
+
+__all__ = ["build_report", "context_graph"]
+
+MSP = rdflib.Namespace("https://w3id.org/msp/ontology#")
+ORG = rdflib.Namespace("http://www.w3.org/ns/org#")
+_PREFIXES = select("msp", "org", "skos", "dct", "prov", "time", "foaf", "country", "group", "role")
+_SEVERITY = {SH.Info: "info", SH.Warning: "warning", SH.Violation: "violation"}
+
+
+def build_report(
+    conforms: bool,
+    graph: rdflib.Graph,
+    data: rdflib.Graph,
+    shapes: rdflib.Graph,
+    composition: set[rdflib.term.Node] | None,
+) -> ValidationReport:
+    """The ``ValidationReport`` of a SHACL report graph; ``data`` supplies labels and partnerships."""
+    for prefix, namespace in _PREFIXES.items():
+        data.namespace_manager.bind(prefix, namespace, override=True, replace=True)
+    labels = _Labels(data)
+    partnerships = {str(p): labels(p) for p in sorted(set(data.subjects(RDF.type, MSP.Partnership)))}
+    results = []
+    for node in graph.subjects(RDF.type, SH.ValidationResult):
+        focus = graph.value(node, SH.focusNode)
+        owner = _partnership_of(data, focus)
+        path = graph.value(node, SH.resultPath)
+        value = graph.value(node, SH.value)
+        results.append(
+            ValidationResult(
+                focus_node=str(focus),
+                focus_label=labels.describe(focus),
+                path=_path_text(graph, path, data) if path is not None else None,
+                value=labels.value(value) if value is not None else None,
+                severity=_SEVERITY.get(graph.value(node, SH.resultSeverity), "violation"),
+                constraint_component=str(graph.value(node, SH.sourceConstraintComponent)),
+                source_shape=str(graph.value(node, SH.sourceShape)),
+                message=_message(graph, node, path, value, labels, shapes),
+                partnership=str(owner) if owner is not None else None,
+                partnership_label=labels(owner) if owner is not None else None,
+            )
+        )
+    composition_shapes = {str(s) for s in composition or ()}
+    results.sort(
+        key=lambda r: (
+            r.partnership_label or "~",
+            -SEVERITIES.index(r.severity),
+            r.source_shape not in composition_shapes,
+            r.focus_node != r.partnership,
+            r.focus_label,
+            r.message,
+        )
+    )
+    failing = {
+        r.partnership
+        for r in results
+        if r.severity == "violation" and (not composition_shapes or r.source_shape in composition_shapes)
+    }
+    meeting = [p for p in partnerships if p not in failing]
+    return ValidationReport(
+        conforms=bool(conforms),
+        results=results,
+        partnerships=partnerships,
+        meeting_composition=meeting,
+        composition_known=bool(composition_shapes),
+        graph=graph,
+        triples=len(data),
+    )
+
+
+def _partnership_of(data: rdflib.Graph, node) -> rdflib.term.Node | None:
+    if node is None:
+        return None
+    if (node, RDF.type, MSP.Partnership) in data:
+        return node
+    for link in (
+        data.value(node, ORG.organization),
+        data.value(node, MSP.engagementOf),
+        data.value(None, MSP.hasCountryEngagement, node),
+        data.value(node, MSP.outputOf),
+        data.value(None, MSP.hasOutput, node),
+    ):
+        if link is not None and (link, RDF.type, MSP.Partnership) in data:
+            return link
+    return None
+
+
+class _Labels:
+    """Readable names for nodes: rdfs:label / skos:prefLabel (English first), else a shortened IRI."""
+
+    def __init__(self, data: rdflib.Graph):
+        self.data = data
+        self.cache: dict[rdflib.term.Node, str] = {}
+
+    def __call__(self, node) -> str:
+        if node not in self.cache:
+            self.cache[node] = self._label(node)
+        return self.cache[node]
+
+    def _label(self, node) -> str:
+        if isinstance(node, rdflib.Literal):
+            return str(node)
+        best = None
+        for prop in (RDFS.label, SKOS.prefLabel):
+            for label in self.data.objects(node, prop):
+                if isinstance(label, rdflib.Literal) and label.language in (None, "en"):
+                    return str(label)
+                best = best or str(label)
+        if best:
+            return best
+        return _short_iri(self.data, node)
+
+    def describe(self, node) -> str:
+        """The focus node as a reader knows it; a membership is named by its member and partnership."""
+        if node is not None and (node, RDF.type, ORG.Membership) in self.data:
+            member = self.data.value(node, ORG.member)
+            org = self.data.value(node, ORG.organization)
+            if member is not None:
+                return f"membership of {self(member)}" + (f" in {self(org)}" if org is not None else "")
+        if node is not None and (node, RDF.type, MSP.CountryEngagement) in self.data:
+            country = self.data.value(node, MSP.country)
+            if country is not None:
+                return f"country engagement of {self(country)}"
+        return self(node)
+
+    def value(self, node) -> str:
+        if isinstance(node, rdflib.Literal):
+            return str(node)
+        label = self(node)
+        return label
+
+
+def _short_iri(data: rdflib.Graph, node) -> str:
+    if isinstance(node, rdflib.BNode):
+        return f"_:{node}"
+    try:
+        return data.namespace_manager.normalizeUri(node) if isinstance(node, rdflib.URIRef) else str(node)
+    except Exception:  # rdflib cannot shorten every IRI
+        return str(node)
+
+
+def _path_text(report: rdflib.Graph, path, data: rdflib.Graph) -> str:
+    """A SHACL path in SPARQL property-path syntax (prefixed names where known)."""
+    if isinstance(path, rdflib.URIRef):
+        return _short_iri(data, path)
+    if isinstance(path, RdfPath):
+        return path.n3(data.namespace_manager)
+    inverse = report.value(path, SH.inversePath)
+    if inverse is not None:
+        return "^" + _path_text(report, inverse, data)
+    for prop, suffix in ((SH.zeroOrMorePath, "*"), (SH.oneOrMorePath, "+"), (SH.zeroOrOnePath, "?")):
+        inner = report.value(path, prop)
+        if inner is not None:
+            return f"({_path_text(report, inner, data)}){suffix}"
+    alternatives = report.value(path, SH.alternativePath)
+    if alternatives is not None:
+        return "|".join(
+            _path_text(report, p, data) for p in rdflib.collection.Collection(report, alternatives)
+        )
+    if (path, RDF.first, None) in report:
+        return "/".join(_path_text(report, p, data) for p in rdflib.collection.Collection(report, path))
+    return str(path)
+
+
+_COMPONENT_TEXT = {
+    "MinCountConstraintComponent": "missing {path}",
+    "MaxCountConstraintComponent": "too many values of {path}",
+    "ClassConstraintComponent": "{path}: {value} is not of the expected class",
+    "DatatypeConstraintComponent": "{path}: {value} has the wrong datatype",
+    "InConstraintComponent": "{path}: {value} is not one of the allowed values",
+    "NodeKindConstraintComponent": "{path}: {value} is the wrong kind of node",
+    "PatternConstraintComponent": "{path}: {value} does not match the expected pattern",
+    "HasValueConstraintComponent": "{path}: the required value is missing",
+}
+
+
+def _message(report: rdflib.Graph, node, path, value, labels: _Labels, shapes: rdflib.Graph) -> str:
+    """The English message of a result.
+
+    pyshacl drops the language tag of a message whose ``{?var}`` placeholders it fills in, so an untagged
+    message is matched against the shape's English templates to pick the English one.
+    """
+    messages = [m for m in report.objects(node, SH.resultMessage) if isinstance(m, rdflib.Literal)]
+    for message in messages:
+        if message.language == "en":
+            return str(message)
+    templates = [
+        str(t)
+        for source in (report.value(node, SH.sourceShape), report.value(node, SH.sourceConstraint))
+        if source is not None
+        for t in shapes.objects(source, SH.message)
+        if isinstance(t, rdflib.Literal) and t.language in (None, "en")
+    ]
+    for template in templates:
+        pattern = ".*".join(re.escape(part) for part in re.split(r"\{[?$]\w+\}", template))
+        for message in messages:
+            if message.language is None and re.fullmatch(pattern, str(message), flags=re.DOTALL):
+                return str(message)
+    untagged = [m for m in messages if m.language is None]
+    if untagged or messages:
+        return str((untagged or messages)[0])
+    component = str(report.value(node, SH.sourceConstraintComponent)).rsplit("#", 1)[-1]
+    template = _COMPONENT_TEXT.get(component, "fails " + component.removesuffix("ConstraintComponent"))
+    return template.format(
+        path=_path_text(report, path, labels.data) if path is not None else "value",
+        value=labels.value(value) if value is not None else "the value",
+    )
+
+
+# --- what the report needs to know about the data ------------------------------------------------------
+
+_MSP = "https://w3id.org/msp/ontology#"
+_ORG = "http://www.w3.org/ns/org#"
+_LABELS = (str(rdflib.RDFS.label), str(rdflib.SKOS.prefLabel), str(RDF.type))
+_LINKS = (f"{_ORG}member", f"{_ORG}organization", f"{_MSP}engagementOf", f"{_MSP}outputOf", f"{_MSP}country")
+_INVERSE_LINKS = (f"{_MSP}hasCountryEngagement", f"{_MSP}hasOutput")
+
+
+def context_graph(store: Store, report: rdflib.Graph, *, chunk: int = 2000) -> rdflib.Graph:
+    """The small part of the data a ``ValidationReport`` reads: every partnership with its labels, and the
+    labels, types and partnership links of the focus nodes and values of ``report`` (and of what they link
+    to). Built with a few SPARQL queries, so no rdflib copy of the whole store is needed."""
+    rows = _quads(
+        store,
+        f"?s <{RDF.type}> <{_MSP}Partnership> . GRAPH ?g {{ ?s ?p ?o FILTER (?p IN ({_iris(_LABELS)})) }}",
+    )
+    nodes = {
+        str(o)
+        for p in (SH.focusNode, SH.value)
+        for o in report.objects(None, p)
+        if isinstance(o, rdflib.URIRef)
+    }
+    direct = _describe(store, nodes, (*_LABELS, *_LINKS), _INVERSE_LINKS, chunk)
+    linked = {n.value for row in direct for n in (row[0], row[2]) if isinstance(n, ox.NamedNode)}
+    rows += direct + _describe(store, linked - nodes, _LABELS, (), chunk)
+    # Added in the order the pyshacl engine's rdflib graph holds them: the asserted graphs as the store
+    # dumps them (sorted), then the inferred triples. The report picks the first English label it meets,
+    # so both engines pick the same one. The rows hold the store's terms; each distinct term becomes an
+    # rdflib term once.
+    graph = rdflib.Graph()
+    seen = set()
+    terms: dict = {}
+
+    def rdf(term):
+        found = terms.get(term)
+        if found is None:
+            found = terms[term] = rdflib_term(term)
+        return found
+
+    for row in sorted(set(rows), key=lambda r: (r[3] == INFERRED_GRAPH, r[4])):
+        if row[:3] not in seen:
+            seen.add(row[:3])
+            graph.add((rdf(row[0]), rdf(row[1]), rdf(row[2])))
+    return graph
+
+
+def _quads(store: Store, where: str) -> list[tuple]:
+    """(s, p, o, graph name, N-Triples sort key) rows of a pattern binding ?s ?p ?o ?g (the store's terms)."""
+    rows = []
+    for s, p, o, g in store.query(f"SELECT ?s ?p ?o ?g WHERE {{ {where} }}"):
+        rows.append((s, p, o, g.value, str(ox.Triple(s, p, o))))
+    return rows
+
+
+def _describe(store: Store, nodes: set[str], forward, inverse, chunk: int) -> list[tuple]:
+    iris = sorted(nodes)
+    rows: list = []
+    for start in range(0, len(iris), chunk):
+        values = " ".join(f"<{n}>" for n in iris[start : start + chunk])
+        where = [f"{{ VALUES ?s {{ {values} }} GRAPH ?g {{ ?s ?p ?o FILTER (?p IN ({_iris(forward)})) }} }}"]
+        if inverse:
+            where.append(
+                f"{{ VALUES ?o {{ {values} }} GRAPH ?g {{ ?s ?p ?o FILTER (?p IN ({_iris(inverse)})) }} }}"
+            )
+        rows += _quads(store, " UNION ".join(where))
+    return rows
+
+
+def _iris(iris) -> str:
+    return ", ".join(f"<{i}>" for i in iris)

@@ -1,0 +1,230 @@
+r"""The validation report: a value (``ValidationReport`` of ``ValidationResult``\ s) and its renderers
+(text for people, table, JSON, CSV, and the standard SHACL report graph as Turtle).
+
+>>> report = ValidationReport(conforms=True, results=[], partnerships={})
+>>> report.summary()
+'no partnerships in the data; 0 violations, 0 warnings'
+>>> report.render("json").splitlines()[1]
+'  "conforms": true,'
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import asdict, dataclass, field
+
+import rdflib
+from rdflib import SH
+
+from ..reasoning import Inconsistency, ReasoningResult
+
+__all__ = ["REPORT_FORMATS", "SEVERITIES", "ValidationReport", "ValidationResult"]
+
+SEVERITIES = ("info", "warning", "violation")
+REPORT_FORMATS = ("text", "table", "json", "csv", "turtle")
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """One SHACL validation result, with the labels and grouping a reader needs.
+
+    ``partnership`` is the partnership the result is about: the focus node itself, or the partnership of
+    the membership, country engagement or output that is the focus node (``None`` otherwise).
+    """
+
+    focus_node: str
+    focus_label: str
+    path: str | None
+    value: str | None
+    severity: str
+    constraint_component: str
+    source_shape: str
+    message: str
+    partnership: str | None = None
+    partnership_label: str | None = None
+
+
+@dataclass
+class ValidationReport:
+    """The outcome of one validation run: a value that renders as text, table, JSON, CSV or Turtle.
+
+    >>> report = ValidationReport(conforms=True, results=[], partnerships={})
+    >>> report.summary()
+    'no partnerships in the data; 0 violations, 0 warnings'
+    """
+
+    conforms: bool
+    results: list[ValidationResult]
+    partnerships: dict[str, str]
+    meeting_composition: list[str] = field(default_factory=list)
+    composition_known: bool = True
+    inconsistencies: list[Inconsistency] = field(default_factory=list)
+    reasoning: ReasoningResult | None = None
+    graph: rdflib.Graph | None = None
+    triples: int = 0
+
+    def count(self, severity: str) -> int:
+        return sum(1 for r in self.results if r.severity == severity)
+
+    def problems(self, fail_on: str = "violation") -> bool:
+        """True when a result at ``fail_on`` severity or above exists, or the data is inconsistent."""
+        if fail_on not in SEVERITIES:
+            raise ValueError(f"unknown severity {fail_on!r}; use one of {', '.join(SEVERITIES)}")
+        floor = SEVERITIES.index(fail_on)
+        return bool(self.inconsistencies) or any(SEVERITIES.index(r.severity) >= floor for r in self.results)
+
+    def summary(self) -> str:
+        total = len(self.partnerships)
+        counts = (
+            f"{_plural(self.count('violation'), 'violation')}, {_plural(self.count('warning'), 'warning')}"
+        )
+        if self.count("info"):
+            counts += f", {_plural(self.count('info'), 'info')}"
+        if self.inconsistencies:
+            counts += f"; {_plural(len(self.inconsistencies), 'OWL inconsistency', 'OWL inconsistencies')}"
+        if not total:
+            return f"no partnerships in the data; {counts}"
+        met = len(self.meeting_composition)
+        what = "meet the MSP composition rule" if self.composition_known else "have no violation"
+        if total == 1:
+            what = what.replace("meet ", "meets ").replace("have ", "has ")
+        return f"{met} of {total} partnership{'s' if total != 1 else ''} {what}; {counts}"
+
+    def render(self, format: str = "text") -> str:
+        """The report as ``text`` (for people), ``table``, ``json``, ``csv`` or ``turtle`` (SHACL report)."""
+        renderers = {
+            "text": _text,
+            "table": _table,
+            "json": _json,
+            "csv": _csv,
+            "turtle": _turtle,
+            "ttl": _turtle,
+        }
+        if format not in renderers:
+            raise ValueError(f"unknown report format {format!r}; use one of {', '.join(REPORT_FORMATS)}")
+        return renderers[format](self)
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (plural or word + 's')}"
+
+
+# --- renderers ------------------------------------------------------------------------------------------
+
+_MARK = {"violation": "✗ violation", "warning": "! warning  ", "info": "i info     "}
+
+
+def _text(report: ValidationReport) -> str:
+    lines: list[str] = []
+    groups: dict[str | None, list[ValidationResult]] = {}
+    for result in report.results:
+        groups.setdefault(result.partnership, []).append(result)
+    for iri, label in sorted(report.partnerships.items(), key=lambda kv: kv[1].lower()):
+        if iri not in groups:
+            continue
+        verdict = (
+            "meets the MSP composition rule"
+            if iri in report.meeting_composition and report.composition_known
+            else ("does not meet the MSP composition rule" if report.composition_known else "")
+        )
+        lines.append(f"{label}  <{iri}>" + (f"  ({verdict})" if verdict else ""))
+        lines.extend(_result_lines(groups[iri], iri))
+        lines.append("")
+    if None in groups:
+        lines.append("Other resources")
+        lines.extend(_result_lines(groups[None], None))
+        lines.append("")
+    clean = [label for iri, label in report.partnerships.items() if iri not in groups]
+    if clean:
+        lines.append("No problems found: " + ", ".join(sorted(clean, key=str.lower)))
+        lines.append("")
+    if report.inconsistencies:
+        lines.append("OWL 2 RL inconsistencies (the data contradicts the ontology)")
+        lines.extend(f"  ✗ {i.rule}: {i.message}" for i in report.inconsistencies)
+        lines.append("")
+    lines.append(report.summary())
+    return "\n".join(lines) + "\n"
+
+
+def _result_lines(results: list[ValidationResult], partnership: str | None) -> list[str]:
+    """One line per result; the same message on three or more nodes becomes one line listing them."""
+    out = []
+    same: dict[tuple[str, str, str | None], list[ValidationResult]] = {}
+    for r in results:
+        same.setdefault((r.severity, r.message, r.path), []).append(r)
+    for (severity, message, path), group in same.items():
+        where = f"  [{path}]" if path and path not in message else ""
+        if len(group) >= 3:
+            names = ", ".join(_brief(r.focus_label) for r in group)
+            out.append(f"  {_MARK[severity]}  {message}{where}  ({len(group)}: {names})")
+            continue
+        for r in group:
+            about = "" if r.focus_node == partnership else f"{r.focus_label}: "
+            out.append(f"  {_MARK[severity]}  {about}{message}{where}")
+    return out
+
+
+def _brief(label: str) -> str:
+    """A focus label shortened for a list: ``country engagement of country:ALB`` -> ``country:ALB``."""
+    for lead in ("country engagement of ", "membership of "):
+        if label.startswith(lead):
+            return label[len(lead) :]
+    return label
+
+
+def _table(report: ValidationReport) -> str:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="SHACL validation", show_lines=False)
+    for column in ("partnership", "severity", "focus", "path", "value", "message"):
+        table.add_column(column, overflow="fold")
+    for r in report.results:
+        table.add_row(
+            r.partnership_label or "",
+            r.severity,
+            r.focus_label,
+            r.path or "",
+            r.value or "",
+            r.message,
+        )
+    out = io.StringIO()
+    Console(file=out, width=160, color_system=None, force_terminal=False).print(table)
+    return out.getvalue() + report.summary() + "\n"
+
+
+def _json(report: ValidationReport) -> str:
+    body = {
+        "conforms": report.conforms,
+        "summary": report.summary(),
+        "partnerships": len(report.partnerships),
+        "meeting_composition_rule": report.meeting_composition,
+        "violations": report.count("violation"),
+        "warnings": report.count("warning"),
+        "infos": report.count("info"),
+        "results": [asdict(r) for r in report.results],
+        "inconsistencies": [
+            {"rule": i.rule, "message": i.message, "triples": [list(t) for t in i.triples]}
+            for i in report.inconsistencies
+        ],
+    }
+    return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+
+
+def _csv(report: ValidationReport) -> str:
+    out = io.StringIO()
+    names = list(ValidationResult.__dataclass_fields__)
+    writer = csv.DictWriter(out, fieldnames=names, lineterminator="\n")
+    writer.writeheader()
+    for r in report.results:
+        writer.writerow({k: ("" if v is None else v) for k, v in asdict(r).items()})
+    return out.getvalue()
+
+
+def _turtle(report: ValidationReport) -> str:
+    if report.graph is None:
+        raise ValueError("this report has no SHACL report graph")
+    report.graph.bind("sh", SH)
+    return report.graph.serialize(format="turtle")
