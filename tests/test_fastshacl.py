@@ -1,4 +1,4 @@
-"""The fast engine (msp_graph.validation.sparql, ``validate --engine sparql``) against the reference (pyshacl).
+"""The fast engine (msp_graph.validation.sparql, ``validate --engine sparql``) against pyshacl, the reference.
 
 * the shapes fixtures: the same expectations as tests/test_shapes.py, from one batch run of the fast engine;
 * the bundled data and generated graphs (bench/generate.py, several seeds and sizes): every result equal to
@@ -26,8 +26,9 @@ from test_shapes import ALL_FIXTURES, EX, _declared_severity, _namespace, englis
 
 from msp_graph.loading import load_bundled, open_store
 from msp_graph.stores import EmbeddedStore, source_graph
-from msp_graph.validation import check
+from msp_graph.validation import check, load_shapes
 from msp_graph.validation import sparql as fastshacl
+from msp_graph.validation.sparql.compile import sparql_path
 
 REPO = Path(__file__).resolve().parent.parent
 W3C = REPO.parent / "shared" / "w3c-shacl-tests" / "core"  # ../shared, beside the repository
@@ -236,6 +237,32 @@ def test_sparql_constraint_is_one_query_over_all_focus_nodes(shapes_graph) -> No
     assert not plan.fallback_shapes
 
 
+_NESTED_SHAPES = """
+@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+ex:N a sh:NodeShape ; sh:targetNode ex:a, "4"^^<http://www.w3.org/2001/XMLSchema#integer>, 4.0 ;
+    sh:property [ sh:path ex:p ;
+        sh:property [ sh:path ex:q ; sh:property [ sh:path ex:r ; sh:minCount 1 ] ] ] .
+"""
+
+
+def test_query_text_depends_only_on_the_shapes() -> None:
+    """Fresh variable names belong to one compilation: compiling other shapes in between changes nothing."""
+    bundled, _ = load_shapes()
+    nested = rdflib.Graph().parse(data=_NESTED_SHAPES, format="turtle")
+
+    def texts(shapes: rdflib.Graph) -> list[str]:
+        plan = fastshacl.compile_shapes(shapes)
+        assert not plan.fallback_shapes and plan.whole_graph is None
+        return [check.query for check in plan.checks]
+
+    first, first_nested = texts(bundled), texts(nested)
+    assert "?_f2" in first_nested[0], "the nested shapes should need fresh variables"
+    texts(rdflib.Graph().parse(data=_SHAPES_WITH_CLASSES, format="turtle"))
+    texts(nested)
+    assert texts(bundled) == first
+    assert texts(nested) == first_nested
+
+
 _SHAPES_WITH_CLASSES = """
 @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
@@ -340,7 +367,7 @@ def _report_keys(report: rdflib.Graph, root) -> set:
         keys.add(
             (
                 _term_key(report.value(node, SH.focusNode)),
-                fastshacl._path(report, path) if path is not None else None,
+                sparql_path(report, path) if path is not None else None,
                 _term_key(report.value(node, SH.value)),
                 _term_key(report.value(node, SH.sourceShape)),
                 report.value(node, SH.sourceConstraintComponent),
