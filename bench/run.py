@@ -47,7 +47,7 @@ RESULTS = ROOT / "bench" / "results"
 QUERY = "partners-sharing-alliances.rq"
 DEFAULT_SIZES = (10_000, 100_000)
 FULL_SIZE = 1_000_000
-OPERATIONS = ("load", "reason", "validate", "query", "export-turtle", "export-jsonld")
+OPERATIONS = ("load", "reason", "validate", "check", "query", "export-turtle", "export-jsonld")
 PACKAGES = ("msp-graph", "rdflib", "pyoxigraph", "pyshacl", "owlrl", "psutil")
 
 

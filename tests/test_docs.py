@@ -38,9 +38,9 @@ def test_every_command_the_readme_shows_exists():
 def test_the_two_commands_at_the_top():
     top = README[: README.index("\n## ")]
     assert "pip install -e . && msp-graph validate" in top
-    assert "pip install -e '.[test]' && pytest" in top
+    assert "pip install -c requirements.lock -e '.[test]' && pytest" in top
     ci = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text(encoding="utf-8")
-    assert "pip install -e '.[test]' && pytest" in ci
+    assert "pip install -c requirements.lock -e '.[test]' && pytest" in ci
 
 
 def test_named_queries_in_the_readme_exist():

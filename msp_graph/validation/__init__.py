@@ -21,9 +21,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import ShapesError
-from ..loading import METADATA_GRAPH
+from ..loading import asserted_graphs
 from ..reasoning import reason
-from ..stores import EmbeddedStore, Store, source_graph
+from ..stores import INFERRED_GRAPH, EmbeddedStore, Store, source_graph
 from . import sparql
 from .describe import build_report, context_graph
 from .reference import run_pyshacl
@@ -67,7 +67,11 @@ def validate(
         report = build_report(conforms, graph, context_graph(local, graph), shapes_graph, composition)
         report.triples = store.count()
         return report
-    data = store.to_rdflib([g for g in store.graphs() if g != METADATA_GRAPH])
+    # Asserted triples first, then the inferred ones: the report labels a node by the first English label
+    # it meets, and the fast engine's context graph is built in the same order.
+    data = store.to_rdflib(asserted_graphs(store))
+    if INFERRED_GRAPH in store.graphs():
+        data += store.to_rdflib([INFERRED_GRAPH])
     conforms, graph = run_pyshacl(data, shapes_graph)
     return build_report(conforms, graph, data, shapes_graph, composition)
 
