@@ -26,49 +26,23 @@ import pyoxigraph as ox
 
 from .errors import LoadError, MspGraphError
 from .loading import METADATA_GRAPH, asserted_graphs
-from .stores import INFERRED_GRAPH, ONTOLOGY_GRAPH, Store
+from .stores import FORMATS, INFERRED_GRAPH, ONTOLOGY_GRAPH, Store, format_named, rdf_format
 
 __all__ = ["EXPORT_FORMATS", "QUAD_FORMATS", "context", "export", "normalise_format"]
 
-EXPORT_FORMATS = ("turtle", "nt", "rdfxml", "trig", "nquads", "jsonld")
-QUAD_FORMATS = ("trig", "nquads", "jsonld")
-_ALIASES = {
-    "ttl": "turtle",
-    "turtle": "turtle",
-    "nt": "nt",
-    "ntriples": "nt",
-    "n-triples": "nt",
-    "rdf": "rdfxml",
-    "xml": "rdfxml",
-    "rdfxml": "rdfxml",
-    "rdf/xml": "rdfxml",
-    "owl": "rdfxml",
-    "trig": "trig",
-    "nq": "nquads",
-    "nquads": "nquads",
-    "n-quads": "nquads",
-    "jsonld": "jsonld",
-    "json-ld": "jsonld",
-}
-_OX = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "nt": ox.RdfFormat.N_TRIPLES,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-    "trig": ox.RdfFormat.TRIG,
-    "nquads": ox.RdfFormat.N_QUADS,
-}
-# File suffix of each export format.
-SUFFIX = {"turtle": "ttl", "nt": "nt", "rdfxml": "rdf", "trig": "trig", "nquads": "nq", "jsonld": "jsonld"}
+#: The formats ``export`` writes: those of the one RDF format table (``stores.FORMATS``) but N3, which would
+#: only write the same triples as Turtle.
+EXPORT_FORMATS = tuple(f.name for f in FORMATS if f.name != "n3")
+#: Those that keep the named graphs.
+QUAD_FORMATS = tuple(f.name for f in FORMATS if f.name in EXPORT_FORMATS and f.quads)
 
 
 def normalise_format(name: str) -> str:
     """The canonical export format for a name or alias (``ttl`` -> ``turtle``, ``json-ld`` -> ``jsonld``)."""
-    try:
-        return _ALIASES[name.lower()]
-    except KeyError:
-        raise LoadError(
-            f"{name}: unknown export format; use one of: turtle, nt, rdfxml, trig, nquads, jsonld"
-        ) from None
+    fmt = format_named(name)
+    if fmt is None or fmt.name not in EXPORT_FORMATS:
+        raise LoadError(f"{name}: unknown export format; use one of: {', '.join(EXPORT_FORMATS)}")
+    return fmt.name
 
 
 @cache
@@ -94,22 +68,22 @@ def export(
     ``graphs`` picks graphs by IRI instead; ``include_ontology=False`` leaves out the ontology and
     vocabularies (data only).
     """
-    fmt = normalise_format(format)
-    quads = fmt in QUAD_FORMATS
+    fmt = rdf_format(normalise_format(format))
+    quads = fmt.quads
     if graphs is None:
         names = asserted_graphs(store, ontology=include_ontology, metadata=quads)
         if include_inferred and INFERRED_GRAPH in store.graphs():
             names.append(INFERRED_GRAPH)
     else:
         names = list(graphs)
-    if fmt == "jsonld":
+    if fmt.name == "jsonld":
         return _jsonld(store.dump(format="nquads", graphs=names))
-    dumped = store.dump(format="nquads" if quads else "nt", graphs=names)
-    parsed = ox.parse(dumped, format=ox.RdfFormat.N_QUADS if quads else ox.RdfFormat.N_TRIPLES)
+    dump = rdf_format("nquads" if quads else "nt")
+    parsed = ox.parse(store.dump(format=dump.name, graphs=names), format=dump.oxigraph)
     items = list(parsed) if quads else [ox.Triple(t.subject, t.predicate, t.object) for t in parsed]
-    if fmt in ("nt", "nquads"):
-        return ox.serialize(items, format=_OX[fmt]) or b""
-    return ox.serialize(items, format=_OX[fmt], prefixes=_prefixes()) or b""
+    if fmt.name in ("nt", "nquads"):
+        return ox.serialize(items, format=fmt.oxigraph) or b""
+    return ox.serialize(items, format=fmt.oxigraph, prefixes=_prefixes()) or b""
 
 
 def _jsonld(nquads: bytes, ctx: dict | None = None) -> bytes:

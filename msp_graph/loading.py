@@ -63,6 +63,8 @@ __all__ = [
 
 METADATA_GRAPH = GRAPH_BASE + "metadata"
 SOURCE_PREFIX = source_graph("")
+# The files a folder load picks up. Not every suffix of the format table (``stores.FORMATS``): a folder may
+# hold JSON-LD contexts and XML that is not RDF, so .jsonld and .xml files are loaded only when named.
 RDF_SUFFIXES = (".ttl", ".nt", ".nq", ".trig", ".rdf", ".owl", ".n3")
 
 _PROV = "http://www.w3.org/ns/prov#"

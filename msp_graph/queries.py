@@ -31,7 +31,7 @@ import json
 import re
 import shutil
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -44,6 +44,8 @@ from .errors import QueryError
 from .prefixes import SCHEMES, select
 from .resources import bundled_dir
 from .sparql_text import code
+from .stores import format_named, rdf_format
+from .stores.terms import parsing, running_sparql, short
 
 __all__ = [
     "CATALOGUE_END",
@@ -105,18 +107,15 @@ PARAM_KINDS: dict[str, str] = {
     "year": "a year YYYY (xsd:gYear)",
 }
 
-#: Formats of SELECT and ASK results.
+#: Formats of SELECT and ASK results (SPARQL results formats, not RDF).
 SOLUTION_FORMATS = ("table", "csv", "tsv", "json", "srj", "srx")
+#: RDF formats of CONSTRUCT and DESCRIBE results: names of the one RDF format table (``stores.FORMATS``),
+#: which also reads their aliases (``ttl``, ``json-ld``...).
+_GRAPH_RDF_FORMATS = ("turtle", "nt", "jsonld", "rdfxml")
 #: Formats of CONSTRUCT and DESCRIBE results (``table``, ``csv``, ``tsv`` and ``json`` list the triples).
-GRAPH_FORMATS = ("turtle", "nt", "jsonld", "rdfxml", "table", "csv", "tsv", "json")
-_RDF_FORMATS = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "ttl": ox.RdfFormat.TURTLE,
-    "nt": ox.RdfFormat.N_TRIPLES,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-}
-_FORMAT_ALIASES = {"ttl": "turtle", "xml": "srx", "sparql-json": "srj", "sparql-xml": "srx", "text": "table"}
+GRAPH_FORMATS = (*_GRAPH_RDF_FORMATS, "table", "csv", "tsv", "json")
+#: Other names of the results formats; they come before the RDF table's aliases (``xml`` is SPARQL XML here).
+_RESULT_ALIASES = {"xml": "srx", "sparql-json": "srj", "sparql-xml": "srx", "text": "table"}
 
 _NAME_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _VAR_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -465,10 +464,9 @@ def _turtle_literal(value: str, prefixes: Mapping[str, str]) -> ox.Literal:
         return ox.Literal(value)
     header = "".join(f"@prefix {p}: <{iri}> .\n" for p, iri in prefixes.items() if p)
     document = f"{header}<urn:msp-graph:s> <urn:msp-graph:p> {stripped} .\n"
-    try:
+    # No place in the message: the lines are those of this document, not of the value.
+    with parsing(None, lambda message: ValueError(f"not a Turtle literal ({message})")):
         triples = list(ox.parse(document.encode("utf-8"), format=ox.RdfFormat.TURTLE))
-    except SyntaxError as error:
-        raise ValueError(f"not a Turtle literal ({str(error).splitlines()[0]})") from None
     if (
         len(triples) != 1
         or not isinstance(triples[0].object, ox.Literal)
@@ -515,7 +513,7 @@ def bind_params(query: NamedQuery, params: Mapping[str, str] | None) -> str:
             except ValueError as error:
                 expected = PARAM_KINDS[param.kind]
                 raise QueryError(
-                    f"parameter '{param.name}': {_short(error)}: {value!r}; expected {expected}"
+                    f"parameter '{param.name}': {short(error)}: {value!r}; expected {expected}"
                 ) from None
         else:
             name = given.replace("-", "_")
@@ -524,7 +522,7 @@ def bind_params(query: NamedQuery, params: Mapping[str, str] | None) -> str:
             try:
                 terms[name] = _auto_term(value, prefixes)
             except ValueError as error:
-                raise QueryError(f"parameter '{given}': {_short(error)}: {value!r}") from None
+                raise QueryError(f"parameter '{given}': {short(error)}: {value!r}") from None
     missing = [p for p in query.params if not p.optional and p.name not in terms]
     if missing:
         p = missing[0]
@@ -542,10 +540,6 @@ def bind_params(query: NamedQuery, params: Mapping[str, str] | None) -> str:
     return query.text[: brace + 1] + block + query.text[brace + 1 :]
 
 
-def _short(error: Exception) -> str:
-    return (str(error).splitlines() or [type(error).__name__])[0]
-
-
 # ------------------------------------------------------------------------------------------------ running
 
 
@@ -553,40 +547,29 @@ def _check_syntax(text: str, form: str, *, where: str) -> None:
     """Parse the query (on an empty scratch store) so syntax errors point at the user's own line:column.
 
     SELECT, CONSTRUCT and DESCRIBE results are lazy, so nothing is evaluated; an ASK is eager, so it is
-    checked as the equivalent SELECT (same length keyword swap keeps the columns right).
+    checked as the equivalent SELECT.
     """
-    checked, shift, token = text, 0, None
-    if form == "ask":
-        token = next(t for t in _top_words(text) if t.text.upper() == "ASK")
-        checked = text[: token.start] + "SELECT (1 AS ?msp_graph_ask)" + text[token.start + 3 :]
-        shift = len("SELECT (1 AS ?msp_graph_ask)") - 3
-    try:
-        ox.Store().query(checked)
-    except SyntaxError as error:
-        match = re.match(r"error at (\d+):(\d+)", str(error))
-        line, column = (int(match[1]), int(match[2])) if match else (1, 1)
-        if token is not None:
-            ask_line, ask_col = map(int, _line_col(text, token.start).split(":"))
-            if line == ask_line and column > ask_col + 2:
-                column -= shift
-        message = _syntax_message(re.sub(r"^error at \d+:\d+:\s*", "", _short(error)))
-        raise QueryError(f"{where}:{line}:{column}: SPARQL syntax error: {message}") from None
-    except (OSError, RuntimeError, ValueError):
-        return  # not a syntax problem: the store reports it when it runs the query
+    checked, position = _ask_as_select(text) if form == "ask" else (text, None)
+    with running_sparql(where, position=position):
+        try:
+            ox.Store().query(checked)
+        except (OSError, RuntimeError, ValueError):
+            return  # not a syntax problem: the store reports it when it runs the query
 
 
-def _syntax_message(message: str) -> str:
-    """Oxigraph's parser lists every token it would have accepted; keep its plain-words reasons (``Prefix not
-    found``) when it gives one, else the first few expected tokens."""
-    if not message.startswith("expected one of "):
-        return message
-    items = [item.strip() for item in message.removeprefix("expected one of ").split(", ")]
-    reasons = [i for i in items if " " in i and not re.search(r"[\[\]'\"]", i)]
-    if reasons:
-        return "; ".join(r[0].lower() + r[1:] for r in reasons)
-    words = [i for i in items if re.fullmatch(r"[A-Za-z]+", i)]
-    shown = ", ".join(words[:6]) + (", ..." if len(words) > 6 else "")
-    return f"unexpected text here; expected {shown}" if words else "unexpected text here"
+def _ask_as_select(text: str) -> tuple[str, Callable[[int, int], tuple[int, int]]]:
+    """An ASK query as a SELECT, and the map of positions in it back to the ASK's (a one-line swap of the
+    keyword keeps the lines; only columns after it on its line move)."""
+    token = next(t for t in _top_words(text) if t.text.upper() == "ASK")
+    select = "SELECT (1 AS ?msp_graph_ask)"
+    ask_line, ask_col = map(int, _line_col(text, token.start).split(":"))
+
+    def position(line: int, column: int) -> tuple[int, int]:
+        if line == ask_line and column > ask_col + 2:
+            return line, column - (len(select) - len("ASK"))
+        return line, column
+
+    return text[: token.start] + select + text[token.start + 3 :], position
 
 
 def run_query(
@@ -650,15 +633,15 @@ class QueryResult:
         follow SPARQL 1.1 Query Results CSV/TSV, ``srj``/``srx`` the SPARQL 1.1 JSON/XML results formats,
         ``json`` is a plain list of objects (numbers and booleans as JSON values, everything else a string).
         """
-        fmt = _FORMAT_ALIASES.get(format.lower(), format.lower())
+        fmt = _format_key(format)
         if fmt not in self.formats():
             what = "CONSTRUCT/DESCRIBE" if self.kind == "graph" else self.kind.upper()
             raise QueryError(
                 f"format '{format}' does not fit {what} results; use one of {', '.join(self.formats())}"
             )
-        if self.kind == "graph" and fmt in _RDF_FORMATS:
+        if self.kind == "graph" and fmt in _GRAPH_RDF_FORMATS:
             prefixes = {p: iri for p, iri in PREFIXES.items()} if fmt == "turtle" else None
-            data = ox.serialize(self.triples, format=_RDF_FORMATS[fmt], prefixes=prefixes) or b""
+            data = ox.serialize(self.triples, format=rdf_format(fmt).oxigraph, prefixes=prefixes) or b""
             return data.decode("utf-8")
         variables, rows = self._table()
         if fmt == "table":
@@ -683,6 +666,13 @@ class QueryResult:
         if self.kind == "ask":
             return ["boolean"], [{"boolean": ox.Literal(str(self.boolean).lower(), datatype=_XSD_BOOLEAN)}]
         return self.variables, self.rows
+
+
+def _format_key(format: str) -> str:
+    """The canonical name of a results format: ``text`` -> ``table``, ``ttl`` -> ``turtle``..."""
+    key = format.lower()
+    rdf = format_named(key)
+    return _RESULT_ALIASES.get(key) or (rdf.name if rdf is not None else key)
 
 
 _XSD_BOOLEAN = ox.NamedNode(XSD + "boolean")

@@ -182,54 +182,54 @@ class Schema:
         self.typed: dict[str, set[Term]] = defaultdict(set)
         for s, o in by_pred[TYPE]:
             self.typed[o.value].add(s)
-        on_property = dict(by_pred[_OWL + "onProperty"])
+        self._close_properties()
+        self._read_restrictions()
+        self._close_classes()
+        self._close_domains_and_ranges()
+        # Every class expression's subclasses (the inverse of ``sup``), for membership patterns.
+        self.sub: dict[Term, set[Term]] = defaultdict(set)
+        for c, supers in self.sup.items():
+            for d in supers:
+                self.sub[d].add(c)
 
-        # Properties: sub -> supers (reflexive, transitive), inverses, chains.
-        prop_edges: dict[Term, set[Term]] = defaultdict(set)
-        for s, o in by_pred[_RDFS + "subPropertyOf"]:
-            prop_edges[s].add(o)
-        for s, o in by_pred[_OWL + "equivalentProperty"]:
-            prop_edges[s].add(o)
-            prop_edges[o].add(s)
-        self.psup = _closure(prop_edges)
-        self.inverse = [(s, o) for s, o in by_pred[_OWL + "inverseOf"] if _iri(s) and _iri(o)]
+    def _close_properties(self) -> None:
+        """Properties: sub -> supers (reflexive, transitive; scm-spo, scm-eqp1/2), inverses, chains."""
+        edges = _edges(self.pairs(_RDFS + "subPropertyOf"), self.pairs(_OWL + "equivalentProperty"))
+        self.psup = _closure(edges)
+        self.inverse = [(s, o) for s, o in self.pairs(_OWL + "inverseOf") if _iri(s) and _iri(o)]
         self.chains: list[tuple[Term, list[str]]] = []
-        for prop, head in by_pred[_OWL + "propertyChainAxiom"]:
+        for prop, head in self.pairs(_OWL + "propertyChainAxiom"):
             members = self.items(head)
             if all(_iri(m) for m in members) and _iri(prop) and members:
                 self.chains.append((prop, [f"<{m.value}>" for m in members]))
             else:  # owlrl, the reference, follows named properties only
                 self.problems.append(f"property chain of {_text(prop)} with an anonymous member")
 
-        # Restrictions.
-        self.hv = {s: (on_property.get(s), o) for s, o in by_pred[_OWL + "hasValue"]}
-        self.avf = {s: (on_property.get(s), o) for s, o in by_pred[_OWL + "allValuesFrom"]}
-        self.svf = {s: (on_property.get(s), o) for s, o in by_pred[_OWL + "someValuesFrom"]}
-        for kind, table in (("hasValue", self.hv), ("allValuesFrom", self.avf), ("someValuesFrom", self.svf)):
+    def _read_restrictions(self) -> None:
+        """hasValue, allValuesFrom and someValuesFrom restrictions on a named property; intersections."""
+        on_property = dict(self.pairs(_OWL + "onProperty"))
+        tables = {}
+        for kind in ("hasValue", "allValuesFrom", "someValuesFrom"):
+            table = {s: (on_property.get(s), o) for s, o in self.pairs(_OWL + kind)}
             for p, value in table.values():
                 if p is None or not _iri(p):
                     self.problems.append(f"owl:{kind} restriction without a named owl:onProperty")
                 elif kind == "hasValue" and isinstance(value, ox.BlankNode):
                     self.problems.append(f"owl:hasValue restriction on {_text(p)} with a blank node value")
-        self.hv = {r: v for r, v in self.hv.items() if v[0] is not None and _iri(v[0])}
-        self.avf = {r: v for r, v in self.avf.items() if v[0] is not None and _iri(v[0])}
-        self.svf = {r: v for r, v in self.svf.items() if v[0] is not None and _iri(v[0])}
-        self.intersections = {s: self.items(o) for s, o in by_pred[_OWL + "intersectionOf"]}
-        if any(not (_iri(c1) and _iri(c2)) for c1, c2 in by_pred[_OWL + "disjointWith"]):
+            tables[kind] = {r: v for r, v in table.items() if v[0] is not None and _iri(v[0])}
+        self.hv, self.avf, self.svf = tables["hasValue"], tables["allValuesFrom"], tables["someValuesFrom"]
+        self.intersections = {s: self.items(o) for s, o in self.pairs(_OWL + "intersectionOf")}
+        if any(not (_iri(c1) and _iri(c2)) for c1, c2 in self.pairs(_OWL + "disjointWith")):
             self.problems.append("owl:disjointWith with an anonymous class")
 
-        # Classes: sub -> supers, with scm-eqc, scm-int, scm-uni, then scm-hv/svf/avf to a fixpoint.
-        edges: dict[Term, set[Term]] = defaultdict(set)
-        for s, o in by_pred[_RDFS + "subClassOf"]:
-            edges[s].add(o)
-        for s, o in by_pred[_OWL + "equivalentClass"]:
-            edges[s].add(o)
-            edges[o].add(s)
+    def _close_classes(self) -> None:
+        """Classes: sub -> supers, with scm-eqc, scm-int, scm-uni, then scm-hv/svf/avf to a fixpoint."""
+        edges = _edges(self.pairs(_RDFS + "subClassOf"), self.pairs(_OWL + "equivalentClass"))
         for i, members in self.intersections.items():
             edges[i].update(members)
         for c in self.typed[_OWL + "Class"]:  # scm-cls: owl:Nothing is a subclass of every class
             edges[ox.NamedNode(NOTHING)].add(c)
-        for u, head in by_pred[_OWL + "unionOf"]:
+        for u, head in self.pairs(_OWL + "unionOf"):
             for member in self.items(head):
                 edges[member].add(u)
         while True:
@@ -242,22 +242,17 @@ class Schema:
             if not added:
                 break
 
-        # Domains and ranges of a property, through its super-properties (scm-dom2, scm-rng2).
+    def _close_domains_and_ranges(self) -> None:
+        """Domains and ranges of a property, through its super-properties (scm-dom2, scm-rng2)."""
         self.domain: dict[Term, set[Term]] = defaultdict(set)
         self.range: dict[Term, set[Term]] = defaultdict(set)
         for key, target in ((_RDFS + "domain", self.domain), (_RDFS + "range", self.range)):
-            for p, c in by_pred[key]:
+            for p, c in self.pairs(key):
                 target[p].add(c)
         for p, supers in self.psup.items():
             for q in supers:
                 self.domain[p] |= self.domain.get(q, set())
                 self.range[p] |= self.range.get(q, set())
-
-        # Every class expression's subclasses (the inverse of ``sup``), for membership patterns.
-        self.sub: dict[Term, set[Term]] = defaultdict(set)
-        for c, supers in self.sup.items():
-            for d in supers:
-                self.sub[d].add(c)
 
     def _restriction_subsumptions(self) -> Iterable[tuple[Term, Term]]:
         """scm-hv, scm-svf1/2, scm-avf1/2: restriction ``r1`` is a subclass of ``r2``."""
@@ -303,6 +298,19 @@ class Schema:
 
     def props(self, kind: str) -> list[Term]:
         return sorted((p for p in self.typed[_OWL + kind] if _iri(p)), key=str)
+
+
+def _edges(
+    subsumptions: Iterable[tuple[Term, Term]], equivalences: Iterable[tuple[Term, Term]]
+) -> dict[Term, set[Term]]:
+    """node -> successors: a subsumption leads one way (sub to super), an equivalence both ways."""
+    edges: dict[Term, set[Term]] = defaultdict(set)
+    for s, o in subsumptions:
+        edges[s].add(o)
+    for s, o in equivalences:
+        edges[s].add(o)
+        edges[o].add(s)
+    return edges
 
 
 def _closure(edges: dict[Term, set[Term]]) -> dict[Term, set[Term]]:
@@ -396,6 +404,11 @@ class _Rule:
     template: str
     where: str
 
+    @classmethod
+    def new(cls, name: str, template: str, where: str, exists: str) -> _Rule:
+        """The rule inserting ``template`` where ``where`` holds and ``exists`` (the new triples) does not."""
+        return cls(name, template, f"{where} FILTER NOT EXISTS {{ {exists} }}")
+
 
 class _Compiler:
     """Turns a closed schema into the instance rules of one round."""
@@ -456,7 +469,7 @@ class _Compiler:
         return types, values, avfs
 
     def add(self, name: str, template: str, where: str, exists: str) -> None:
-        self.rules.append(_Rule(name, template, f"{where} FILTER NOT EXISTS {{ {exists} }}"))
+        self.rules.append(_Rule.new(name, template, where, exists))
 
     def entry(
         self,
@@ -498,6 +511,12 @@ class _Compiler:
             self.add(f"{name}:cls-avf-hv1", "?y ?hp ?hv .", where, "?y ?hp ?hv")
 
     def _compile(self) -> None:
+        self._entry_rules()
+        self._anonymous_class_rules()
+        self._property_rules()
+
+    def _entry_rules(self) -> None:
+        """Rules for the ways into a class: a type, a value, a domain or a range."""
         s = self.s
         classes = {c for c in s.sup if _iri(c)} | {c for c in s.sub if _iri(c)}
         # cax-sco / cax-eqc (+ cls-int2, cls-uni through named classes), cls-hv1, cls-avf from named types.
@@ -522,7 +541,10 @@ class _Compiler:
             single=True,
             rest="FILTER(!isLiteral(?x))",
         )
-        # cls-svf1/2 and cls-int1: one rule per anonymous class that has consequences.
+
+    def _anonymous_class_rules(self) -> None:
+        """cls-svf1/2 and cls-int1: one rule per anonymous class that has consequences."""
+        s = self.s
         for r, (p, filler) in sorted(s.svf.items(), key=str):
             y = self.var()
             inner = "" if _iri(filler) and filler.value == THING else self.membership(filler, y)
@@ -538,6 +560,10 @@ class _Compiler:
                 for c in cs:
                     if not _iri(c) and c in s.avf and not any(_iri(d) for d in s.sub.get(c, ())):
                         s.problems.append("allValuesFrom restriction used as a domain or range")
+
+    def _property_rules(self) -> None:
+        """prp-spo1, prp-eqp1/2, prp-inv1/2, prp-symp, prp-trp, prp-spo2."""
+        s = self.s
         # prp-spo1, prp-eqp1/2: every super-property at once.
         rows = [(p, q) for p, qs in s.psup.items() if _iri(p) for q in qs if _iri(q) and q != p]
         table = _values(["p", "q"], rows)
@@ -565,10 +591,10 @@ class _Compiler:
 
     def equality(self) -> list[_Rule]:
         """eq-sym, eq-trans, eq-rep-s/p/o, prp-fp, prp-ifp: only run when the data needs them."""
-        rules = []
+        rules: list[_Rule] = []
 
-        def add(name, template, where, exists):
-            rules.append(_Rule(name, template, f"{where} FILTER NOT EXISTS {{ {exists} }}"))
+        def add(name: str, template: str, where: str, exists: str) -> None:
+            rules.append(_Rule.new(name, template, where, exists))
 
         same = f"<{SAME_AS}>"
         table = _values(["p"], [(p,) for p in self.s.props("FunctionalProperty")])
@@ -704,108 +730,139 @@ def _count_union(store: Store, graphs: Sequence[str]) -> int:
 
 def inconsistencies(store: Store, schema: Schema, graphs: Sequence[str]) -> list[Inconsistency]:
     """The OWL 2 RL inconsistencies of asserted + inferred triples, with owlrl's messages."""
-    found: list[Inconsistency] = []
+    checks = _Checks(store, schema, graphs)
+    found = [
+        *checks.disjoint_classes(),
+        *checks.nothing(),
+        *checks.complements(),
+        *checks.irreflexive(),
+        *checks.asymmetric(),
+        *checks.disjoint_properties(),
+        *checks.negative_assertions(),
+        *checks.same_and_different(),
+    ]
+    return sorted(set(found), key=lambda i: (i.rule, i.message))
 
-    def select(where: str, variables: str):
-        return _select(store, variables, where, graphs)
 
-    pairs = [(c1, c2) for c1, c2 in schema.pairs(_OWL + "disjointWith")]
-    for node in schema.typed[_OWL + "AllDisjointClasses"]:
-        for head in [o for s, o in schema.pairs(_OWL + "members") if s == node]:
-            members = schema.items(head)
-            pairs += [(a, b) for i, a in enumerate(members) for b in members[i + 1 :]]
-    for c1, c2 in pairs:
-        if not (_iri(c1) and _iri(c2)):
-            continue  # listed by ``unsupported``
-        for row in select(f"[[ ?x a {_sparql(c1)} ]] [[ ?x a {_sparql(c2)} ]]", "?x"):
+class _Checks:
+    """The inconsistency checks, one per OWL 2 RL rule, each a query over ``graphs``."""
+
+    def __init__(self, store: Store, schema: Schema, graphs: Sequence[str]):
+        self.store = store
+        self.schema = schema
+        self.graphs = graphs
+
+    def select(self, where: str, variables: str):
+        return _select(self.store, variables, where, self.graphs)
+
+    def common_members(self, c1: Term, c2: Term) -> list[Term]:
+        """The individuals typed with both classes."""
+        return [row["x"] for row in self.select(f"[[ ?x a {_sparql(c1)} ]] [[ ?x a {_sparql(c2)} ]]", "?x")]
+
+    def disjoint_classes(self) -> Iterable[Inconsistency]:
+        """cax-dw, cax-adc: an individual of two disjoint classes."""
+        schema = self.schema
+        pairs = [(c1, c2) for c1, c2 in schema.pairs(_OWL + "disjointWith")]
+        for node in schema.typed[_OWL + "AllDisjointClasses"]:
+            for head in [o for s, o in schema.pairs(_OWL + "members") if s == node]:
+                members = schema.items(head)
+                pairs += [(a, b) for i, a in enumerate(members) for b in members[i + 1 :]]
+        for c1, c2 in pairs:
+            if not (_iri(c1) and _iri(c2)):
+                continue  # listed by ``unsupported``
+            for x in self.common_members(c1, c2):
+                message = f"Disjoint classes {_text(c1)} and {_text(c2)} have a common individual {_text(x)}"
+                yield Inconsistency("cax-dw", message, ((x.value, TYPE, c1.value), (x.value, TYPE, c2.value)))
+
+    def nothing(self) -> Iterable[Inconsistency]:
+        """cls-nothing2: an individual of owl:Nothing."""
+        for row in self.select(f"[[ ?x a <{NOTHING}> ]]", "?x"):
             x = row["x"]
-            message = f"Disjoint classes {_text(c1)} and {_text(c2)} have a common individual {_text(x)}"
-            found.append(
-                Inconsistency("cax-dw", message, ((x.value, TYPE, c1.value), (x.value, TYPE, c2.value)))
-            )
-    for row in select(f"[[ ?x a <{NOTHING}> ]]", "?x"):
-        x = row["x"]
-        found.append(
-            Inconsistency(
+            yield Inconsistency(
                 "cls-nothing2", f"{_text(x)} is defined of type 'Nothing'", ((x.value, TYPE, NOTHING),)
             )
-        )
-    for c1, c2 in schema.pairs(_OWL + "complementOf"):
-        if _iri(c1) and _iri(c2):
-            for row in select(f"[[ ?x a {_sparql(c1)} ]] [[ ?x a {_sparql(c2)} ]]", "?x"):
-                x = row["x"]
+
+    def complements(self) -> Iterable[Inconsistency]:
+        """cls-com: an individual of a class and of its complement."""
+        for c1, c2 in self.schema.pairs(_OWL + "complementOf"):
+            if not (_iri(c1) and _iri(c2)):
+                continue
+            for x in self.common_members(c1, c2):
                 message = (
                     f"Violation of complementarity for classes {_text(c1)} and {_text(c2)} "
                     f"on element {_text(x)}"
                 )
-                found.append(
-                    Inconsistency("cls-com", message, ((x.value, TYPE, c1.value), (x.value, TYPE, c2.value)))
+                yield Inconsistency(
+                    "cls-com", message, ((x.value, TYPE, c1.value), (x.value, TYPE, c2.value))
                 )
-    for p in schema.props("IrreflexiveProperty"):
-        for row in select(f"[[ ?x {_sparql(p)} ?x ]]", "?x"):
-            x = row["x"]
-            found.append(
-                Inconsistency(
-                    "prp-irp",
-                    f"Irreflexive property used on {_text(x)} with {_text(p)}",
-                    ((x.value, p.value, x.value),),
+
+    def irreflexive(self) -> Iterable[Inconsistency]:
+        """prp-irp: an irreflexive property relating a node to itself."""
+        for p in self.schema.props("IrreflexiveProperty"):
+            for row in self.select(f"[[ ?x {_sparql(p)} ?x ]]", "?x"):
+                x = row["x"]
+                message = f"Irreflexive property used on {_text(x)} with {_text(p)}"
+                yield Inconsistency("prp-irp", message, ((x.value, p.value, x.value),))
+
+    def asymmetric(self) -> Iterable[Inconsistency]:
+        """prp-asyp: an asymmetric property used both ways."""
+        for p in self.schema.props("AsymmetricProperty"):
+            for row in self.select(f"[[ ?x {_sparql(p)} ?y ]] [[ ?y {_sparql(p)} ?x ]]", "?x ?y"):
+                x, y = row["x"], row["y"]
+                message = f"Erroneous usage of asymmetric property {_text(p)} on {_text(x)} and {_text(y)}"
+                yield Inconsistency(
+                    "prp-asyp", message, ((x.value, p.value, y.value), (y.value, p.value, x.value))
                 )
-            )
-    for p in schema.props("AsymmetricProperty"):
-        for row in select(f"[[ ?x {_sparql(p)} ?y ]] [[ ?y {_sparql(p)} ?x ]]", "?x ?y"):
-            x, y = row["x"], row["y"]
-            message = f"Erroneous usage of asymmetric property {_text(p)} on {_text(x)} and {_text(y)}"
-            found.append(
-                Inconsistency("prp-asyp", message, ((x.value, p.value, y.value), (y.value, p.value, x.value)))
-            )
-    for p1, p2 in schema.pairs(_OWL + "propertyDisjointWith"):
-        for row in select(f"[[ ?x {_sparql(p1)} ?y ]] [[ ?x {_sparql(p2)} ?y ]]", "?x ?y"):
+
+    def disjoint_properties(self) -> Iterable[Inconsistency]:
+        """prp-pdw: two disjoint properties relating the same pair."""
+        for p1, p2 in self.schema.pairs(_OWL + "propertyDisjointWith"):
+            for row in self.select(f"[[ ?x {_sparql(p1)} ?y ]] [[ ?x {_sparql(p2)} ?y ]]", "?x ?y"):
+                x, y = row["x"], row["y"]
+                message = (
+                    f"Erroneous usage of disjoint properties {_text(p1)} and {_text(p2)} "
+                    f"on {_text(x)} and {_text(y)}"
+                )
+                triples = ((x.value, p1.value, y.value), (x.value, p2.value, y.value))
+                yield Inconsistency("prp-pdw", message, triples)
+
+    def negative_assertions(self) -> Iterable[Inconsistency]:
+        """prp-npa1/2: a negative property assertion that holds."""
+        schema = self.schema
+        assertion = dict(schema.pairs(_OWL + "assertionProperty"))
+        targets = defaultdict(list)
+        for key in ("targetIndividual", "targetValue"):
+            for s, o in schema.pairs(_OWL + key):
+                targets[s].append((key, o))
+        for npa, i1 in schema.pairs(_OWL + "sourceIndividual"):
+            p = assertion.get(npa)
+            for key, i2 in targets[npa]:
+                if p is None or not _iri(p):
+                    continue
+                if _ask(self.store, f"[[ {_sparql(i1)} {_sparql(p)} {_sparql(i2)} ]]", self.graphs):
+                    kind = "object" if key == "targetIndividual" else "datatype"
+                    message = (
+                        f"Negative ({kind}) property assertion violated for: "
+                        f"({_text(i1)}, {_text(p)}, {_text(i2)})"
+                    )
+                    yield Inconsistency("prp-npa", message, ((i1.value, p.value, i2.value),))
+
+    def same_and_different(self) -> Iterable[Inconsistency]:
+        """eq-diff1: two nodes both the same and different."""
+        same, different = f"<{SAME_AS}>", f"<{_OWL}differentFrom>"
+        where = (
+            f"{{ [[ ?x {same} ?y ]] {{ [[ ?x {different} ?y ]] }} UNION {{ [[ ?y {different} ?x ]] }} }} "
+            # x differentFrom x: inconsistent with eq-ref (x sameAs x), which is not materialised
+            f"UNION {{ [[ ?x {different} ?x ]] BIND(?x AS ?y) }}"
+        )
+        for row in self.select(where, "?x ?y"):
             x, y = row["x"], row["y"]
             message = (
-                f"Erroneous usage of disjoint properties {_text(p1)} and {_text(p2)} "
-                f"on {_text(x)} and {_text(y)}"
+                "'sameAs' and 'differentFrom' cannot be used on the same subject-object pair: "
+                f"({_text(x)}, {_text(y)})"
             )
-            found.append(
-                Inconsistency(
-                    "prp-pdw", message, ((x.value, p1.value, y.value), (x.value, p2.value, y.value))
-                )
-            )
-    assertion = dict(schema.pairs(_OWL + "assertionProperty"))
-    targets = defaultdict(list)
-    for key in ("targetIndividual", "targetValue"):
-        for s, o in schema.pairs(_OWL + key):
-            targets[s].append((key, o))
-    for npa, i1 in schema.pairs(_OWL + "sourceIndividual"):
-        p = assertion.get(npa)
-        for key, i2 in targets[npa]:
-            if p is None or not _iri(p):
-                continue
-            if _ask(store, f"[[ {_sparql(i1)} {_sparql(p)} {_sparql(i2)} ]]", graphs):
-                kind = "object" if key == "targetIndividual" else "datatype"
-                message = (
-                    f"Negative ({kind}) property assertion violated for: "
-                    f"({_text(i1)}, {_text(p)}, {_text(i2)})"
-                )
-                found.append(Inconsistency("prp-npa", message, ((i1.value, p.value, i2.value),)))
-    same = f"<{SAME_AS}>"
-    for row in select(
-        f"{{ [[ ?x {same} ?y ]] {{ [[ ?x <{_OWL}differentFrom> ?y ]] }} "
-        f"UNION {{ [[ ?y <{_OWL}differentFrom> ?x ]] }} }} "
-        # x differentFrom x: inconsistent with eq-ref (x sameAs x), which is not materialised
-        f"UNION {{ [[ ?x <{_OWL}differentFrom> ?x ]] BIND(?x AS ?y) }}",
-        "?x ?y",
-    ):
-        x, y = row["x"], row["y"]
-        message = (
-            "'sameAs' and 'differentFrom' cannot be used on the same subject-object pair: "
-            f"({_text(x)}, {_text(y)})"
-        )
-        found.append(
-            Inconsistency(
-                "eq-diff1", message, ((x.value, SAME_AS, y.value), (x.value, _OWL + "differentFrom", y.value))
-            )
-        )
-    return sorted(set(found), key=lambda i: (i.rule, i.message))
+            triples = ((x.value, SAME_AS, y.value), (x.value, _OWL + "differentFrom", y.value))
+            yield Inconsistency("eq-diff1", message, triples)
 
 
 def _materialise_locally(store: Store, *, max_rounds: int) -> ReasoningResult:

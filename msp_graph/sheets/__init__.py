@@ -21,8 +21,8 @@ from rdflib import Graph
 
 from ..stores import Store
 from .exporter import SHEET_FORMATS, description_row, export_tables, write_sheets
-from .importer import ImportResult, Location, SheetImportError, import_sheets, strip_import_provenance
-from .layout import SHEETS
+from .importer import ImportResult, Location, SheetImportError, import_sheets
+from .layout import SHEETS, strip_import_provenance
 from .tables import Problem
 
 __all__ = [

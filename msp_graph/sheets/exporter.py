@@ -14,7 +14,6 @@ from rdflib.namespace import RDF, XSD
 
 from . import layout as L
 from . import vocab as V
-from .importer import PREFIXES, period_triples, strip_import_provenance
 from .tables import write_csv_tables, write_xlsx
 
 __all__ = ["SHEET_FORMATS", "export_tables", "write_sheets"]
@@ -24,7 +23,7 @@ SHEET_FORMATS = ("xlsx", "csv")
 
 def _compact(iri: str) -> str:
     """``msp:level`` for an IRI of a known namespace (when it reads back the same), else the IRI."""
-    for prefix, namespace in PREFIXES.items():
+    for prefix, namespace in L.PREFIXES.items():
         if iri.startswith(namespace):
             local = iri[len(namespace) :]
             if local and all(c.isalnum() or c in "-_." for c in local) and not local.endswith("."):
@@ -52,9 +51,6 @@ class _Exporter:
                 self.rows[sheet.name][str(s)] = {}
                 taken.add(s)
 
-    def _owner_sheets(self, ref: str) -> list[str]:
-        return owner_sheets(ref)
-
     def _render(self, sheet: L.Sheet, column: L.Column, s: URIRef) -> list[str]:
         """Candidate cell values of ``column`` for ``s`` (one per value, each already checked)."""
         g, kind = self.g, column.kind
@@ -77,8 +73,8 @@ class _Exporter:
             elif kind == "sdg" and isinstance(value, URIRef) and str(value).startswith(V.SDG):
                 text = str(value)[len(V.SDG) :]
             elif kind == "ref" and isinstance(value, URIRef):
-                if any(str(value) in self.rows[n] for n in self._owner_sheets(column.ref)):
-                    text = L.record_text(str(value), _ref_kind(sheet, column))
+                if any(str(value) in self.rows[n] for n in L.owner_sheets(column.ref)):
+                    text = L.record_text(str(value), L.ref_kind(sheet, column))
             elif kind == "class" and isinstance(value, URIRef):
                 text = self.vocab.output_classes.get(str(value))
             if text is None or text != text.strip() or not text or (column.multi and L.SEPARATOR in text):
@@ -93,56 +89,36 @@ class _Exporter:
 
     def _expected(self, sheet: L.Sheet, column: L.Column, s: URIRef, text: str) -> set | None:
         """The triples the importer makes of ``text``; None when it would read something else."""
-        kind = column.kind
+
+        def resolve(ref: str) -> URIRef:  # an id only: a name would not read back the same on import
+            return L.record_iri(ref, L.ref_kind(sheet, column))
+
         try:
-            if kind == "label":
-                term = Literal(text, lang=column.language)
-            elif kind == "text":
-                term = Literal(text)
-            elif kind == "iri":
-                term = L.parse_iri(text)
-            elif kind == "concept":
-                term = self.vocab.concept(column.scheme, text)
-            elif kind == "country":
-                term = V.country(text)
-            elif kind == "coverage":
-                try:
-                    term = self.vocab.concept("region", text)
-                except V.UnknownValue:
-                    term = V.country(text)
-            elif kind == "sdg":
-                term = L.parse_sdg(text)
-            elif kind == "ref":
-                term = L.record_iri(text, _ref_kind(sheet, column))
-            elif kind == "class":
-                term = self.vocab.output_class(text)
-            else:
-                return None
-        except (L.CellError, V.UnknownValue):
+            term = L.parse_cell(column, text, self.vocab, resolve)
+        except L.CellError:
             return None
         triples = {(s, column.predicate, term)} if column.predicate is not None else set()
         return triples | ({(term, column.reverse, s)} if column.reverse is not None else set())
 
     def fill(self) -> None:
-        for sheet in L.RECORD_SHEETS:
-            for iri in list(self.rows[sheet.name]):
-                row = self._fill_row(sheet, URIRef(iri))
-                if row is None:
-                    del self.rows[sheet.name][iri]
-        # Rows were kept only when every required cell was filled; references to dropped rows must go.
-        for _ in range(3):
-            changed = False
-            for sheet in L.RECORD_SHEETS:
-                for iri in list(self.rows[sheet.name]):
-                    row = self._fill_row(sheet, URIRef(iri))
-                    if row is None:
-                        del self.rows[sheet.name][iri]
-                        changed = True
-            if not changed:
+        # A row is kept only when every required cell is filled; dropping one can empty a required
+        # reference cell of another, so drop again until nothing changes (four passes at most).
+        for _ in range(4):
+            if not self._drop_incomplete_rows():
                 break
         for sheet in L.RECORD_SHEETS:
             for iri in self.rows[sheet.name]:
                 self._fill_row(sheet, URIRef(iri), commit=True)
+
+    def _drop_incomplete_rows(self) -> bool:
+        """Drop the rows a required cell of which stays empty; whether any was dropped."""
+        dropped = False
+        for sheet in L.RECORD_SHEETS:
+            for iri in list(self.rows[sheet.name]):
+                if self._fill_row(sheet, URIRef(iri)) is None:
+                    del self.rows[sheet.name][iri]
+                    dropped = True
+        return dropped
 
     def _fill_row(self, sheet: L.Sheet, s: URIRef, *, commit: bool = False) -> dict | None:
         row: dict[str, str] = {"id": L.record_text(str(s), sheet.kind)}
@@ -201,7 +177,7 @@ class _Exporter:
                 continue
             if any(parsed[k] != dates[k] for k in dates):
                 continue
-            triples = period_triples(s, predicate, parsed.get("start"), parsed.get("end"))
+            triples = L.period_triples(s, predicate, parsed.get("start"), parsed.get("end"))
             if all(t in self.g for t in triples):
                 return str(parsed.get("start", "")), str(parsed.get("end", "")), triples
         return None
@@ -241,18 +217,6 @@ class _Exporter:
         return rows
 
 
-def owner_sheets(ref: str) -> list[str]:
-    """The sheets whose records a reference column may name."""
-    if ref == "any":
-        return [sheet.name for sheet in L.RECORD_SHEETS]
-    return [ref] + (["partnerships"] if ref == "organisations" else [])
-
-
-def _ref_kind(sheet: L.Sheet, column: L.Column) -> str:
-    """The kind a bare slug in a reference cell belongs to."""
-    return sheet.kind if column.ref == "any" else L.sheet_named(column.ref).kind
-
-
 def _plain(value, column: L.Column) -> bool:
     """Whether a label, text or IRI cell can hold ``value`` as it is."""
     if column.kind == "iri":
@@ -268,7 +232,7 @@ def export_tables(
     graph: Graph, *, vocab: V.Vocabularies | None = None
 ) -> list[tuple[str, list[str], list[list[str]]]]:
     """The sheets of ``graph``: per sheet its name, header and rows (the description row first)."""
-    exporter = _Exporter(strip_import_provenance(graph), vocab or V.Vocabularies.bundled())
+    exporter = _Exporter(L.strip_import_provenance(graph), vocab or V.Vocabularies.bundled())
     exporter.members()
     exporter.fill()
     tables = []

@@ -17,37 +17,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from ..errors import SpreadsheetError
 from ..loading import METADATA_GRAPH, slug_for
-from ..prefixes import SCHEMES, select
 from ..stores import GRAPH_BASE, Store, source_graph
 from . import layout as L
 from . import vocab as V
+from .layout import CSVW, PREFIXES
 from .tables import Problem, RawTable, read_inputs
 
 __all__ = ["CSVW", "PREFIXES", "ImportResult", "Location", "SheetImportError", "import_sheets"]
-
-CSVW = Namespace(select("csvw")["csvw"])
-PREFIXES = select(
-    "msp",
-    "org",
-    "time",
-    "rdf",
-    "rdfs",
-    "skos",
-    "dct",
-    "prov",
-    "xsd",
-    "foaf",
-    "owl",
-    "csvw",
-    *SCHEMES,
-    "country",
-    "sdg",
-)
 
 
 class SheetImportError(SpreadsheetError):
@@ -110,17 +91,31 @@ class _Importer:
         self.by_iri: dict[str, dict[str, _Record]] = {s.name: {} for s in L.SHEETS}
         self.by_name: dict[str, dict[str, set[str]]] = {s.name: {} for s in L.SHEETS}
         self._store_cache: dict[str, tuple[set[str], dict[str, set[str]], dict[str, set[str]]]] = {}
+        self._all: list[_Record] = []
 
     # -- problems --
     def error(self, record_or_table, message: str, column: str | None = None, *, warning: bool = False):
+        """A problem of a record's row, or of a table's header row; ``column`` a name of the layout."""
         table = record_or_table.table if isinstance(record_or_table, _Record) else record_or_table
         row = record_or_table.row if isinstance(record_or_table, _Record) else table.header_row
         where = None
         if column is not None:
             index = record_or_table.index.get(column) if isinstance(record_or_table, _Record) else None
             where = table.column_name(index) if index is not None else column
+        self.note(table, message, row, where, warning=warning)
+
+    def note(
+        self,
+        table: RawTable,
+        message: str,
+        row: int | None = None,
+        column: str | None = None,
+        *,
+        warning: bool = False,
+    ) -> None:
+        """A problem at ``row`` and ``column`` (as the spreadsheet names them) of ``table``."""
         self.problems.append(
-            Problem("warning" if warning else "error", table.display, message, table.sheet, row, where)
+            Problem("warning" if warning else "error", table.display, message, table.sheet, row, column)
         )
 
     # -- store lookups (records of a kind outside the graphs being replaced) --
@@ -155,14 +150,7 @@ class _Importer:
                 if table.is_xlsx:
                     if L.slugify(table.sheet) != "about":
                         known = ", ".join(s.name for s in L.SHEETS)
-                        self.problems.append(
-                            Problem(
-                                "warning",
-                                table.display,
-                                f"unknown sheet ignored; sheets read: {known}",
-                                table.sheet,
-                            )
-                        )
+                        self.note(table, f"unknown sheet ignored; sheets read: {known}", warning=True)
                     continue
                 known = ", ".join(f"{s.name}.csv" for s in L.SHEETS)
                 self.problems.append(
@@ -170,6 +158,7 @@ class _Importer:
                 )
                 continue
             records += self._read_table(table, sheet)
+        self._all = records
         return records
 
     def _read_table(self, table: RawTable, sheet: L.Sheet) -> list[_Record]:
@@ -177,6 +166,11 @@ class _Importer:
             if not table.is_xlsx:
                 self.error(table, "the file has no header row; start from the template (msp-graph template)")
             return []
+        index = self._column_index(table, sheet)
+        return [] if index is None else self._records(table, sheet, index)
+
+    def _column_index(self, table: RawTable, sheet: L.Sheet) -> dict[str, int] | None:
+        """Where each column of ``sheet`` stands in the header row; None when a required one is missing."""
         index: dict[str, int] = {}
         known = {c.name: c for c in sheet.columns}
         aliases = {n.rstrip("s"): n for n in known}
@@ -186,44 +180,24 @@ class _Importer:
                 continue
             name = key if key in known else aliases.get(key.rstrip("s"))
             if name is None:
-                self.problems.append(
-                    Problem(
-                        "warning",
-                        table.display,
-                        f"unknown column {header!r} ignored; columns of this sheet: {', '.join(known)}",
-                        table.sheet,
-                        table.header_row,
-                        table.column_name(i),
-                    )
-                )
+                message = f"unknown column {header!r} ignored; columns of this sheet: {', '.join(known)}"
+                self.error(table, message, table.column_name(i), warning=True)
             elif name in index:
-                self.problems.append(
-                    Problem(
-                        "error",
-                        table.display,
-                        f"column {name!r} appears twice (also column "
-                        f"{table.column_name(index[name])}); keep one",
-                        table.sheet,
-                        table.header_row,
-                        table.column_name(i),
-                    )
+                other = table.column_name(index[name])
+                self.error(
+                    table,
+                    f"column {name!r} appears twice (also column {other}); keep one",
+                    table.column_name(i),
                 )
             else:
                 index[name] = i
         missing = [c for c in sheet.required if c not in index]
         for name in missing:
-            self.problems.append(
-                Problem(
-                    "error",
-                    table.display,
-                    f"missing required column {name!r}; add it to the header row",
-                    table.sheet,
-                    table.header_row,
-                    name,
-                )
-            )
-        if missing:
-            return []
+            self.error(table, f"missing required column {name!r}; add it to the header row", name)
+        return None if missing else index
+
+    def _records(self, table: RawTable, sheet: L.Sheet, index: dict[str, int]) -> list[_Record]:
+        """The records of the rows under the header: empty and ``#`` comment rows skipped, duplicates out."""
         graph = self.graph_for(table)
         records: list[_Record] = []
         seen: dict[tuple[str, ...], int] = {}
@@ -235,46 +209,26 @@ class _Importer:
                 continue
             if cells_in_use[0].lstrip().startswith("#"):
                 continue
-            for empty in pending_empty:
-                self.problems.append(
-                    Problem("warning", table.display, "empty row skipped", table.sheet, empty)
-                )
+            for empty in pending_empty:  # empty rows at the end of a sheet are no mistake
+                self.note(table, "empty row skipped", empty, warning=True)
             pending_empty = []
-            for i, value in enumerate(values):
-                if (
-                    value.strip()
-                    and i not in index.values()
-                    and (i >= len(table.header) or not table.header[i].strip())
-                ):
-                    self.problems.append(
-                        Problem(
-                            "warning",
-                            table.display,
-                            f"value {value!r} in a column with no header ignored",
-                            table.sheet,
-                            number,
-                            table.column_name(i),
-                        )
-                    )
-            cells = {}
-            for name, i in index.items():
-                value = values[i] if i < len(values) else ""
-                cells[name] = value if sheet.name == "triples" and name == "object" else value.strip()
+            self._warn_unheaded(table, number, values, index)
+            cells = _cells(sheet, values, index)
             key = tuple(cells[c.name] for c in sheet.columns if c.name in cells)
             if key in seen:
-                self.problems.append(
-                    Problem(
-                        "error",
-                        table.display,
-                        f"duplicate row: repeats row {seen[key]}; delete one",
-                        table.sheet,
-                        number,
-                    )
-                )
+                self.note(table, f"duplicate row: repeats row {seen[key]}; delete one", number)
                 continue
             seen[key] = number
             records.append(_Record(sheet, table, number, cells, index, graph))
         return records
+
+    def _warn_unheaded(self, table: RawTable, number: int, values: list[str], index: dict[str, int]) -> None:
+        """Warn of the values of row ``number`` that stand in a column with no header (they are not read)."""
+        read = set(index.values())
+        for i, value in enumerate(values):
+            if value.strip() and i not in read and (i >= len(table.header) or not table.header[i].strip()):
+                message = f"value {value!r} in a column with no header ignored"
+                self.note(table, message, number, table.column_name(i), warning=True)
 
     @staticmethod
     def graph_for(table: RawTable) -> str:
@@ -363,10 +317,8 @@ class _Importer:
 
     # -- references --
     def resolve(self, record: _Record, column: L.Column, text: str) -> URIRef:
-        from .exporter import _ref_kind, owner_sheets
-
-        targets = owner_sheets(column.ref)
-        kind = _ref_kind(record.sheet, column)
+        targets = L.owner_sheets(column.ref)
+        kind = L.ref_kind(record.sheet, column)
         try:
             candidate = str(L.record_iri(text, kind))
         except L.CellError:
@@ -407,41 +359,7 @@ class _Importer:
 
     # -- cells -> terms --
     def parse_value(self, record: _Record, column: L.Column, text: str):
-        kind = column.kind
-        if kind == "label":
-            return Literal(text, lang=column.language)
-        if kind == "text":
-            return Literal(text)
-        if kind == "iri":
-            return L.parse_iri(text)
-        try:
-            if kind == "concept":
-                return self.vocab.concept(column.scheme, text)
-            if kind == "country":
-                return V.country(text)
-            if kind == "coverage":
-                try:
-                    return self.vocab.concept("region", text)
-                except V.UnknownValue:
-                    try:
-                        return V.country(text)
-                    except V.UnknownValue:
-                        raise V.UnknownValue(
-                            f"unknown country or region {text!r}; write an ISO 3166-1 code (FRA), a country "
-                            "name, or a region: "
-                            + ", ".join(sorted(self.vocab.scheme("region").codes.values()))
-                        ) from None
-            if kind == "class":
-                return self.vocab.output_class(text)
-        except V.UnknownValue as error:
-            raise L.CellError(str(error)) from None
-        if kind == "sdg":
-            return L.parse_sdg(text)
-        if kind == "ref":
-            return self.resolve(record, column, text)
-        if kind in ("start", "end"):
-            return L.parse_date(text)
-        raise AssertionError(kind)
+        return L.parse_cell(column, text, self.vocab, lambda ref: self.resolve(record, column, ref))
 
     def _parse_single(self, record: _Record, column: L.Column, *, report: bool = True):
         text = record.cells.get(column.name, "")
@@ -453,6 +371,60 @@ class _Importer:
             if report:
                 self.error(record, str(error), column.name)
             return None
+
+    # -- records -> triples --
+    def triples(self, records: list[_Record]) -> dict[str, set]:
+        """The triples of every record (IRIs already assigned), by graph; problems are collected."""
+        data: dict[str, set] = {}
+        blanks: dict[str, dict[str, BNode]] = {}
+        for record in records:
+            target = data.setdefault(record.graph, set())
+            if record.sheet.name == "triples":
+                triple = self.triple_row(record, blanks.setdefault(record.graph, {}))
+                if triple is not None:
+                    target.add(triple)
+                    if isinstance(triple[0], URIRef):
+                        record.iri = triple[0]
+            elif record.iri is None:
+                self._report_unnamed(record)
+            else:
+                target |= self.row_triples(record)
+                self._check_collision(record)
+        return data
+
+    def _report_unnamed(self, record: _Record) -> None:
+        """Say why a record without an id cell got no IRI (errors in an id cell are reported already)."""
+        sheet = record.sheet
+        if record.cells.get("id"):
+            return
+        if sheet.name in ("memberships", "country-engagements"):
+            for name in sheet.mint_from:
+                column = sheet.column(name)
+                if not record.cells.get(name):
+                    self.error(record, f"{name!r} is required; {column.format}", name)
+                else:
+                    self._parse_single(record, column)
+        elif any(not record.cells.get(n) for n in sheet.mint_from):
+            last = sheet.mint_from[-1]
+            self.error(record, f"{last!r} is required; {sheet.column(last).format}", last)
+
+    def _check_collision(self, record: _Record) -> None:
+        """A name-made id must not take over another record already in the store under a different name."""
+        if not record.minted or record.sheet.name not in ("partnerships", "organisations", "outputs"):
+            return
+        _, _, labels = self._store_index(record.sheet)
+        existing = labels.get(str(record.iri))
+        if not existing:
+            return
+        mine = {V.normalise(v) for n in ("name", "acronyms") for v in _split(record.cells.get(n, ""))}
+        if not existing & mine:
+            self.error(
+                record,
+                f"the id made from the name, {L.record_text(str(record.iri), record.sheet.kind)!r}, already "
+                f"names another {record.sheet.kind} in the store ({sorted(existing)[0]!r}); "
+                "give this row an explicit id",
+                "id",
+            )
 
     def row_triples(self, record: _Record) -> set[tuple]:
         """The triples of one record row (its IRI already assigned); problems are collected."""
@@ -489,7 +461,7 @@ class _Importer:
         if "start" in period and "end" in period and _date_key(period["end"]) < _date_key(period["start"]):
             self.error(record, f"ends ({period['end']}) before it starts ({period['start']})", "end")
         if period:
-            triples |= period_triples(s, period_predicate, period.get("start"), period.get("end"))
+            triples |= L.period_triples(s, period_predicate, period.get("start"), period.get("end"))
         return triples
 
     def triple_row(self, record: _Record, blanks: dict[str, BNode]) -> tuple | None:
@@ -538,6 +510,15 @@ def _date_key(literal: Literal) -> str:
     return str(literal)
 
 
+def _cells(sheet: L.Sheet, values: list[str], index: dict[str, int]) -> dict[str, str]:
+    """A row's cells by column name, trimmed (but for the triples sheet's ``object``, where spaces count)."""
+    cells = {}
+    for name, i in index.items():
+        value = values[i] if i < len(values) else ""
+        cells[name] = value if sheet.name == "triples" and name == "object" else value.strip()
+    return cells
+
+
 def _split(text: str) -> list[str]:
     return [part.strip() for part in text.split(L.SEPARATOR) if part.strip()]
 
@@ -565,23 +546,6 @@ def _node(text: str, blanks: dict[str, BNode], *, allow_blank: bool = True):
     )
 
 
-def period_triples(subject: URIRef, predicate: URIRef, start: Literal | None, end: Literal | None) -> set:
-    """The OWL-Time interval of a record's period, with stable IRIs derived from the record's IRI."""
-    slug = L.local_slug(str(subject))
-    interval = URIRef(f"{L.ID}interval/{slug}")
-    triples = {(subject, predicate, interval), (interval, RDF.type, L.TIME.Interval)}
-    for date, link, suffix in ((start, L.TIME.hasBeginning, "start"), (end, L.TIME.hasEnd, "end")):
-        if date is None:
-            continue
-        instant = URIRef(f"{L.ID}instant/{slug}-{suffix}")
-        triples |= {
-            (interval, link, instant),
-            (instant, RDF.type, L.TIME.Instant),
-            (instant, L.date_property(date), date),
-        }
-    return triples
-
-
 def _provenance(graph_iri: str, display: str, path: Path, tables: dict[str, list[_Record]], g: Graph):
     file_node = URIRef(graph_iri + "#file")
     g.add((file_node, RDF.type, CSVW.TableGroup))
@@ -603,17 +567,6 @@ def _provenance(graph_iri: str, display: str, path: Path, tables: dict[str, list
                 g.add((record.iri, PROV.wasDerivedFrom, row))
 
 
-def strip_import_provenance(graph: Graph) -> Graph:
-    """``graph`` without the row, table and file nodes an import adds (for comparisons and exports)."""
-    nodes = {s for cls in (CSVW.Row, CSVW.Table, CSVW.TableGroup) for s in graph.subjects(RDF.type, cls)}
-    out = Graph()
-    for s, p, o in graph:
-        if s in nodes or (p == PROV.wasDerivedFrom and o in nodes):
-            continue
-        out.add((s, p, o))
-    return out
-
-
 def import_sheets(
     paths: list[str | Path],
     *,
@@ -631,77 +584,17 @@ def import_sheets(
 
     >>> result = import_sheets(["msp-template.xlsx"], store=EmbeddedStore())   # doctest: +SKIP
     """
-    vocab = vocab or V.Vocabularies.bundled()
     tables, problems = read_inputs([Path(p) for p in paths])
-    replacing = {_Importer.graph_for(t) for t in tables}
-    importer = _Importer(store, vocab, replacing)
+    sources = {_Importer.graph_for(t): t for t in tables}
+    importer = _Importer(store, vocab or V.Vocabularies.bundled(), set(sources))
     importer.problems += problems
     records = importer.read(tables)
-    importer._all = records
     importer.assign_ids(records)
-    data: dict[str, set] = {}
-    blanks: dict[str, dict[str, BNode]] = {}
-    for record in records:
-        target = data.setdefault(record.graph, set())
-        if record.sheet.name == "triples":
-            triple = importer.triple_row(record, blanks.setdefault(record.graph, {}))
-            if triple is not None:
-                target.add(triple)
-                if isinstance(triple[0], URIRef):
-                    record.iri = triple[0]
-            continue
-        if record.iri is None:
-            if not record.cells.get("id") and record.sheet.name not in ("memberships", "country-engagements"):
-                missing = [n for n in record.sheet.mint_from if not record.cells.get(n)]
-                if missing:
-                    importer.error(
-                        record,
-                        f"{record.sheet.mint_from[-1]!r} is required; "
-                        f"{record.sheet.column(record.sheet.mint_from[-1]).format}",
-                        record.sheet.mint_from[-1],
-                    )
-            elif record.sheet.name in ("memberships", "country-engagements") and not record.cells.get("id"):
-                for name in record.sheet.mint_from:
-                    column = record.sheet.column(name)
-                    if not record.cells.get(name):
-                        importer.error(record, f"{name!r} is required; {column.format}", name)
-                    else:
-                        importer._parse_single(record, column)
-            continue
-        target |= importer.row_triples(record)
-        _check_collision(importer, record)
-    errors = [p for p in importer.problems if p.severity == "error"]
-    if errors:
+    data = importer.triples(records)
+    if any(p.severity == "error" for p in importer.problems):
         raise SheetImportError(importer.problems)
-    graphs: dict[str, Graph] = {}
-    by_graph: dict[str, dict[str, list[_Record]]] = {}
-    for record in records:
-        by_graph.setdefault(record.graph, {}).setdefault(record.table.sheet, []).append(record)
-    sources = {_Importer.graph_for(t): t for t in tables}
-    for iri, table in sources.items():
-        g = Graph()
-        for triple in data.get(iri, ()):
-            g.add(triple)
-        _provenance(
-            iri,
-            table.display if table.file.suffix.lower() != ".zip" else str(table.file),
-            table.file,
-            by_graph.get(iri, {}),
-            g,
-        )
-        graphs[iri] = g
-    result = ImportResult(
-        graphs=graphs,
-        records={},
-        counts={},
-        warnings=[p for p in importer.problems if p.severity == "warning"],
-    )
-    for record in records:
-        result.counts[record.sheet.name] = result.counts.get(record.sheet.name, 0) + 1
-        if record.iri is not None and record.sheet.name != "triples":
-            result.records.setdefault(str(record.iri), []).append(record.location)
-            if record.sheet.name == "partnerships" and str(record.iri) not in result.partnerships:
-                result.partnerships.append(str(record.iri))
+    graphs = _graphs(sources, records, data)
+    result = _result(graphs, records, importer.problems)
     if validate:
         if progress is not None:
             progress("validating with the shapes")
@@ -712,23 +605,37 @@ def import_sheets(
     return result
 
 
-def _check_collision(importer: _Importer, record: _Record) -> None:
-    """A name-made id must not take over another record already in the store under a different name."""
-    if not record.minted or record.sheet.name not in ("partnerships", "organisations", "outputs"):
-        return
-    _, _, labels = importer._store_index(record.sheet)
-    existing = labels.get(str(record.iri))
-    if not existing:
-        return
-    mine = {V.normalise(v) for n in ("name", "acronyms") for v in _split(record.cells.get(n, ""))}
-    if not existing & mine:
-        importer.error(
-            record,
-            f"the id made from the name, {L.record_text(str(record.iri), record.sheet.kind)!r}, already "
-            f"names another {record.sheet.kind} in the store ({sorted(existing)[0]!r}); "
-            "give this row an explicit id",
-            "id",
-        )
+def _graphs(sources: dict[str, RawTable], records: list[_Record], data: dict[str, set]) -> dict[str, Graph]:
+    """One graph per imported file: the triples of its records and the provenance of its rows."""
+    by_graph: dict[str, dict[str, list[_Record]]] = {}
+    for record in records:
+        by_graph.setdefault(record.graph, {}).setdefault(record.table.sheet, []).append(record)
+    graphs: dict[str, Graph] = {}
+    for iri, table in sources.items():
+        g = Graph()
+        for triple in data.get(iri, ()):
+            g.add(triple)
+        display = table.display if table.file.suffix.lower() != ".zip" else str(table.file)
+        _provenance(iri, display, table.file, by_graph.get(iri, {}), g)
+        graphs[iri] = g
+    return graphs
+
+
+def _result(graphs: dict[str, Graph], records: list[_Record], problems: list[Problem]) -> ImportResult:
+    """What the import read: the graphs, where each record came from, counts per sheet, the warnings."""
+    result = ImportResult(
+        graphs=graphs,
+        records={},
+        counts={},
+        warnings=[p for p in problems if p.severity == "warning"],
+    )
+    for record in records:
+        result.counts[record.sheet.name] = result.counts.get(record.sheet.name, 0) + 1
+        if record.iri is not None and record.sheet.name != "triples":
+            result.records.setdefault(str(record.iri), []).append(record.location)
+            if record.sheet.name == "partnerships" and str(record.iri) not in result.partnerships:
+                result.partnerships.append(str(record.iri))
+    return result
 
 
 def _timestamp() -> str:

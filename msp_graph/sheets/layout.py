@@ -12,20 +12,58 @@ import datetime as _dt
 import hashlib
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from rdflib import Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD
 
+from ..prefixes import SCHEMES, select
 from . import vocab as V
 
-__all__ = ["ID", "MSP", "ORG", "SHEETS", "TIME", "Column", "Sheet", "sheet_named", "slugify"]
+__all__ = [
+    "CSVW",
+    "ID",
+    "MSP",
+    "ORG",
+    "PREFIXES",
+    "SHEETS",
+    "TIME",
+    "Column",
+    "Sheet",
+    "owner_sheets",
+    "parse_cell",
+    "period_triples",
+    "ref_kind",
+    "sheet_named",
+    "slugify",
+    "strip_import_provenance",
+]
 
 ID = "https://w3id.org/msp/id/"
 MSP = Namespace("https://w3id.org/msp/ontology#")
 ORG = Namespace("http://www.w3.org/ns/org#")
 TIME = Namespace("http://www.w3.org/2006/time#")
+CSVW = Namespace(select("csvw")["csvw"])
 SEPARATOR = ";"
+#: The prefixed names (``msp:level``) the ``triples`` sheet reads, and the export writes where they read back.
+PREFIXES = select(
+    "msp",
+    "org",
+    "time",
+    "rdf",
+    "rdfs",
+    "skos",
+    "dct",
+    "prov",
+    "xsd",
+    "foaf",
+    "owl",
+    "csvw",
+    *SCHEMES,
+    "country",
+    "sdg",
+)
 
 
 def slugify(text: str, *, limit: int = 60) -> str:
@@ -202,6 +240,32 @@ def _sources(example: str = "https://www.ilo.org/") -> Column:
     )
 
 
+def _name(doc: str, example: str) -> Column:
+    return Column("name", "label", doc, example, RDFS.label, required=True, language="en")
+
+
+def _acronyms(example: str = "") -> Column:
+    return Column("acronyms", "text", "Short names.", example, SKOS.altLabel, multi=True)
+
+
+def _label(what: str) -> Column:
+    return Column("label", "label", f"A name for the {what} in English.", "", RDFS.label, language="en")
+
+
+def _homepage(example: str = "") -> Column:
+    return Column("homepage", "iri", "Its website.", example, FOAF.homepage, multi=True)
+
+
+def _description() -> Column:
+    return Column(
+        "description", "label", "A short description in English.", "", DCTERMS.description, language="en"
+    )
+
+
+def _stated_role() -> Column:
+    return Column("stated_role", "text", "The source's own wording of the role.", "", MSP.statedRole)
+
+
 def _period(predicate: URIRef, what: str, start: str, end: str = "") -> tuple[Column, Column]:
     return (
         Column("start", "start", f"When {what} began.", start, predicate),
@@ -225,16 +289,8 @@ PARTNERSHIPS = Sheet(
     "One row per partnership (alliance).",
     (
         _id("example-alliance"),
-        Column(
-            "name",
-            "label",
-            "The partnership's name in English.",
-            "Example Alliance",
-            RDFS.label,
-            required=True,
-            language="en",
-        ),
-        Column("acronyms", "text", "Short names.", "EXA", SKOS.altLabel, multi=True),
+        _name("The partnership's name in English.", "Example Alliance"),
+        _acronyms("EXA"),
         Column(
             "levels",
             "concept",
@@ -307,10 +363,8 @@ PARTNERSHIPS = Sheet(
             scheme="region",
         ),
         *_period(MSP.activeDuring, "the partnership", "2019"),
-        Column("homepage", "iri", "Its website.", "https://www.example.org/", FOAF.homepage, multi=True),
-        Column(
-            "description", "label", "A short description in English.", "", DCTERMS.description, language="en"
-        ),
+        _homepage("https://www.example.org/"),
+        _description(),
         _sources(),
     ),
     mint_from=("acronyms", "name"),
@@ -323,16 +377,8 @@ ORGANISATIONS = Sheet(
     "One row per partner organisation.",
     (
         _id("example-employers"),
-        Column(
-            "name",
-            "label",
-            "The organisation's name in English.",
-            "Example Employers' Federation",
-            RDFS.label,
-            required=True,
-            language="en",
-        ),
-        Column("acronyms", "text", "Short names.", "EEF", SKOS.altLabel, multi=True),
+        _name("The organisation's name in English.", "Example Employers' Federation"),
+        _acronyms("EEF"),
         Column(
             "stakeholder_groups",
             "concept",
@@ -347,7 +393,7 @@ ORGANISATIONS = Sheet(
             "stated_kind", "text", "The source's own wording of what kind of body it is.", "", MSP.statedKind
         ),
         Column("country", "country", "Home country.", "FRA", MSP.country, multi=True),
-        Column("homepage", "iri", "Its website.", "", FOAF.homepage, multi=True),
+        _homepage(),
         _sources(),
     ),
     mint_from=("acronyms", "name"),
@@ -378,7 +424,7 @@ MEMBERSHIPS = Sheet(
             required=True,
             ref="organisations",
         ),
-        Column("label", "label", "A name for the membership in English.", "", RDFS.label, language="en"),
+        _label("membership"),
         Column("roles", "concept", "Its role(s).", "co-chair", ORG.role, multi=True, scheme="role"),
         Column(
             "relation",
@@ -387,7 +433,7 @@ MEMBERSHIPS = Sheet(
             "member",
             MSP.relation,
         ),
-        Column("stated_role", "text", "The source's own wording of the role.", "", MSP.statedRole),
+        _stated_role(),
         *_period(ORG.memberDuring, "the membership", "2019-06"),
         *_confidence(),
         _sources(),
@@ -412,7 +458,7 @@ ENGAGEMENTS = Sheet(
             ref="partnerships",
             reverse=MSP.hasCountryEngagement,
         ),
-        Column("label", "label", "A name for the engagement in English.", "", RDFS.label, language="en"),
+        _label("engagement"),
         Column("country", "country", "The country.", "Mexique", MSP.country, required=True),
         Column(
             "roles",
@@ -423,7 +469,7 @@ ENGAGEMENTS = Sheet(
             multi=True,
             scheme="role",
         ),
-        Column("stated_role", "text", "The source's own wording of the role.", "", MSP.statedRole),
+        _stated_role(),
         *_period(MSP.engagedDuring, "the engagement", "2018"),
         *_confidence(),
         _sources(),
@@ -448,16 +494,8 @@ OUTPUTS = Sheet(
             reverse=MSP.hasOutput,
         ),
         Column("type", "class", "What kind of output.", "assessment tool", RDF.type, required=True),
-        Column(
-            "name",
-            "label",
-            "Its name in English.",
-            "Example Toolkit",
-            RDFS.label,
-            required=True,
-            language="en",
-        ),
-        Column("acronyms", "text", "Short names.", "", SKOS.altLabel, multi=True),
+        _name("Its name in English.", "Example Toolkit"),
+        _acronyms(),
         Column(
             "contributors",
             "ref",
@@ -477,10 +515,8 @@ OUTPUTS = Sheet(
             multi=True,
             scheme="un-process",
         ),
-        Column("homepage", "iri", "Its website.", "", FOAF.homepage, multi=True),
-        Column(
-            "description", "label", "A short description in English.", "", DCTERMS.description, language="en"
-        ),
+        _homepage(),
+        _description(),
         _sources(),
     ),
     mint_from=("acronyms", "name"),
@@ -578,3 +614,92 @@ def sheet_named(name: str) -> Sheet | None:
 
 def date_property(literal: Literal) -> URIRef:
     return _DATE_PROPERTY[literal.datatype]
+
+
+# --- what the importer and the exporter both follow -----------------------------------------------------
+
+
+def owner_sheets(ref: str) -> list[str]:
+    """The sheets whose records a reference column may name."""
+    if ref == "any":
+        return [sheet.name for sheet in RECORD_SHEETS]
+    return [ref] + (["partnerships"] if ref == "organisations" else [])
+
+
+def ref_kind(sheet: Sheet, column: Column) -> str:
+    """The kind a bare slug in a reference cell belongs to."""
+    return sheet.kind if column.ref == "any" else sheet_named(column.ref).kind
+
+
+def parse_cell(column: Column, text: str, vocab: V.Vocabularies, resolve: Callable[[str], URIRef]):
+    """The RDF term one value of a ``column`` cell stands for; ``CellError`` says why it cannot be read.
+
+    ``resolve`` turns the text of a reference cell into the IRI of the record it names (the importer also
+    finds records by name; the exporter checks that an id reads back).
+    """
+    kind = column.kind
+    if kind == "label":
+        return Literal(text, lang=column.language)
+    if kind == "text":
+        return Literal(text)
+    if kind == "iri":
+        return parse_iri(text)
+    try:
+        if kind == "concept":
+            return vocab.concept(column.scheme, text)
+        if kind == "country":
+            return V.country(text)
+        if kind == "coverage":
+            return _coverage(text, vocab)
+        if kind == "class":
+            return vocab.output_class(text)
+    except V.UnknownValue as error:
+        raise CellError(str(error)) from None
+    if kind == "sdg":
+        return parse_sdg(text)
+    if kind == "ref":
+        return resolve(text)
+    if kind in ("start", "end"):
+        return parse_date(text)
+    raise AssertionError(kind)
+
+
+def _coverage(text: str, vocab: V.Vocabularies) -> URIRef:
+    try:
+        return vocab.concept("region", text)
+    except V.UnknownValue:
+        try:
+            return V.country(text)
+        except V.UnknownValue:
+            raise V.UnknownValue(
+                f"unknown country or region {text!r}; write an ISO 3166-1 code (FRA), a country "
+                "name, or a region: " + ", ".join(sorted(vocab.scheme("region").codes.values()))
+            ) from None
+
+
+def period_triples(subject: URIRef, predicate: URIRef, start: Literal | None, end: Literal | None) -> set:
+    """The OWL-Time interval of a record's period, with stable IRIs derived from the record's IRI."""
+    slug = local_slug(str(subject))
+    interval = URIRef(f"{ID}interval/{slug}")
+    triples = {(subject, predicate, interval), (interval, RDF.type, TIME.Interval)}
+    for date, link, suffix in ((start, TIME.hasBeginning, "start"), (end, TIME.hasEnd, "end")):
+        if date is None:
+            continue
+        instant = URIRef(f"{ID}instant/{slug}-{suffix}")
+        triples |= {
+            (interval, link, instant),
+            (instant, RDF.type, TIME.Instant),
+            (instant, date_property(date), date),
+        }
+    return triples
+
+
+def strip_import_provenance(graph: Graph) -> Graph:
+    """``graph`` without the row, table and file nodes an import adds (for comparisons and exports)."""
+    nodes = {s for cls in (CSVW.Row, CSVW.Table, CSVW.TableGroup) for s in graph.subjects(RDF.type, cls)}
+    out = Graph()
+    for s, p, o in graph:
+        if s in nodes or (p == PROV.wasDerivedFrom and o in nodes):
+            continue
+        out.add((s, p, o))
+    return out

@@ -87,11 +87,11 @@ class RawTable:
 
 
 class Unreadable(Exception):
-    """An input that is not a spreadsheet at all; carries the located problem."""
+    """An input that is not a spreadsheet at all; carries the located problem (an error of the file)."""
 
-    def __init__(self, problem: Problem):
-        super().__init__(str(problem))
-        self.problem = problem
+    def __init__(self, display: str, message: str):
+        self.problem = Problem("error", display, message)
+        super().__init__(str(self.problem))
 
 
 # --- reading --------------------------------------------------------------------------------------------
@@ -115,18 +115,16 @@ def read_inputs(paths: list[Path]) -> tuple[list[RawTable], list[Problem]]:
 def _read_one(path: Path) -> tuple[list[RawTable], list[Problem]]:
     display = str(path)
     if not path.exists():
-        raise Unreadable(Problem("error", display, "no such file"))
+        raise Unreadable(display, "no such file")
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".csv")
         if not files:
-            raise Unreadable(Problem("error", display, "no .csv files in this folder"))
+            raise Unreadable(display, "no .csv files in this folder")
         return _gather(_read_csv(p, p.read_bytes(), str(p)) for p in files)
     suffix = path.suffix.lower()
     data = path.read_bytes()
     if not data.strip():
-        raise Unreadable(
-            Problem("error", display, "the file is empty; fill in the template (msp-graph template)")
-        )
+        raise Unreadable(display, "the file is empty; fill in the template (msp-graph template)")
     if suffix == ".csv":
         return _gather([_read_csv(path, data, display)])
     if suffix in (".xlsx", ".xlsm"):
@@ -134,15 +132,9 @@ def _read_one(path: Path) -> tuple[list[RawTable], list[Problem]]:
     if suffix == ".zip":
         return _read_zip(path, data, display)
     if suffix in (".xls", ".ods", ".numbers"):
-        raise Unreadable(
-            Problem("error", display, f"{suffix} files are not read; save the workbook as .xlsx")
-        )
+        raise Unreadable(display, f"{suffix} files are not read; save the workbook as .xlsx")
     raise Unreadable(
-        Problem(
-            "error",
-            display,
-            "not a spreadsheet; give .xlsx workbooks, .csv files, or folders or .zip of .csv",
-        )
+        display, "not a spreadsheet; give .xlsx workbooks, .csv files, or folders or .zip of .csv"
     )
 
 
@@ -161,9 +153,9 @@ def _read_zip(path: Path, data: bytes, display: str) -> tuple[list[RawTable], li
         names = sorted(n for n in archive.namelist() if n.lower().endswith(".csv") and not n.endswith("/"))
         members = [(n, archive.read(n)) for n in names]
     except (zipfile.BadZipFile, OSError, EOFError):
-        raise Unreadable(Problem("error", display, "not a readable .zip archive")) from None
+        raise Unreadable(display, "not a readable .zip archive") from None
     if not members:
-        raise Unreadable(Problem("error", display, "no .csv files in this archive"))
+        raise Unreadable(display, "no .csv files in this archive")
     return _gather(_read_csv(path, body, f"{display}!{name}", name=name) for name, body in members)
 
 
@@ -229,11 +221,7 @@ def _read_xlsx(path: Path, data: bytes, display: str) -> tuple[list[RawTable], l
         workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=False)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError):
         raise Unreadable(
-            Problem(
-                "error",
-                display,
-                "not an .xlsx workbook (cannot open it); save it from your spreadsheet program as .xlsx",
-            )
+            display, "not an .xlsx workbook (cannot open it); save it from your spreadsheet program as .xlsx"
         ) from None
     tables, problems = [], []
     for ws in workbook.worksheets:

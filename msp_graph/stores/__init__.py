@@ -14,7 +14,7 @@ from .base import (
 )
 from .embedded import EmbeddedStore
 from .remote import RemoteStore, credentials_for, open_remote
-from .terms import FORMATS, RdfFormat, format_name, rdf_format, read_source, term
+from .terms import FORMATS, RdfFormat, format_name, format_named, rdf_format, read_source, term
 
 __all__ = [
     "FORMATS",
@@ -29,6 +29,7 @@ __all__ = [
     "Store",
     "credentials_for",
     "format_name",
+    "format_named",
     "open_remote",
     "rdf_format",
     "read_source",

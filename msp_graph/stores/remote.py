@@ -56,7 +56,7 @@ from SPARQLWrapper import JSON, POST, SPARQLWrapper
 
 from ..errors import EndpointError, LoadError, QueryError
 from .base import STAGING_PREFIX, Store
-from .terms import parsing, rdf_format, read_source, short, term
+from .terms import FORMATS, parsing, rdf_format, read_source, short, term
 
 __all__ = ["ENV_PASSWORD", "ENV_USER", "RemoteStore", "credentials_for", "open_remote"]
 
@@ -74,16 +74,10 @@ _RETRY_STATUSES = {502, 503, 504}
 _NOT_WRITABLE = re.compile(r"SECURITY|no permission|permission denied|read[- ]?only", re.I)
 _RDF_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
 _RESULTS_ACCEPT = "application/sparql-results+json, application/sparql-results+xml;q=0.8"
-_RDF_TYPES = {
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "text/plain": ox.RdfFormat.N_TRIPLES,
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/x-turtle": ox.RdfFormat.TURTLE,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    "application/n-quads": ox.RdfFormat.N_QUADS,
-    "application/trig": ox.RdfFormat.TRIG,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-}
+# Media types of CONSTRUCT / DESCRIBE answers that are not a format's own (``RdfFormat.media_type``) but
+# that servers send: N-Triples as text/plain (its media type before RDF 1.1), Turtle as application/x-turtle.
+_OTHER_RDF_TYPES = {"text/plain": "nt", "application/x-turtle": "turtle"}
+_RDF_TYPES = {f.media_type: f for f in FORMATS} | {t: rdf_format(n) for t, n in _OTHER_RDF_TYPES.items()}
 _RESULT_TYPES = {
     "application/sparql-results+json": ox.QueryResultsFormat.JSON,
     "application/json": ox.QueryResultsFormat.JSON,
@@ -272,16 +266,10 @@ class RemoteStore(Store):
                 else:
                     raise self._http_error(url, status, message, doing) from None
             except TimeoutError:
-                raise EndpointError(
-                    f"{url}: no answer within {self.timeout:g} s while {doing} (timeout); "
-                    "check that the server is up and not overloaded, or raise the timeout"
-                ) from None
+                raise self._timed_out(url, doing) from None
             except urllib.error.URLError as error:
                 if isinstance(error.reason, TimeoutError):
-                    raise EndpointError(
-                        f"{url}: no answer within {self.timeout:g} s while {doing} (timeout); "
-                        "check that the server is up and not overloaded, or raise the timeout"
-                    ) from None
+                    raise self._timed_out(url, doing) from None
                 failure = error
             except (ConnectionError, http.client.HTTPException, OSError) as error:
                 failure = error
@@ -289,6 +277,12 @@ class RemoteStore(Store):
                 raise self._unreachable(url, failure, doing) from None
             time.sleep(self.backoff * (2**attempt))
             attempt += 1
+
+    def _timed_out(self, url: str, doing: str) -> EndpointError:
+        return EndpointError(
+            f"{url}: no answer within {self.timeout:g} s while {doing} (timeout); "
+            "check that the server is up and not overloaded, or raise the timeout"
+        )
 
     def _unreachable(self, url: str, failure: Exception, doing: str) -> EndpointError:
         tries = f"after {self.retries + 1} attempts" if self.retries else "(no retries)"
@@ -381,7 +375,7 @@ class RemoteStore(Store):
         if response.content_type in _RDF_TYPES:
             local = ox.Store()
             with parsing(f"{self.endpoint}: unreadable RDF answer", EndpointError):
-                local.load(response.body, format=_RDF_TYPES[response.content_type])
+                local.load(response.body, format=_RDF_TYPES[response.content_type].oxigraph)
             return local.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
         raise EndpointError(
             f"{self.endpoint}: answered with {response.content_type!r}, not SPARQL results or RDF; "

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +24,7 @@ __all__ = [
     "FORMATS",
     "RdfFormat",
     "format_name",
+    "format_named",
     "location",
     "parsing",
     "rdf_format",
@@ -31,6 +32,7 @@ __all__ = [
     "read_source",
     "running_sparql",
     "short",
+    "sparql_message",
     "term",
 ]
 
@@ -69,16 +71,18 @@ FORMATS: tuple[RdfFormat, ...] = (
 _BY_NAME = {key: f for f in FORMATS for key in (f.name, f.suffix, *f.aliases)}
 
 
+def format_named(name: str) -> RdfFormat | None:
+    """The RDF format a name or alias stands for (``ttl``, ``nt``, ``json-ld``...; no file names), or None."""
+    return _BY_NAME.get(name.lower())
+
+
 def rdf_format(name_or_path: str | Path) -> RdfFormat:
     """The RDF format named by a short name (``ttl``, ``nt``, ``json-ld``...) or by a file's suffix."""
-    key = str(name_or_path).lower()
-    if key not in _BY_NAME:
-        key = Path(key).suffix.lstrip(".")
-    try:
-        return _BY_NAME[key]
-    except KeyError:
+    fmt = format_named(str(name_or_path)) or _BY_NAME.get(Path(str(name_or_path).lower()).suffix.lstrip("."))
+    if fmt is None:
         known = ", ".join(f.suffix for f in FORMATS)
-        raise LoadError(f"{name_or_path}: unknown RDF format; use one of: {known}") from None
+        raise LoadError(f"{name_or_path}: unknown RDF format; use one of: {known}")
+    return fmt
 
 
 def format_name(name_or_path: str | Path) -> str:
@@ -119,27 +123,58 @@ def short(error: Exception) -> str:
 
 
 @contextlib.contextmanager
-def parsing(where: str | Path, error: type[Exception] = LoadError) -> Iterator[None]:
-    """Inside the block, pyoxigraph's parse errors become ``error`` (``LoadError``) naming file:line:col."""
+def parsing(where: str | Path | None, error: Callable[[str], Exception] = LoadError) -> Iterator[None]:
+    """Inside the block, pyoxigraph's parse errors become ``error`` (``LoadError``) naming file:line:col.
+
+    ``where=None`` is for a snippet the program wrote itself, whose lines and columns would mean nothing
+    to the reader: the message is then pyoxigraph's alone.
+    """
     try:
         yield
     except SyntaxError as failure:
-        raise error(f"{location(where, failure)}: {short(failure)}") from None
+        place = None if where is None else location(where, failure)
+        raise error(f"{place}: {short(failure)}" if place else short(failure)) from None
     except (OSError, ValueError) as failure:
-        raise error(f"{where}: {short(failure)}") from None
+        raise error(f"{where}: {short(failure)}" if where is not None else short(failure)) from None
 
 
 @contextlib.contextmanager
-def running_sparql(kind: str, error: type[Exception] = QueryError) -> Iterator[None]:
-    """Inside the block, pyoxigraph's SPARQL errors become ``error`` (``QueryError``) naming line:column."""
+def running_sparql(
+    kind: str,
+    error: Callable[[str], Exception] = QueryError,
+    *,
+    position: Callable[[int, int], tuple[int, int]] | None = None,
+) -> Iterator[None]:
+    """Inside the block, pyoxigraph's SPARQL errors become ``error`` (``QueryError``) naming line:column.
+
+    ``position`` maps the parser's (line, column) back onto the text the user wrote, when the text run
+    differs from it.
+    """
     try:
         yield
     except SyntaxError as failure:
         match = re.match(r"error at (\d+):(\d+)", str(failure))
-        place = f"{match[1]}:{match[2]}" if match else "1:1"
-        raise error(f"{kind}:{place}: SPARQL syntax error: {short(failure)}") from None
+        line, column = (int(match[1]), int(match[2])) if match else (1, 1)
+        if position is not None:
+            line, column = position(line, column)
+        message = sparql_message(short(failure))
+        raise error(f"{kind}:{line}:{column}: SPARQL syntax error: {message}") from None
     except (OSError, RuntimeError, ValueError) as failure:
         raise error(f"{kind}: {short(failure)}") from None
+
+
+def sparql_message(message: str) -> str:
+    """Oxigraph's SPARQL parser lists every token it would have accepted; keep its plain-words reasons
+    (``Prefix not found``) when it gives one, else the first few expected tokens."""
+    if not message.startswith("expected one of "):
+        return message
+    items = [item.strip() for item in message.removeprefix("expected one of ").split(", ")]
+    reasons = [i for i in items if " " in i and not re.search(r"[\[\]'\"]", i)]
+    if reasons:
+        return "; ".join(r[0].lower() + r[1:] for r in reasons)
+    words = [i for i in items if re.fullmatch(r"[A-Za-z]+", i)]
+    shown = ", ".join(words[:6]) + (", ..." if len(words) > 6 else "")
+    return f"unexpected text here; expected {shown}" if words else "unexpected text here"
 
 
 def term(value: rdflib.term.Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
