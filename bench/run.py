@@ -4,8 +4,8 @@
 reasoning, SHACL validation, the co-membership query and export to Turtle and JSON-LD, each for msp-graph
 and for its references (rdflib parse, owlrl, pyshacl on a plain rdflib graph, Apache Jena's SHACL
 validator, rdflib's SPARQL engine, rdflib's serialisers). msp-graph runs as it does by default: the rules
-reasoner (``msp_graph.reasoning.rules``) and the SPARQL validation engine (``msp_graph.validation.sparql``); owlrl and pyshacl
-are references. Each step runs alone in a child process,
+reasoner (``msp_graph.reasoning.rules``) and the SPARQL validation engine (``msp_graph.validation.sparql``);
+owlrl and pyshacl are references. Each step runs alone in a child process,
 ``--repeat`` times (a step whose first run takes longer than ``--long`` seconds runs once); the table
 gives medians, peak memory (the child's own high-water mark, or its JVM's) and the ratio
 ours / reference. A step (reference or ours) that does not finish within ``--timeout`` seconds is reported

@@ -1,8 +1,8 @@
 """Reading SPARQL text without a parser: the characters that are code, not comments, strings or IRIs.
 
 Parameter binding (``msp_graph.queries``) and the rewriting of SPARQL-based constraints
-(``msp_graph.validation.sparql``) both need to find braces, variables and keywords in a query while ignoring what
-``#`` comments, string literals and IRIs contain; this is the one scanner they share.
+(``msp_graph.validation.sparql``) both need to find braces, variables and keywords in a query while ignoring
+what ``#`` comments, string literals and IRIs contain; this is the one scanner they share.
 """
 
 from __future__ import annotations

@@ -335,3 +335,38 @@ def test_export_draws_the_network_like_the_network_command(tmp_path):
     assert same.exit_code == 0, same.stderr
     assert (tmp_path / "n.graphml").read_bytes() == (tmp_path / "m.graphml").read_bytes()
     assert b"<graphml" in (tmp_path / "n.graphml").read_bytes()
+
+
+# --- the data options, the same on every reading command -----------------------------------------------
+
+READING = ["validate", "query", "export", "network", "reason", "stats"]
+
+
+def _reading(command: str, *args) -> list:
+    return [command, *(["partners-sharing-alliances"] if command == "query" else []), *args]
+
+
+@pytest.mark.parametrize("command", READING)
+def test_files_or_a_store_with_an_endpoint_are_refused(command, tmp_path):
+    endpoint = ["--endpoint", "http://127.0.0.1:9/query"]
+    one_line_error(run(*_reading(command, SMALL, *endpoint)), "FILES with --endpoint", "push them first")
+    one_line_error(run(*_reading(command, "--store", tmp_path / "s", *endpoint)), "--store and --endpoint")
+    assert not (tmp_path / "s").exists()
+
+
+def test_export_spreadsheets_and_network_read_the_files_given(tmp_path):
+    result = run("export", SMALL, "-f", "csv", "-o", tmp_path / "sheets", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert "Good Alliance" in (tmp_path / "sheets" / "partnerships.csv").read_text(encoding="utf-8")
+    result = run("export", SMALL, "-f", "svg", "-q")
+    assert result.exit_code == 0 and "<svg" in result.stdout
+
+
+def test_quiet_and_verbose_on_the_spreadsheet_commands(tmp_path):
+    quiet = run("template", "-o", tmp_path, "-q")
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    plain = run("import", tmp_path / "missing.csv")
+    loud = run("import", tmp_path / "missing.csv", "-v")
+    assert plain.exit_code == loud.exit_code == 2
+    assert "nothing was imported" in plain.stderr and "loading" not in plain.stderr
+    assert "loading" in loud.stderr  # -v reaches the import's progress messages

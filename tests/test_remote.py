@@ -456,3 +456,101 @@ def test_push_to_an_unreachable_endpoint_exits_2_with_one_line():
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "unreachable" in lines[0] and url in lines[0]
+
+
+# --- every reading command reads the endpoint -----------------------------------------------------------
+
+import json as _json  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def small_endpoint(tmp_path_factory, small_files):
+    """An Oxigraph server of its own, holding the ontology and the small fixture (not the bundled data)."""
+    server = start_oxigraph(tmp_path_factory.mktemp("small-endpoint") / "db")
+    try:
+        pushed = _cli("push", *map(str, small_files), *_endpoint_args(server))
+        assert pushed.returncode == 0, pushed.stderr
+        yield server
+    finally:
+        stop(server.process)
+
+
+def _bundled_partnerships() -> set[str]:
+    graph = rdflib.Graph()
+    for path in bundled_data_files():
+        graph.parse(path)
+    msp = rdflib.Namespace("https://w3id.org/msp/ontology#")
+    return {str(label) for p in graph.subjects(rdflib.RDF.type, msp.Partnership) for label in
+            graph.objects(p, rdflib.RDFS.label)}  # fmt: skip
+
+
+def _names_the_endpoints_data(text: str) -> None:
+    assert "Alpha Alliance" in text and "Beta Coalition" in text
+    bundled = {
+        label for label in _bundled_partnerships() if label not in ("Alpha Alliance", "Beta Coalition")
+    }
+    assert not [label for label in bundled if label in text]
+
+
+def test_export_graphml_reads_the_endpoint(small_endpoint):
+    result = _cli("export", *_endpoint_args(small_endpoint), "-f", "graphml", "-q")
+    assert result.returncode == 0, result.stderr
+    assert "<graphml" in result.stdout
+    _names_the_endpoints_data(result.stdout)
+
+
+def test_export_svg_reads_the_endpoint(small_endpoint, tmp_path):
+    target = tmp_path / "net.svg"
+    result = _cli("export", *_endpoint_args(small_endpoint), "-f", "svg", "-o", str(target), "-q")
+    assert result.returncode == 0, result.stderr
+    text = target.read_text(encoding="utf-8")
+    assert "<svg" in text
+    _names_the_endpoints_data(text)
+
+
+def test_export_csv_reads_the_endpoint(small_endpoint, tmp_path):
+    target = tmp_path / "sheets"
+    result = _cli("export", *_endpoint_args(small_endpoint), "-f", "csv", "-o", str(target), "-q")
+    assert result.returncode == 0, result.stderr
+    _names_the_endpoints_data((target / "partnerships.csv").read_text(encoding="utf-8"))
+
+
+def test_export_xlsx_reads_the_endpoint(small_endpoint, tmp_path):
+    import openpyxl
+
+    target = tmp_path / "data.xlsx"
+    result = _cli("export", *_endpoint_args(small_endpoint), "-f", "xlsx", "-o", str(target), "-q")
+    assert result.returncode == 0, result.stderr
+    sheet = openpyxl.load_workbook(target)["partnerships"]
+    _names_the_endpoints_data("\n".join(str(c) for row in sheet.iter_rows(values_only=True) for c in row))
+
+
+def test_stats_reads_the_endpoint(small_endpoint, small_files):
+    result = _cli("stats", *_endpoint_args(small_endpoint), "-f", "json")
+    assert result.returncode == 0, result.stderr
+    body = _json.loads(result.stdout)
+    assert body["classes"]["https://w3id.org/msp/ontology#Partnership"] == 2
+    assert source_graph(slug_for(small_files[0])) in body["graphs"]
+
+
+def test_reason_and_validate_read_the_endpoint(small_endpoint):
+    result = _cli("reason", *_endpoint_args(small_endpoint), "-f", "json")
+    assert result.returncode == 0, result.stderr
+    body = _json.loads(result.stdout)
+    assert body["consistent"] and body["inferred"] > 0
+    assert INFERRED_GRAPH in small_endpoint.store().graphs()  # the entailments are in the endpoint
+    validated = _cli("validate", *_endpoint_args(small_endpoint), "-f", "json", "-q")
+    assert validated.returncode == 1, validated.stderr  # Beta Coalition has no workers' organisation
+    assert {r["partnership"] for r in _json.loads(validated.stdout)["results"]} >= {
+        "https://w3id.org/msp/id/partnership/beta"
+    }
+
+
+@pytest.mark.parametrize("format", ["graphml", "csv", "turtle"])
+def test_export_from_an_unreachable_endpoint_exits_2_with_one_line(format, tmp_path):
+    url = f"http://127.0.0.1:{free_port()}/query"
+    result = _cli("export", "--endpoint", url, "-f", format, "-o", str(tmp_path / f"out.{format}"))
+    assert result.returncode == 2, result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("msp-graph: error: ") and "unreachable" in lines[0]
+    assert not (tmp_path / f"out.{format}").exists()

@@ -1,7 +1,7 @@
-"""The spreadsheet commands of ``msp-graph``: ``template``, ``import``, and ``export -f xlsx|csv``.
+"""The spreadsheet commands of ``msp-graph``: ``template`` and ``import``.
 
-``msp_graph.cli`` registers them with ``register(app)`` and hands ``export -f xlsx|csv`` to
-``export_command``.
+(``export -f xlsx|csv`` is in ``msp_graph.cli.export``.) ``import`` reads spreadsheets, not RDF: it takes
+their FILES and a ``--store DIR`` to import into, not the data options of the reading commands.
 """
 
 from __future__ import annotations
@@ -13,34 +13,27 @@ import click
 import typer
 
 from ..sheets.importer import SheetImportError
+from .common import Reporter, StoreDir, message_options, output_options
 
-__all__ = ["export_command", "register"]
-
-
-def _cli():
-    from .. import cli
-
-    return cli
+__all__ = ["import_", "report_lines", "template"]
 
 
-def template(
-    ctx: typer.Context,
-    output: Annotated[
-        Path, typer.Option("-o", "--output", help="Folder to write into (created if missing).", metavar="DIR")
-    ] = Path("."),
-    verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="More messages.")] = 0,
-    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No messages on stderr.")] = False,
-):
+@message_options
+@output_options(
+    output_help="Folder to write into (created if missing).", metavar="DIR", output_default=Path(".")
+)
+def template(*, output: Path, report: Reporter):
     """Write the empty spreadsheet template: msp-template.xlsx and a folder msp-template/ of CSV files."""
     from ..sheets import write_template
 
     written = write_template(output)
-    if not quiet:
-        click.echo(f"wrote {written[0]} and {written[1].parent}/ ({len(written) - 1} CSV files)", err=True)
+    report.info(f"wrote {written[0]} and {written[1].parent}/ ({len(written) - 1} CSV files)")
 
 
+@message_options
 def import_(
-    ctx: typer.Context,
+    *,
+    report: Reporter,
     files: Annotated[
         list[Path],
         typer.Argument(
@@ -48,18 +41,11 @@ def import_(
             show_default=False,
         ),
     ],
-    store: Annotated[
-        Path | None,
-        typer.Option(
-            "--store", help="Store directory on disk (created on first use, reused later).", metavar="DIR"
-        ),
-    ] = None,
+    store: StoreDir = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and report; write nothing.")] = False,
     no_validate: Annotated[
         bool, typer.Option("--no-validate", help="Do not run the shapes after reading.")
     ] = False,
-    verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="More messages.")] = 0,
-    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No messages on stderr, only errors.")] = False,
 ):
     """Import spreadsheets into the graph: one named graph per file, all or nothing, then validate.
 
@@ -69,39 +55,38 @@ def import_(
     from ..loading import open_workspace
     from ..sheets.importer import import_sheets
 
-    def say(message: str) -> None:
-        if not quiet:
-            click.echo(message, err=True)
-
-    progress = (lambda m: say(m)) if verbose else None
+    progress = report.step if report.level >= 1 else None
     with open_workspace(store, [], progress=progress) as workspace:
         try:
             result = import_sheets(
                 files, store=workspace, dry_run=dry_run, validate=not no_validate, progress=progress
             )
         except SheetImportError as error:
-            for problem in error.problems:
-                kind = "error" if problem.severity == "error" else "warning"
-                click.echo(f"msp-graph: {kind}: {str(problem).replace('warning: ', '')}", err=True)
-            errors = sum(1 for p in error.problems if p.severity == "error")
-            click.echo(
-                f"msp-graph: {errors} error{'s' if errors != 1 else ''}; nothing was imported", err=True
-            )
+            _list_problems(error)
             raise typer.Exit(2) from None
     for warning in result.warnings:
-        say(f"msp-graph: warning: {str(warning).replace('warning: ', '')}")
+        report.info(f"msp-graph: warning: {str(warning).replace('warning: ', '')}")
     lines, violations = report_lines(result)
     for line in lines:
         click.echo(line)
     counts = ", ".join(f"{n} {name}" for name, n in sorted(result.counts.items()))
     where = f" into {store}" if store else ""
     verb = "would import" if dry_run or not store else "imported"
-    say(
+    report.info(
         f"{verb} {counts} from {len(result.graphs)} file{'s' if len(result.graphs) != 1 else ''}{where}"
         + ("" if store or dry_run else " (no --store: nothing kept)")
     )
     if violations:
         raise typer.Exit(1)
+
+
+def _list_problems(error: SheetImportError) -> None:
+    """Every problem of a refused import on stderr, one a line, then how many errors there were."""
+    for problem in error.problems:
+        kind = "error" if problem.severity == "error" else "warning"
+        click.echo(f"msp-graph: {kind}: {str(problem).replace('warning: ', '')}", err=True)
+    errors = sum(1 for p in error.problems if p.severity == "error")
+    click.echo(f"msp-graph: {errors} error{'s' if errors != 1 else ''}; nothing was imported", err=True)
 
 
 def report_lines(result) -> tuple[list[str], int]:
@@ -127,25 +112,3 @@ def report_lines(result) -> tuple[list[str], int]:
             f"{'; '.join(str(loc) for loc in locations)}: {r.severity}: {r.focus_label}: {r.message}"
         )
     return lines, violations
-
-
-def export_command(ctx, files, store, with_bundled: bool, format: str, output: Path | None) -> None:
-    """``msp-graph export -f xlsx|csv -o PATH``: the data in the spreadsheet layout."""
-    from ..errors import SpreadsheetError
-    from ..sheets import export_sheets
-
-    cli = _cli()
-    if output is None:
-        raise SpreadsheetError(
-            f"-f {format}: give -o PATH (a .xlsx file for xlsx; a folder or a .zip file for csv)"
-        )
-    report = cli.Reporter(ctx)
-    with report.working("exporting"), cli._workspace(report, store, files, with_bundled) as workspace:
-        written = export_sheets(workspace, output, format=format)
-    report.info(f"exported {format} to {output}" + (f" ({len(written)} files)" if len(written) > 1 else ""))
-
-
-def register(app: typer.Typer) -> None:
-    """Add ``template`` and ``import`` to the ``msp-graph`` command."""
-    app.command("template")(template)
-    app.command("import")(import_)

@@ -1,0 +1,113 @@
+"""``msp-graph query`` (named or ad-hoc SPARQL, parameters bound as RDF terms) and ``msp-graph queries``."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import QueryError
+from ..queries import NamedQuery, get_query, list_queries, parse_param, parse_query_file, run_query
+from ..reasoning import reason as run_reasoning
+from .common import DataOptions, Reporter, data_options, message_options, output_options, write
+
+__all__ = ["queries", "query"]
+
+
+@message_options
+@output_options(
+    default="table", help="table, csv, tsv, json, srj, srx; for CONSTRUCT also turtle, nt, jsonld, rdfxml."
+)
+@data_options
+def query(
+    *,
+    data: DataOptions,
+    output: Path | None,
+    format: str,
+    report: Reporter,
+    name: Annotated[
+        str | None,
+        typer.Argument(
+            help="A named query (see `msp-graph queries`); omit it with -e or --file.", show_default=False
+        ),
+    ] = None,
+    expression: Annotated[
+        str | None, typer.Option("-e", "--expression", help="SPARQL query text (ad hoc).", metavar="SPARQL")
+    ] = None,
+    query_file: Annotated[
+        Path | None, typer.Option("--file", help="A .rq file holding the query.", metavar="FILE")
+    ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option("-p", "--param", help="A parameter, name=value (repeatable).", metavar="NAME=VALUE"),
+    ] = None,
+    reason: Annotated[
+        bool,
+        typer.Option("--reason", help="Run OWL 2 RL reasoning first (inferred triples are queried too)."),
+    ] = False,
+):
+    """Run a named or ad-hoc SPARQL query; parameters are bound as RDF terms, never pasted into the text."""
+    params = dict(parse_param(p) for p in param or [])
+    data, selected = _select(data, name, expression, query_file)
+    with report.working("querying"), data.open(report) as store:
+        if reason:
+            report.step("reasoning (OWL 2 RL)")
+            run_reasoning(store)
+        result = run_query(store, selected, params=params)
+    write(output, result.render(format, terminal=output is None and sys.stdout.isatty()))
+    report.info(f"{len(result)} {'row' if len(result) == 1 else 'rows'}")
+
+
+def _select(
+    data: DataOptions, name: str | None, expression: str | None, query_file: Path | None
+) -> tuple[DataOptions, str | NamedQuery]:
+    """The query to run (NAME, -e or --file) and the data: with -e/--file every argument is a data file."""
+    given = [flag for flag, value in (("-e", expression), ("--file", query_file)) if value is not None]
+    if len(given) > 1:
+        raise QueryError("query: give either -e SPARQL or --file FILE, not both")
+    if given and name is not None:
+        data = dataclasses.replace(data, files=(Path(name), *data.files))
+    elif not given and name is None:
+        raise QueryError(
+            "query: give a query NAME, -e SPARQL or --file FILE; `msp-graph queries` lists names"
+        )
+    if expression is not None:
+        return data, expression
+    if query_file is not None:
+        return data, parse_query_file(query_file)
+    return data, get_query(name)
+
+
+@message_options
+@output_options(("table", "json"), default="table", help="table or json.", what="queries")
+def queries(*, output: Path | None, format: str, report: Reporter):
+    """List the named queries with their summaries and parameters."""
+    catalogue = list_queries()
+    if format == "json":
+        body = [
+            {
+                "name": q.name,
+                "summary": q.summary,
+                "form": q.form,
+                "params": [
+                    {"name": p.name, "kind": p.kind, "optional": p.optional, "description": p.description}
+                    for p in q.params
+                ],
+                "examples": q.examples,
+            }
+            for q in catalogue
+        ]
+        write(output, json.dumps(body, indent=2, ensure_ascii=False) + "\n")
+        return
+    width = max((len(q.name) for q in catalogue), default=4)
+    lines = []
+    for q in catalogue:
+        lines.append(f"{q.name.ljust(width)}  {q.summary}")
+        for p in q.params:
+            need = "optional" if p.optional else "required"
+            lines.append(f"{'':{width}}    --param {p.name}=...  ({p.kind}, {need}) {p.description}".rstrip())
+    write(output, "\n".join(lines) + "\n")
