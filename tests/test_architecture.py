@@ -6,6 +6,9 @@ this test holds them on the module graph itself, so a plain ``pytest`` catches a
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import grimp
 import networkx as nx
 import pytest
@@ -82,3 +85,17 @@ def test_the_check_can_fail() -> None:
     assert [sorted(c) for c in nx.strongly_connected_components(_module_graph(fake)) if len(c) > 1] == [
         ["p.a", "p.b"]
     ]
+
+
+def test_no_function_is_over_60_lines_unless_a_comment_says_why() -> None:
+    """A longer function states why on the line before its ``def`` (``# long: ...``)."""
+    long = []
+    for path in sorted((Path(__file__).resolve().parent.parent / "msp_graph").rglob("*.py")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for node in ast.walk(ast.parse("\n".join(lines))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+                size = node.end_lineno - first + 1
+                if size > 60 and not lines[first - 2].strip().startswith("# long:"):
+                    long.append(f"{path.name}:{node.name} ({size} lines)")
+    assert long == []

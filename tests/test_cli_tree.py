@@ -95,14 +95,3 @@ def test_nothing_outside_the_cli_imports_it():
 def test_the_import_check_sees_relative_imports():
     assert "msp_graph.cli" in _imported(PACKAGE / "cli" / "__main__.py")  # from . import main
     assert {"msp_graph.cli.common", "msp_graph.errors"} <= _imported(PACKAGE / "cli" / "validate.py")
-
-
-def test_no_function_of_the_command_line_is_over_60_lines():
-    long = []
-    for path in sorted((PACKAGE / "cli").glob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-                if node.end_lineno - first + 1 > 60:
-                    long.append(f"{path.name}:{node.name} ({node.end_lineno - first + 1} lines)")
-    assert not long, long
