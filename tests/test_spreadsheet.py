@@ -462,3 +462,27 @@ def test_import_command_into_a_store(tmp_path):
     with EmbeddedStore(tmp_path / "db") as store:
         graphs = [g for g in store.graphs() if "sheet-acme" in g]
         assert graphs == ["https://w3id.org/msp/id/graph/source/sheet-acme-organisations"]
+
+
+def test_membership_ids_keep_every_word_of_a_hyphenated_partnership_id(tmp_path):
+    """Was ``membership/deal--ilo`` for ``global-deal``: the first word of the partnership id was dropped."""
+    _csv(
+        tmp_path / "partnerships.csv",
+        ["id", "name", "levels", "sources"],
+        ["global-deal-test", "Global Deal Test", "global", "https://www.example.org/"],
+    )
+    _csv(
+        tmp_path / "organisations.csv",
+        ["id", "name", "stakeholder_groups", "sources"],
+        ["acme-union", "Acme Union", "workers-organisations", "https://www.example.org/"],
+    )
+    _csv(
+        tmp_path / "memberships.csv",
+        ["partnership", "organisation", "roles", "sources"],
+        ["global-deal-test", "acme-union", "member", "https://www.example.org/"],
+    )
+    store = EmbeddedStore()
+    load_ontology(store)
+    import_sheets([str(tmp_path)], store=store, validate=False)
+    ids = {str(s) for s in _data(store).subjects() if "/membership/" in str(s)}
+    assert ids and all("/membership/global-deal-test--acme-union" in i for i in ids), ids

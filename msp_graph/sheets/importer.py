@@ -290,7 +290,7 @@ class _Importer:
                 if value is None:
                     return None
                 parts.append(
-                    L.local_slug(str(value)).split("-", 1)[-1]
+                    L.record_slug(str(value))
                     if column.kind == "ref"
                     else str(value).rsplit("/", 1)[-1].lower()
                 )

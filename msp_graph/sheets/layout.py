@@ -87,6 +87,20 @@ def local_slug(iri: str) -> str:
     return f"{slugify(iri.rsplit('/', 1)[-1]) or 'x'}-{digest}"
 
 
+def record_slug(iri: str) -> str:
+    """The slug of a record without its kind, as the data names them: ``.../partnership/global-deal`` ->
+    ``global-deal``, ``.../organisation/ilo`` -> ``ilo``; any other IRI: ``local_slug``.
+
+    >>> record_slug(ID + "partnership/global-deal"), record_slug(ID + "organisation/ilo")
+    ('global-deal', 'ilo')
+    """
+    if iri.startswith(ID):
+        _kind, _, rest = iri[len(ID) :].partition("/")
+        if rest and re.fullmatch(r"[A-Za-z0-9._~/-]+", rest):
+            return rest.replace("/", "-")
+    return local_slug(iri)
+
+
 class CellError(ValueError):
     """A cell value that cannot be read; ``str()`` says what is wrong and what to type instead."""
 
