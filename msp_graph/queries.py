@@ -394,6 +394,11 @@ def _query_prefixes(text: str) -> dict[str, str]:
     return found
 
 
+# IRI schemes written without "//" that a value may use unbracketed; any other "name:" must be a known
+# prefix, so that a mistyped prefix (organization:ilo) is an error, not an IRI that matches nothing.
+_OPAQUE_SCHEMES = frozenset({"urn", "mailto", "tag", "did", "doi", "info", "isbn", "data", "geo", "tel"})
+
+
 def _iri(value: str, prefixes: Mapping[str, str]) -> ox.NamedNode:
     raw = value.strip()
     if raw.startswith("<") and raw.endswith(">"):
@@ -402,6 +407,9 @@ def _iri(value: str, prefixes: Mapping[str, str]) -> ox.NamedNode:
         prefix, sep, local = raw.partition(":")
         if sep and prefix in prefixes and not local.startswith("//"):
             raw = prefixes[prefix] + local
+        elif sep and not local.startswith("//") and prefix.lower() not in _OPAQUE_SCHEMES:
+            known = ", ".join(f"{p}:" for p in sorted(prefixes) if p)
+            raise ValueError(f"unknown prefix '{prefix}:' (known: {known}; or write a full IRI in <...>)")
     return ox.NamedNode(raw)
 
 

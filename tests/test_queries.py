@@ -359,6 +359,14 @@ def test_parameter_errors(small_store):
             parse_param(bad)
 
 
+def test_a_mistyped_prefix_is_an_error_listing_the_known_prefixes(small_store):
+    """Was 0 rows and exit 0: ``organization:ilo`` was read as an IRI of the scheme ``organization``."""
+    query = get_query("alliances-of-partner")
+    with pytest.raises(QueryError, match=r"unknown prefix 'organization:' \(known: .*organisation:"):
+        run_query(small_store, query, params={"partner": "organization:ilo"})
+    assert run_query(small_store, query, params={"partner": "urn:x-msp:nobody"}).rows == []
+
+
 def test_adhoc_parameters_guess_their_kind(small_store):
     text = "SELECT ?s ?o WHERE { ?s <https://x.org/p> ?o } ORDER BY ?s"
     assert len(run_query(small_store, text, params={"s": "<https://x.org/s>"}).rows) == 1
