@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .errors import EndpointError, LoadError
+from .errors import EndpointError
 from .resources import bundled_dir
 from .stores import (
     GRAPH_BASE,
@@ -37,6 +37,7 @@ from .stores import (
     Store,
     open_remote,
     rdf_format,
+    read_source,
     source_graph,
 )
 from .stores.terms import parsing
@@ -124,18 +125,9 @@ def slug_for(path: str | Path) -> str:
 
 def parse_file(path: str | Path, *, format: str | None = None) -> list[ox.Quad]:
     """Parse one RDF file completely; ``LoadError`` names ``file:line:column`` on a syntax error."""
-    path = Path(path)
-    fmt = rdf_format(format or path)
-    if not path.exists():
-        raise LoadError(f"{path}: no such file")
-    if path.is_dir():
-        raise LoadError(f"{path}: is a directory, not an RDF file")
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise LoadError(f"{path}: cannot read: {error.strerror}") from None
-    with parsing(path):
-        return list(ox.parse(data, format=fmt.oxigraph, base_iri=path.resolve().as_uri()))
+    where, data, fmt, base = read_source(Path(path), format)
+    with parsing(where):
+        return list(ox.parse(data, format=fmt.oxigraph, base_iri=base))
 
 
 def _nt(quads: Iterable[ox.Quad]) -> bytes:

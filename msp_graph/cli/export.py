@@ -17,8 +17,7 @@ from ..errors import MspGraphError, SpreadsheetError
 from ..export import export as export_graph
 from ..export import normalise_format
 from ..network import NETWORK_FORMATS, render_network
-from ..reasoning import reason as run_reasoning
-from ..stores import INFERRED_GRAPH
+from ..reasoning import reason_if_missing
 from .common import DataOptions, Reporter, data_options, message_options, output_options, write
 
 __all__ = ["draw_network", "export", "export_spreadsheets", "network"]
@@ -56,9 +55,9 @@ def export(
         return draw_network(data, report, format=format.lower(), output=output)
     fmt = normalise_format(format)
     with report.working("exporting"), data.open(report) as store:
-        if include_inferred and INFERRED_GRAPH not in store.graphs():
-            report.step("reasoning (OWL 2 RL)")
-            run_reasoning(store)
+        if include_inferred:
+            report.step("reasoning (OWL 2 RL) if the store has no inferred graph")
+            reason_if_missing(store)
         exported = export_graph(
             store, format=fmt, include_inferred=include_inferred, include_ontology=not no_ontology
         )
@@ -79,9 +78,8 @@ def draw_network(data: DataOptions, report: Reporter, *, format: str, output: Pa
     if format == "png" and output is None and sys.stdout.isatty():
         raise MspGraphError("-f png: binary output; write it to a file with -o FILE.png")
     with report.working("drawing the network"), data.open(report) as store:
-        if INFERRED_GRAPH not in store.graphs():
-            report.step("reasoning (OWL 2 RL): stakeholder groups implied by member classes")
-            run_reasoning(store)
+        report.step("reasoning (OWL 2 RL) if missing: stakeholder groups implied by member classes")
+        reason_if_missing(store)
         drawn = render_network(store, format=format)
     write(output, drawn)
 

@@ -9,9 +9,8 @@ from typing import Annotated
 import typer
 
 from ..errors import MspGraphError
-from ..reasoning import reason as run_reasoning
-from ..validation import REPORT_FORMATS, SEVERITIES
-from ..validation import validate as run_validation
+from ..validation import REPORT_FORMATS, SEVERITIES, check
+from ..validation import validate as validate_store
 from .common import DataOptions, Reasoner, Reporter, data_options, message_options, output_options, write
 
 __all__ = ["validate"]
@@ -57,15 +56,12 @@ def validate(
         raise MspGraphError(f"--fail-on {fail_on}: unknown severity; use one of: {', '.join(SEVERITIES)}")
     started = time.perf_counter()
     with report.working("validating"), data.open(report) as store:
-        reasoning = None
-        if not no_reason:
-            report.step("reasoning (OWL 2 RL)")
-            reasoning = run_reasoning(store, engine=reasoner)
-        report.step("validating (SHACL)")
-        result = run_validation(store, shapes=shapes, engine=engine)
-        if reasoning is not None:
-            result.reasoning = reasoning
-            result.inconsistencies = list(reasoning.inconsistencies)
+        if no_reason:
+            report.step("validating (SHACL)")
+            result = validate_store(store, shapes=shapes, engine=engine)
+        else:
+            report.step("reasoning (OWL 2 RL), then validating (SHACL)")
+            result = check(store, shapes=shapes, reasoner=reasoner, engine=engine)
     write(output, result.render(format))
     report.info(
         f"validated {result.triples} triples in {time.perf_counter() - started:.1f} s: {result.summary()}"

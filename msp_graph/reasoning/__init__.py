@@ -25,12 +25,12 @@ from __future__ import annotations
 import warnings
 
 from ..errors import ReasoningError
-from ..stores import Store
+from ..stores import INFERRED_GRAPH, Store
 from . import reference, rules
 from .reference import closure
 from .result import Inconsistency, ReasoningResult
 
-__all__ = ["ENGINES", "Inconsistency", "ReasoningResult", "closure", "reason"]
+__all__ = ["ENGINES", "Inconsistency", "ReasoningResult", "closure", "reason", "reason_if_missing"]
 
 ENGINES = ("rules", "owlrl")
 """``rules``: ``msp_graph.reasoning.rules`` (SPARQL updates, the default); ``owlrl``: the reference."""
@@ -50,3 +50,11 @@ def reason(store: Store, *, engine: str = "rules") -> ReasoningResult:
             return rules.materialise(store)
         warnings.warn(f"rules reasoner: {'; '.join(missing)}; using owlrl instead", stacklevel=2)
     return reference.materialise(store)
+
+
+def reason_if_missing(store: Store) -> ReasoningResult | None:
+    """``reason`` when the store holds no inferred graph yet (a stage that needs entailments, e.g. the
+    stakeholder groups implied by member classes); ``None`` when one is there already."""
+    if INFERRED_GRAPH in store.graphs():
+        return None
+    return reason(store)
