@@ -14,7 +14,7 @@ from rdflib.compare import isomorphic
 from typer.testing import CliRunner
 
 from msp_graph.cli import app
-from msp_graph.loading import bundled_data_files, load_ontology
+from msp_graph.loading import bundled_data_files, load_bundled, load_ontology
 from msp_graph.sheets import (
     SheetImportError,
     export_sheets,
@@ -186,6 +186,31 @@ def test_minted_id_colliding_with_another_record_in_the_store(tmp_path):
     )
     errors = _errors([tmp_path / "b"], store)
     assert "already names another organisation" in errors[0] and "row 2" in errors[0]
+
+
+def test_a_partnership_named_like_an_organisation_is_reported(tmp_path):
+    """A platform that is itself a member of another alliance must not silently become a second node."""
+    store = EmbeddedStore()
+    load_bundled(store)
+    _csv(
+        tmp_path / "organisations.csv",
+        ORG_HEADER,
+        ["", "Skills Platform", "private-sector"],
+    )
+    _csv(
+        tmp_path / "partnerships.csv",
+        PARTNERSHIP_HEADER,
+        ["", "International Labour Organization", "global"],
+        ["ilo", "Some Other Name", "global"],
+        ["", "Skills Platform", "global"],
+        ["", "Unrelated Alliance", "global"],
+    )
+    result = import_sheets([tmp_path], store=store, validate=False, dry_run=True)
+    warned = {(w.row, w.message) for w in result.warnings if "name of the organisation" in w.message}
+    assert {row for row, _ in warned} == {2, 3, 4}
+    by_row = dict(warned)
+    assert f"<{ID}organisation/ilo>" in by_row[2] and f"<{ID}organisation/ilo>" in by_row[3]
+    assert f"<{ID}organisation/skills-platform>" in by_row[4]
 
 
 # --- bad input, each located ----------------------------------------------------------------------

@@ -390,6 +390,7 @@ class _Importer:
             else:
                 target |= self.row_triples(record)
                 self._check_collision(record)
+                self._check_namesake(record)
         return data
 
     def _report_unnamed(self, record: _Record) -> None:
@@ -424,6 +425,29 @@ class _Importer:
                 f"names another {record.sheet.kind} in the store ({sorted(existing)[0]!r}); "
                 "give this row an explicit id",
                 "id",
+            )
+
+    def _check_namesake(self, record: _Record) -> None:
+        """A partnership with the id or the name of an organisation (a platform that is itself a member of
+        another alliance) would be a second node for one body: say which organisation, so the user can
+        use its id or rename."""
+        if record.sheet.name != "partnerships":
+            return
+        sheet = L.sheet_named("organisations")
+        iris, names, _ = self._store_index(sheet)
+        slug = str(record.iri).rsplit("/", 1)[-1]
+        found = {i for i in iris | set(self.by_iri["organisations"]) if i.rsplit("/", 1)[-1] == slug}
+        for value in _split(record.cells.get("name", "")) + _split(record.cells.get("acronyms", "")):
+            key = V.normalise(value)
+            found |= names.get(key, set()) | self.by_name["organisations"].get(key, set())
+        if found:
+            others = ", ".join(f"<{i}>" for i in sorted(found))
+            self.error(
+                record,
+                f"this partnership has the id or name of the organisation {others}; if they are one body, "
+                "describe it once (as a partnership, with the organisation's id), else rename it",
+                "name",
+                warning=True,
             )
 
     def row_triples(self, record: _Record) -> set[tuple]:
