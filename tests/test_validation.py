@@ -39,7 +39,9 @@ def test_results_carry_labels_partnership_and_english_message(report):
         message="no workers' organisation recorded",
         partnership="https://example.org/bad",
         partnership_label="Bad Alliance",
+        source=violation.source,
     )
+    assert violation.source.endswith("small.ttl") and violation.row is None
     membership = next(r for r in report.results if r.focus_node == "https://example.org/m5")
     assert membership.partnership == "https://example.org/bad"
     assert membership.focus_label == "membership of ILO in Bad Alliance"

@@ -17,6 +17,7 @@ data, with each SPARQL text parsed once). A failing validation is a value (a ``V
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from ..reasoning import reason
 from ..stores import INFERRED_GRAPH, EmbeddedStore, Store, source_graph
 from . import sparql
 from .describe import build_report, context_graph
+from .origin import origins
 from .reference import run_pyshacl
 from .report import REPORT_FORMATS, SEVERITIES, ValidationReport, ValidationResult
 from .shapes import load_shapes, shape_files
@@ -66,14 +68,24 @@ def validate(
         conforms, graph, _ = sparql.validate_store(local, shapes_graph)
         report = build_report(conforms, graph, context_graph(local, graph), shapes_graph, composition)
         report.triples = store.count()
-        return report
+        return _with_origins(report, local)
     # Asserted triples first, then the inferred ones: the report labels a node by the first English label
     # it meets, and the fast engine's context graph is built in the same order.
     data = store.to_rdflib(asserted_graphs(store))
     if INFERRED_GRAPH in store.graphs():
         data += store.to_rdflib([INFERRED_GRAPH])
     conforms, graph = run_pyshacl(data, shapes_graph)
-    return build_report(conforms, graph, data, shapes_graph, composition)
+    return _with_origins(build_report(conforms, graph, data, shapes_graph, composition), store)
+
+
+def _with_origins(report: ValidationReport, store: Store) -> ValidationReport:
+    """Each result names the source file (and sheet and row) of its focus node."""
+    found = origins(store, {r.focus_node for r in report.results if not r.focus_node.startswith("_:")})
+    report.results = [
+        dataclasses.replace(r, **dataclasses.asdict(found[r.focus_node])) if r.focus_node in found else r
+        for r in report.results
+    ]
+    return report
 
 
 def check(

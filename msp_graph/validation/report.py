@@ -32,6 +32,9 @@ class ValidationResult:
 
     ``partnership`` is the partnership the result is about: the focus node itself, or the partnership of
     the membership, country engagement or output that is the focus node (``None`` otherwise).
+    ``source`` names where the focus node is described: the source file as loaded (relative to its data
+    folder), or the graph's IRI when the store knows no file; ``sheet`` and ``row`` the spreadsheet row it
+    was imported from (``None`` for RDF files).
     """
 
     focus_node: str
@@ -44,6 +47,9 @@ class ValidationResult:
     message: str
     partnership: str | None = None
     partnership_label: str | None = None
+    source: str | None = None
+    sheet: str | None = None
+    row: int | None = None
 
 
 @dataclass
