@@ -5,7 +5,7 @@ options to a command and hands the command their values by keyword, as one objec
 together::
 
     @message_options          # -v/-q                                  -> report: Reporter
-    @output_options(...)      # -o/--output (and -f/--format)          -> output, format
+    @output_options(TABLE)    # -o/--output (and -f/--format)          -> output, format
     @data_options             # FILES --store --with-bundled --endpoint -> data: DataOptions
     def stats(*, data, output, format, report): ...
 
@@ -16,14 +16,16 @@ signature and puts its own options in their place.
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import inspect
 import os
+import secrets
+import stat
 import sys
-import tempfile
 import traceback
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, get_args
 
@@ -35,15 +37,17 @@ from typer.models import ArgumentInfo
 
 from ..errors import MspGraphError
 from ..loading import open_data
-from ..stores import Store, open_remote
+from ..stores import Store, format_named, open_remote
 
 __all__ = [
     "DataOptions",
+    "FormatTable",
     "Group",
     "RemoteOptions",
     "Reporter",
-    "check_format",
+    "choose_format",
     "data_options",
+    "is_stdout",
     "message_options",
     "output_options",
     "remote_options",
@@ -107,36 +111,203 @@ class Reporter:
             yield self
 
 
-def check_format(value: str, allowed: Sequence[str], what: str) -> str:
-    """``value`` in lower case, or an error naming the formats ``what`` knows."""
-    if value.lower() not in allowed:
-        raise MspGraphError(f"-f {value}: unknown format for {what}; use one of: {', '.join(allowed)}")
-    return value.lower()
+def is_stdout(output: Path | None) -> bool:
+    """True when results go to stdout: no ``-o``, or ``-o -``."""
+    return output is None or str(output) == "-"
 
 
 def write(output: Path | None, data: str | bytes) -> None:
-    """Write results to ``output`` atomically (temporary file + rename), or to stdout."""
+    """Write results to ``output`` as ``open()`` would, but atomically for a regular file; or to stdout.
+
+    Stdout: no ``-o``, or ``-o -``. A regular file, new or existing, is replaced atomically (a temporary
+    file in the same folder, then a rename) with the mode ``open()`` gives: a new file 0o666 less the
+    umask, an existing one keeps its mode and, where the system allows, its owner and group. A symlink is
+    followed to its target and never replaced. Devices, FIFOs, sockets and paths under /dev or /proc are
+    opened and written straight through (a socket then fails as ``open()`` does, and is left in place).
+    Errors are one ``MspGraphError`` line naming ``output``.
+    """
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    if output is None:
-        sys.stdout.flush()
-        stream = getattr(sys.stdout, "buffer", None)
-        if stream is None:
-            sys.stdout.write(payload.decode("utf-8", errors="replace"))
-            return
-        stream.write(payload)
-        stream.flush()
+    if is_stdout(output):
+        _write_stdout(payload)
         return
-    output = output.expanduser()
-    folder = output.parent if str(output.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=folder)
+    given = output.expanduser()
+    try:
+        target, straight = _destination(given)
+        if straight:
+            _write_through(given, payload)
+        else:
+            _replace(target, payload)
+    except OSError as error:
+        raise MspGraphError(_write_error(given, error)) from None
+
+
+def _write_stdout(payload: bytes) -> None:
+    sys.stdout.flush()
+    stream = getattr(sys.stdout, "buffer", None)
+    if stream is None:
+        sys.stdout.write(payload.decode("utf-8", errors="replace"))
+        return
+    stream.write(payload)
+    stream.flush()
+
+
+def _special(path: Path) -> bool:
+    """Under /dev or /proc: devices and the kernel's links (/dev/stdout -> /proc/self/fd/1 -> pipe:[..])."""
+    return os.path.abspath(path).startswith(("/dev/", "/proc/"))
+
+
+def _destination(path: Path) -> tuple[Path, bool]:
+    """Where writing ``path`` lands (its symlinks followed, as ``open()`` does) and whether to write it
+    straight through (not a regular file, or under /dev or /proc) rather than replace it."""
+    for _ in range(40):
+        if _special(path):
+            return path, True
+        if not path.is_symlink():
+            break
+        link = Path(os.readlink(path))
+        path = link if link.is_absolute() else path.parent / link
+    else:
+        raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), str(path))
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return path, False  # a new file (a dangling link: its target, created as open() would)
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+    return path, not stat.S_ISREG(mode)
+
+
+def _write_through(path: Path, payload: bytes) -> None:
+    with open(path, "wb") as handle:
+        handle.write(payload)
+
+
+def _replace(path: Path, payload: bytes) -> None:
+    """Replace the regular file ``path`` (or create it) atomically, with the mode ``open()`` would leave."""
+    try:
+        existing = os.stat(path)
+    except FileNotFoundError:
+        existing = None
+    if existing is not None and not os.access(path, os.W_OK):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+    try:
+        # open()'s mode for a new file (the kernel takes the umask off); an existing file's mode is set
+        # below, so until then its new copy is readable by the owner only.
+        fd, temporary = _temporary(path, 0o600 if existing else 0o666)
+    except PermissionError:
+        if existing is None:
+            raise
+        _write_through(path, payload)  # the file may be written but not its folder: in place, as open()
+        return
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
-        os.replace(tmp, output)
+            if existing is not None:
+                _keep_owner_and_mode(handle.fileno(), existing)
+        os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):
-            os.unlink(tmp)
+            os.unlink(temporary)
         raise
+
+
+def _temporary(path: Path, mode: int) -> tuple[int, Path]:
+    """A new hidden file beside ``path`` (same folder, so the rename is atomic), opened for writing."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        temporary = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+        try:
+            return os.open(temporary, flags, mode), temporary
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary file name", str(path.parent))
+
+
+def _keep_owner_and_mode(fd: int, existing: os.stat_result) -> None:
+    """Give the new copy the replaced file's owner and group where allowed, then its mode."""
+    try:
+        os.fchown(fd, existing.st_uid, existing.st_gid)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.fchown(fd, -1, existing.st_gid)
+    os.fchmod(fd, stat.S_IMODE(existing.st_mode))  # after chown, which clears set-id bits
+
+
+def _write_error(output: Path, error: OSError) -> str:
+    """One line for an error writing ``-o output``."""
+    where = f"-o {output}"
+    folder = Path(error.filename).parent if error.filename else output.parent
+    if isinstance(error, FileNotFoundError):
+        return f"{where}: no such folder {folder}; create it first or write elsewhere"
+    if isinstance(error, NotADirectoryError):
+        return f"{where}: {folder} is not a folder; give a file path in a folder"
+    if isinstance(error, IsADirectoryError):
+        return f"{where}: is a directory; give a file name"
+    if isinstance(error, PermissionError):
+        return f"{where}: permission denied; write somewhere you may, or change the permissions"
+    return f"{where}: cannot write: {error.strerror or error}"
+
+
+# --- output formats ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FormatTable:
+    """The formats a command writes: what ``-f`` accepts, the default, and the ``-o`` extensions naming them.
+
+    RDF formats are named, and recognised by extension, through the one RDF table (``stores.FORMATS``:
+    ``ttl``, ``nt``, ``jsonld``, ``rdf``/``owl``/``xml``...), for those in ``formats``; ``extensions`` and
+    ``aliases`` add the command's own and come first. ``checked``: an unknown ``-f`` is an error here,
+    else the command reports it in its own words.
+    """
+
+    what: str
+    default: str
+    formats: tuple[str, ...]
+    extensions: Mapping[str, str] = field(default_factory=dict)
+    aliases: Mapping[str, str] = field(default_factory=dict)
+    checked: bool = True
+
+    def named(self, name: str) -> str | None:
+        """The format an ``-f`` value stands for (``ttl`` -> ``turtle``), or None if not one of ours."""
+        key = name.lower()
+        rdf = format_named(key)
+        found = self.aliases.get(key) or (rdf.name if rdf is not None else key)
+        return found if found in self.formats else None
+
+    def by_extension(self, path: Path) -> str | None:
+        """The format ``path``'s extension names (``net.png`` -> ``png``), or None."""
+        suffix = path.suffix.lower().lstrip(".")
+        if not suffix:
+            return None
+        rdf = format_named(suffix)
+        found = self.extensions.get(suffix) or (rdf.name if rdf is not None else None)
+        return found if found in self.formats else None
+
+
+def choose_format(format: str | None, output: Path | None, table: FormatTable) -> str:
+    """The format a command writes: ``-f`` when given, else the one ``-o``'s extension names, else the
+    command's default (an extension the command does not know also gives the default).
+
+    >>> table = FormatTable("network", "svg", ("svg", "png"), extensions={"svg": "svg", "png": "png"})
+    >>> choose_format(None, Path("net.png"), table), choose_format("SVG", Path("-"), table)
+    ('png', 'svg')
+    """
+    implied = None if is_stdout(output) else table.by_extension(output)
+    if format is None:
+        return implied or table.default
+    chosen = table.named(format)
+    if chosen is None:
+        if table.checked:
+            known = ", ".join(table.formats)
+            raise MspGraphError(f"-f {format}: unknown format for {table.what}; use one of: {known}")
+        return format
+    if implied is not None and implied != chosen:
+        raise MspGraphError(
+            f"-f {format} does not match -o {output} (its extension means {implied}); "
+            "drop -f or change the extension"
+        )
+    return chosen
 
 
 # --- options shared by commands ------------------------------------------------------------------------
@@ -278,27 +449,37 @@ remote_options = _options(
 
 
 def output_options(
-    formats: Sequence[str] | None = None,
+    table: FormatTable | None = None,
     *,
-    default: str | None = None,
     help: str = "",
-    what: str = "",
-    output_help: str = "Write to this file instead of stdout.",
-    metavar: str = "FILE",
-    output_default: Path | None = None,
+    folder: bool = False,
 ) -> Callable[[Callable], Callable]:
-    """``-o/--output`` (handed as ``output``); with a ``default`` format, ``-f/--format`` too (handed as
-    ``format``, checked against ``formats`` and lower-cased when ``formats`` is given)."""
-    kind = Path | None if output_default is None else Path
-    output = typer.Option("-o", "--output", help=output_help, metavar=metavar)
-    adds = [_param("output", Annotated[kind, output], output_default)]
-    if default is not None:
-        adds.insert(0, _param("format", Annotated[str, typer.Option("-f", "--format", help=help)], default))
+    """``-o/--output`` (handed as ``output``); with a format ``table``, ``-f/--format`` too (handed as
+    ``format``, chosen by ``choose_format``: ``-f``, else ``-o``'s extension, else the default).
+
+    ``folder``: ``-o`` is a folder to write files into (default: the current one); ``-o -`` is refused and
+    no format is read from its name."""
+    if folder:
+        option = typer.Option(
+            "-o", "--output", help="Folder to write into (created if missing).", metavar="DIR"
+        )
+        adds = [_param("output", Annotated[Path, option], Path("."))]
+    else:
+        option = typer.Option("-o", "--output", help="Write to this file (- for stdout).", metavar="FILE")
+        adds = [_param("output", Annotated[Path | None, option], None)]
+    if table is not None:
+        implied = "." if folder else ", or the one -o FILE's extension names."
+        described = f"{help} Default: {table.default}{implied}"
+        adds.insert(
+            0, _param("format", Annotated[str | None, typer.Option("-f", "--format", help=described)], None)
+        )
 
     def pack(output: Path | None, format: str | None = None) -> dict:
-        if default is None:
+        if folder and is_stdout(output):
+            raise MspGraphError("-o -: this command writes files into a folder, not to stdout; give -o DIR")
+        if table is None:
             return {"output": output}
-        return {"output": output, "format": check_format(format, formats, what) if formats else format}
+        return {"output": output, "format": choose_format(format, None if folder else output, table)}
 
     return _options(adds, [p.name for p in adds], pack)
 

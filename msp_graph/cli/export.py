@@ -8,26 +8,49 @@ store or an endpoint).
 from __future__ import annotations
 
 import sys
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ..errors import MspGraphError, SpreadsheetError
+from ..export import EXPORT_FORMATS, normalise_format
 from ..export import export as export_graph
-from ..export import normalise_format
 from ..network import NETWORK_FORMATS, render_network
 from ..reasoning import reason_if_missing
-from .common import DataOptions, Reporter, data_options, message_options, output_options, write
+from .common import (
+    DataOptions,
+    FormatTable,
+    Reporter,
+    data_options,
+    is_stdout,
+    message_options,
+    output_options,
+    write,
+)
 
-__all__ = ["draw_network", "export", "export_spreadsheets", "network"]
+__all__ = ["EXPORT_TABLE", "NETWORK_TABLE", "draw_network", "export", "export_spreadsheets", "network"]
 
 SHEET_FORMATS = ("xlsx", "csv")
+_NETWORK_EXTENSIONS = {name: name for name in NETWORK_FORMATS}
+#: The partner network: ``-o net.png``, ``.svg``, ``.graphml``.
+NETWORK_TABLE = FormatTable("network", "svg", NETWORK_FORMATS, _NETWORK_EXTENSIONS)
+#: Every format of ``export``: RDF through the one RDF table (``-o x.ttl``, ``.nt``, ``.rdf``, ``.trig``,
+#: ``.nq``, ``.jsonld``), spreadsheets (``.xlsx``; ``.zip`` or ``.csv`` for the CSV files) and the network.
+#: Unknown ``-f`` values are left to ``normalise_format``, whose message lists the RDF formats.
+EXPORT_TABLE = FormatTable(
+    "export",
+    "turtle",
+    (*EXPORT_FORMATS, *SHEET_FORMATS, *NETWORK_FORMATS),
+    {"xlsx": "xlsx", "zip": "csv", "csv": "csv", **_NETWORK_EXTENSIONS},
+    checked=False,
+)
 
 
 @message_options
 @output_options(
-    default="turtle",
+    EXPORT_TABLE,
     help="turtle, nt, rdfxml, trig, nquads, jsonld; xlsx or csv (spreadsheets); svg, png or graphml "
     "(the partner network, as `msp-graph network`).",
 )
@@ -62,11 +85,11 @@ def export(
             store, format=fmt, include_inferred=include_inferred, include_ontology=not no_ontology
         )
     write(output, exported)
-    report.info(f"exported {len(exported)} bytes of {fmt}" + (f" to {output}" if output else ""))
+    report.info(f"exported {len(exported)} bytes of {fmt}" + ("" if is_stdout(output) else f" to {output}"))
 
 
 @message_options
-@output_options(NETWORK_FORMATS, default="svg", help="svg, png or graphml (for Gephi).", what="network")
+@output_options(NETWORK_TABLE, help="svg, png or graphml (for Gephi).")
 @data_options
 def network(*, data: DataOptions, output: Path | None, format: str, report: Reporter):
     """Draw the partner-partnership network (partners coloured by stakeholder group) or save it as GraphML."""
@@ -75,8 +98,8 @@ def network(*, data: DataOptions, output: Path | None, format: str, report: Repo
 
 def draw_network(data: DataOptions, report: Reporter, *, format: str, output: Path | None) -> None:
     """The partner network of ``data`` as ``format`` (svg, png, graphml), reasoning first if need be."""
-    if format == "png" and output is None and sys.stdout.isatty():
-        raise MspGraphError("-f png: binary output; write it to a file with -o FILE.png")
+    if format == "png":
+        _not_to_a_terminal(format, output)
     with report.working("drawing the network"), data.open(report) as store:
         report.step("reasoning (OWL 2 RL) if missing: stakeholder groups implied by member classes")
         reason_if_missing(store)
@@ -85,13 +108,31 @@ def draw_network(data: DataOptions, report: Reporter, *, format: str, output: Pa
 
 
 def export_spreadsheets(data: DataOptions, report: Reporter, *, format: str, output: Path | None) -> None:
-    """The data in the spreadsheet layout: an .xlsx workbook, or CSV files (a folder or a .zip)."""
+    """The data in the spreadsheet layout: an .xlsx workbook (a file or stdout), or CSV files (a folder or
+    a .zip file). The workbook and the .zip are written as every ``-o`` file is (``common.write``)."""
     from ..sheets import export_sheets  # openpyxl: only when asked for
 
-    if output is None:
+    in_folder = format == "csv" and (output is None or output.suffix.lower() != ".zip")
+    if output is None or (in_folder and is_stdout(output)):
         raise SpreadsheetError(
-            f"-f {format}: give -o PATH (a .xlsx file for xlsx; a folder or a .zip file for csv)"
+            f"-f {format}: give -o PATH (a .xlsx file or - for xlsx; a folder or a .zip file for csv)"
         )
+    if format == "xlsx":
+        _not_to_a_terminal(format, output)
     with report.working("exporting"), data.open(report) as store:
-        written = export_sheets(store, output, format=format)
+        if in_folder:
+            written = export_sheets(store, output, format=format)
+        else:
+            with tempfile.TemporaryDirectory(prefix="msp-graph-") as scratch:
+                made = Path(scratch) / ("sheets.xlsx" if format == "xlsx" else "sheets.zip")
+                export_sheets(store, made, format=format)
+                payload = made.read_bytes()
+            written = [output]
+    if not in_folder:
+        write(output, payload)
     report.info(f"exported {format} to {output}" + (f" ({len(written)} files)" if len(written) > 1 else ""))
+
+
+def _not_to_a_terminal(format: str, output: Path | None) -> None:
+    if is_stdout(output) and sys.stdout.isatty():
+        raise MspGraphError(f"-f {format}: binary output; write it to a file with -o FILE.{format}")

@@ -11,16 +11,46 @@ from typing import Annotated
 import typer
 
 from ..errors import QueryError
-from ..queries import NamedQuery, get_query, list_queries, parse_param, parse_query_file, run_query
+from ..queries import (
+    GRAPH_FORMATS,
+    SOLUTION_FORMATS,
+    NamedQuery,
+    get_query,
+    list_queries,
+    parse_param,
+    parse_query_file,
+    run_query,
+)
 from ..reasoning import reason as run_reasoning
-from .common import DataOptions, Reporter, data_options, message_options, output_options, write
+from .common import (
+    DataOptions,
+    FormatTable,
+    Reporter,
+    data_options,
+    is_stdout,
+    message_options,
+    output_options,
+    write,
+)
 
-__all__ = ["queries", "query"]
+__all__ = ["RESULT_TABLE", "queries", "query"]
+
+#: Results formats. RDF ones (CONSTRUCT, DESCRIBE) come from the one RDF table: ``-o out.ttl``, ``.nt``,
+#: ``.jsonld``, ``.rdf``. ``xml`` is SPARQL XML results here, as ``-f xml`` is for ``QueryResult.render``;
+#: unknown ``-f`` values are left to ``render``, which names the formats that fit the query's form.
+RESULT_TABLE = FormatTable(
+    "query",
+    "table",
+    tuple(dict.fromkeys((*SOLUTION_FORMATS, *GRAPH_FORMATS))),
+    extensions={"csv": "csv", "tsv": "tsv", "json": "json", "srj": "srj", "srx": "srx", "xml": "srx"},
+    aliases={"xml": "srx", "sparql-json": "srj", "sparql-xml": "srx", "text": "table"},
+    checked=False,
+)
 
 
 @message_options
 @output_options(
-    default="table", help="table, csv, tsv, json, srj, srx; for CONSTRUCT also turtle, nt, jsonld, rdfxml."
+    RESULT_TABLE, help="table, csv, tsv, json, srj, srx; for CONSTRUCT also turtle, nt, jsonld, rdfxml."
 )
 @data_options
 def query(
@@ -58,7 +88,7 @@ def query(
             report.step("reasoning (OWL 2 RL)")
             run_reasoning(store)
         result = run_query(store, selected, params=params)
-    write(output, result.render(format, terminal=output is None and sys.stdout.isatty()))
+    write(output, result.render(format, terminal=is_stdout(output) and sys.stdout.isatty()))
     report.info(f"{len(result)} {'row' if len(result) == 1 else 'rows'}")
 
 
@@ -83,7 +113,7 @@ def _select(
 
 
 @message_options
-@output_options(("table", "json"), default="table", help="table or json.", what="queries")
+@output_options(FormatTable("queries", "table", ("table", "json"), {"json": "json"}), help="table or json.")
 def queries(*, output: Path | None, format: str, report: Reporter):
     """List the named queries with their summaries and parameters."""
     catalogue = list_queries()

@@ -19,9 +19,7 @@ __all__ = ["import_", "report_lines", "template"]
 
 
 @message_options
-@output_options(
-    output_help="Folder to write into (created if missing).", metavar="DIR", output_default=Path(".")
-)
+@output_options(folder=True)
 def template(*, output: Path, report: Reporter):
     """Write the empty spreadsheet template: msp-template.xlsx and a folder msp-template/ of CSV files."""
     from ..sheets import write_template

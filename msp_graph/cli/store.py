@@ -28,6 +28,7 @@ from ..stores import ONTOLOGY_GRAPH, EmbeddedStore
 from .common import (
     DataOptions,
     Files,
+    FormatTable,
     Reasoner,
     RemoteOptions,
     Reporter,
@@ -75,7 +76,7 @@ def load(
 
 
 @message_options
-@output_options(("text", "json"), default="text", help="text or json.", what="reason")
+@output_options(FormatTable("reason", "text", ("text", "json"), {"json": "json"}), help="text or json.")
 @data_options
 def reason(
     *, data: DataOptions, output: Path | None, format: str, report: Reporter, reasoner: Reasoner = "rules"
@@ -115,7 +116,10 @@ SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {{
 
 
 @message_options
-@output_options(("table", "json", "csv"), default="table", help="table, json or csv.", what="stats")
+@output_options(
+    FormatTable("stats", "table", ("table", "json", "csv"), {"json": "json", "csv": "csv"}),
+    help="table, json or csv.",
+)
 @data_options
 def stats(*, data: DataOptions, output: Path | None, format: str, report: Reporter):
     """Count triples per named graph and instances per class (ontology graph left out of the classes)."""
@@ -192,13 +196,9 @@ def push_command(
 
 @message_options
 @output_options(
-    ("ttl", "turtle", "nt", "trig", "nq", "nquads"),
-    default="ttl",
-    help="ttl, nt (a file per graph), trig or nq.",
-    what="pull",
-    output_help="Folder to write to.",
-    metavar="DIR",
-    output_default=Path("."),
+    FormatTable("pull", "turtle", ("turtle", "nt", "trig", "nquads")),
+    help="ttl, nt (a file per graph), trig or nq (one dataset file).",
+    folder=True,
 )
 @remote_options
 def pull_command(

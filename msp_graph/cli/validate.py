@@ -11,18 +11,25 @@ import typer
 from ..errors import MspGraphError
 from ..validation import REPORT_FORMATS, SEVERITIES, check
 from ..validation import validate as validate_store
-from .common import DataOptions, Reasoner, Reporter, data_options, message_options, output_options, write
+from .common import (
+    DataOptions,
+    FormatTable,
+    Reasoner,
+    Reporter,
+    data_options,
+    message_options,
+    output_options,
+    write,
+)
 
-__all__ = ["validate"]
+__all__ = ["REPORT_TABLE", "validate"]
+
+#: The report's formats; ``-o report.json``, ``.csv`` and ``.ttl`` (the SHACL report graph) name them.
+REPORT_TABLE = FormatTable("validate", "text", REPORT_FORMATS, extensions={"json": "json", "csv": "csv"})
 
 
 @message_options
-@output_options(
-    (*REPORT_FORMATS, "ttl"),
-    default="text",
-    help="text, table, json, csv or turtle (the SHACL report).",
-    what="validate",
-)
+@output_options(REPORT_TABLE, help="text, table, json, csv or turtle (the SHACL report).")
 @data_options
 def validate(
     *,
