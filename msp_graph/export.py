@@ -7,6 +7,11 @@ recomputable and must not pass for asserted data. The metadata graph (where each
 goes with the quad formats, where the graphs it describes keep their names; merged into a single graph its
 statements would describe graphs that no longer exist, so triple formats leave it out.
 
+Exports are reproducible (``docs/export.md``): the same store content gives the same bytes whatever the
+load order, time or folder. The metadata graph goes out without load times (``load_times=True`` keeps
+them) and without anything naming the local disk; blank nodes are labelled by RDF Dataset Canonicalization
+(RDFC-1.0: ``_:c14n0``, ``_:c14n1``...); statements are sorted.
+
 >>> from msp_graph.loading import open_store
 >>> store = open_store()
 >>> _ = store.load(b"<http://example.org/a> <http://example.org/b> <http://example.org/c> .",
@@ -20,7 +25,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import pyoxigraph as ox
 
@@ -62,43 +67,114 @@ def export(
     include_inferred: bool = False,
     include_ontology: bool = True,
     graphs: Iterable[str] | None = None,
+    load_times: bool = False,
 ) -> bytes:
     """Serialise the store's asserted graphs (and, on request, the inferred graph) in ``format``.
 
     ``graphs`` picks graphs by IRI instead; ``include_ontology=False`` leaves out the ontology and
-    vocabularies (data only).
+    vocabularies (data only). ``load_times=True`` keeps in the metadata graph when each source graph was
+    loaded (``prov:generatedAtTime``); without it two exports of the same data are byte-identical. Only the
+    quad formats carry the metadata graph, so it changes nothing in the others.
     """
     fmt = rdf_format(normalise_format(format))
-    quads = fmt.quads
     if graphs is None:
-        names = asserted_graphs(store, ontology=include_ontology, metadata=quads)
+        names = asserted_graphs(store, ontology=include_ontology, metadata=fmt.quads)
         if include_inferred and INFERRED_GRAPH in store.graphs():
             names.append(INFERRED_GRAPH)
     else:
         names = list(graphs)
-    if fmt.name == "jsonld":
-        return _jsonld(store.dump(format="nquads", graphs=names))
-    dump = rdf_format("nquads" if quads else "nt")
-    parsed = ox.parse(store.dump(format=dump.name, graphs=names), format=dump.oxigraph)
-    items = list(parsed) if quads else [ox.Triple(t.subject, t.predicate, t.object) for t in parsed]
+    lines = _statements(store.dump(format="nquads", graphs=names), merge=not fmt.quads, load_times=load_times)
+    lines.sort()  # code point order: RDFC-1.0's canonical N-Quads (N-Triples)
     if fmt.name in ("nt", "nquads"):
-        return ox.serialize(items, format=fmt.oxigraph) or b""
-    return ox.serialize(items, format=fmt.oxigraph, prefixes=_prefixes()) or b""
+        return b"".join(lines)
+    if fmt.name == "jsonld":  # the writer puts graphs, nodes and values in its own order
+        return _jsonld(ox.parse(b"".join(lines), format=_NQ))
+    lines.sort(key=_quad_order if fmt.quads else _triple_order)
+    statements = ox.parse(b"".join(lines), format=_NQ if fmt.quads else ox.RdfFormat.N_TRIPLES)
+    return ox.serialize(statements, format=fmt.oxigraph, prefixes=_prefixes()) or b""
 
 
-def _jsonld(nquads: bytes, ctx: dict | None = None) -> bytes:
-    """A compacted JSON-LD 1.1 document of an N-Quads dump, written straight from the quads.
+_NQ = ox.RdfFormat.N_QUADS
+_GENERATED_AT = ox.NamedNode("http://www.w3.org/ns/prov#generatedAtTime")
+_TYPE = b"<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+
+
+def _statements(nquads: bytes, *, merge: bool, load_times: bool) -> list[bytes]:
+    """The distinct statements of an N-Quads dump as they are published, one N-Quads line each (N-Triples
+    lines with ``merge``: the graphs merged into one), blank nodes labelled by RDFC-1.0, in no order.
+
+    The work is on the dump's lines (one statement per line, as pyoxigraph writes them, each named-graph
+    line ending ``<graph> .``): at 10^5 quads, a Python object per term would double the export's time.
+    Only the lines that may hold a blank node are parsed and canonicalised; the labels RDFC-1.0 gives
+    depend on those statements alone, so this equals canonicalising the whole dataset.
+    """
+    metadata_end = f" {ox.NamedNode(METADATA_GRAPH)} .\n".encode()
+    kept: set[bytes] = set()
+    blank: list[bytes] = []
+    for line in nquads.splitlines(keepends=True):
+        if line.endswith(metadata_end) and not _published(line, load_times=load_times):
+            continue
+        if merge:
+            line = line.rsplit(b" ", 2)[0] + b" .\n"
+        if b"_:" in line:
+            blank.append(line)
+        else:
+            kept.add(line)
+    if blank:
+        dataset = ox.Dataset(ox.parse(b"".join(blank), format=ox.RdfFormat.N_TRIPLES if merge else _NQ))
+        dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+        kept.update((ox.serialize(dataset, format=_NQ) or b"").splitlines(keepends=True))
+    return list(kept)
+
+
+def _published(line: bytes, *, load_times: bool) -> bool:
+    """Whether a statement of the metadata graph is exported: not a load time (unless asked for), nothing
+    naming the local disk."""
+    quad = next(iter(ox.parse(line, format=_NQ)))
+    if quad.predicate == _GENERATED_AT:
+        return load_times
+    return not _names_local_disk(quad.object)
+
+
+def _names_local_disk(term) -> bool:
+    """A ``file:`` IRI, or a literal holding one or an absolute path (as stores loaded by earlier versions
+    hold in their metadata)."""
+    if not isinstance(term, ox.NamedNode | ox.Literal):
+        return False
+    text = term.value
+    if text.lower().startswith("file:"):
+        return True
+    return isinstance(term, ox.Literal) and (
+        PurePosixPath(text).is_absolute() or PureWindowsPath(text).is_absolute()
+    )
+
+
+def _triple_order(line: bytes) -> tuple:
+    """Subject, predicate (``rdf:type`` first), object, as written in N-Triples."""
+    subject, predicate, rest = line.split(b" ", 2)
+    return subject, predicate != _TYPE, predicate, rest
+
+
+def _quad_order(line: bytes) -> tuple:
+    """Graph first (its statements together, as TriG writes them), then as ``_triple_order``."""
+    triple, graph, _ = line.rsplit(b" ", 2)
+    subject, predicate, rest = triple.split(b" ", 2)
+    return graph, subject, predicate != _TYPE, predicate, rest
+
+
+def _jsonld(quads: Iterable[ox.Quad], ctx: dict | None = None) -> bytes:
+    """A compacted JSON-LD 1.1 document of ``quads``, written straight from them.
 
     Shape: ``{"@context": <shipped context>, "@graph": [{"@id": <graph>, "@graph": [<nodes>]}, ...]}``, one
     object per named graph (default-graph nodes, if any, stand at the top level beside them). A node holds
     the triples of one subject in one graph; ``rdf:type`` with IRI objects goes to ``@type``. IRIs are
     compacted with the context's prefixes (``partnership:ilo-aaa``); a term of the context is used where its
     coercion fits the value exactly, anything else is written as an expanded value object, so expansion
-    gives back exactly the dumped quads. Order is sorted (graphs, subjects, keys, values), blank nodes are
-    relabelled ``_:b0``, ``_:b1``... in the order of their store labels, and every node stands on one line.
+    gives back exactly the quads. Order is sorted (graphs, subjects, keys, values), blank nodes keep their
+    labels (``export`` gives canonical ones), and every node stands on one line.
     """
     writer = _JsonLdWriter(_Compaction(context() if ctx is None else ctx))
-    for quad in ox.parse(nquads, format=ox.RdfFormat.N_QUADS):
+    for quad in quads:
         writer.add(quad)
     return writer.document()
 
@@ -221,15 +297,10 @@ class _JsonLdWriter:
     def __init__(self, compaction: _Compaction) -> None:
         self.c = compaction
         self.graphs: dict[object, dict[object, dict]] = {}
-        self.blank: dict[str, list[dict]] = {}  # store label -> the dicts whose "@id" is that blank node
         self.values: dict[object, tuple] = {}  # object term -> (sort key, JSON value), shared by nodes
         self.predicates: dict[object, tuple] = {}  # predicate -> (key, coerced terms, is rdf:type)
         self.types: dict[object, tuple] = {}  # class -> (sort key, compact IRI) in @type
         self.heads: dict[object, dict] = {}  # graph name -> its node object's "@id"
-
-    def _blank(self, node: ox.BlankNode, holder: dict) -> dict:
-        self.blank.setdefault(node.value, []).append(holder)
-        return holder
 
     def _value(self, o) -> tuple:
         cached = self.values.get(o)
@@ -238,7 +309,7 @@ class _JsonLdWriter:
         if isinstance(o, ox.NamedNode):
             out = ((0, o.value), {"@id": self.c.doc(o.value)})
         elif isinstance(o, ox.BlankNode):
-            out = ((1, o.value), self._blank(o, {"@id": None}))
+            out = ((1, o.value), {"@id": "_:" + o.value})
         elif isinstance(o, ox.Literal):
             value, language, datatype = o.value, o.language, o.datatype.value
             if language is not None:
@@ -283,13 +354,11 @@ class _JsonLdWriter:
             if isinstance(g, ox.NamedNode):
                 self.heads[g] = {"@id": self.c.doc(g.value)}
             elif isinstance(g, ox.BlankNode):
-                self.heads[g] = self._blank(g, {"@id": None})
+                self.heads[g] = {"@id": "_:" + g.value}
         node = nodes.get(s)
         if node is None:
-            if isinstance(s, ox.BlankNode):
-                node = nodes[s] = self._blank(s, {"@id": None})
-            else:
-                node = nodes[s] = {"@id": self.c.doc(s.value)}
+            blank = isinstance(s, ox.BlankNode)
+            node = nodes[s] = {"@id": "_:" + s.value if blank else self.c.doc(s.value)}
         known = self.predicates.get(p)
         if known is None:
             predicate = p.value
@@ -313,9 +382,6 @@ class _JsonLdWriter:
         node.setdefault(key, []).append(self._value(o))
 
     def document(self) -> bytes:
-        for number, label in enumerate(sorted(self.blank)):
-            for holder in self.blank[label]:
-                holder["@id"] = f"_:b{number}"
         encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
         default = self.graphs.pop(ox.DefaultGraph(), {})
         top = []
@@ -332,7 +398,7 @@ class _JsonLdWriter:
 
 
 def _term_order(term) -> tuple:
-    """IRIs first, by IRI, then blank nodes by their store labels."""
+    """IRIs first, by IRI, then blank nodes by their labels."""
     return (isinstance(term, ox.BlankNode), term.value)
 
 

@@ -5,8 +5,10 @@ What goes where (see ``docs/model.md``):
 * ``ontology/msp.ttl`` + ``ontology/imports/*`` + ``vocab/*`` -> one graph, ``ONTOLOGY_GRAPH``;
 * each data file -> its own graph, ``source_graph(slug)`` (the slug is the file name without suffix), replaced
   atomically when the file is loaded again;
-* a description of every source graph (``prov:wasDerivedFrom`` the file's IRI, ``prov:generatedAtTime``,
-  ``dct:source`` the file name as given) -> ``METADATA_GRAPH``.
+* a description of every source graph -> ``METADATA_GRAPH``: ``a prov:Entity``, ``dct:source`` the file's
+  name (``source_name``: relative, never an absolute path), ``dct:identifier "sha256:<hex>"`` (the SHA-256 of
+  the file's bytes) and ``prov:generatedAtTime`` (the load time: the store's own record, exported only on
+  request, see ``docs/export.md``).
 
 Files are all parsed before anything is written, so one bad file among several changes nothing.
 
@@ -19,6 +21,7 @@ True
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -48,6 +51,7 @@ __all__ = [
     "SOURCE_PREFIX",
     "asserted_graphs",
     "bundled_data_files",
+    "describe_source",
     "load_bundled",
     "load_files",
     "load_ontology",
@@ -60,6 +64,7 @@ __all__ = [
     "push",
     "slug_for",
     "source_graphs",
+    "source_name",
 ]
 
 METADATA_GRAPH = GRAPH_BASE + "metadata"
@@ -71,6 +76,7 @@ RDF_SUFFIXES = (".ttl", ".nt", ".nq", ".trig", ".rdf", ".owl", ".n3")
 _PROV = "http://www.w3.org/ns/prov#"
 _DCT = "http://purl.org/dc/terms/"
 _XSD = "http://www.w3.org/2001/XMLSchema#"
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 
 Progress = Callable[[str], None]
 
@@ -125,9 +131,13 @@ def slug_for(path: str | Path) -> str:
 
 def parse_file(path: str | Path, *, format: str | None = None) -> list[ox.Quad]:
     """Parse one RDF file completely; ``LoadError`` names ``file:line:column`` on a syntax error."""
+    return _parsed(path, format)[1]
+
+
+def _parsed(path: str | Path, format: str | None = None) -> tuple[bytes, list[ox.Quad]]:
     where, data, fmt, base = read_source(Path(path), format)
     with parsing(where):
-        return list(ox.parse(data, format=fmt.oxigraph, base_iri=base))
+        return data, list(ox.parse(data, format=fmt.oxigraph, base_iri=base))
 
 
 def _nt(quads: Iterable[ox.Quad]) -> bytes:
@@ -169,18 +179,53 @@ def _unique_slugs(paths: Sequence[Path]) -> list[str]:
     return slugs
 
 
-def _describe(graph: str, path: Path, when: str) -> str:
-    """SPARQL update replacing the PROV description of one source graph in the metadata graph."""
+def source_name(source: str | Path) -> str:
+    """How the metadata names a loaded file: the same on every machine, never an absolute path.
+
+    * a URL (``https://...``, given as a string): the URL;
+    * a file in the bundled data folder: its path relative to that folder (``partnerships/gan.ttl``);
+    * a file under the current folder: its path relative to the current folder (``data/alliance.ttl``);
+    * any other file: its base name.
+
+    Paths use ``/`` whatever the system.
+
+    >>> source_name("https://example.org/alliance.ttl")
+    'https://example.org/alliance.ttl'
+    >>> source_name("/elsewhere/alliance.ttl")
+    'alliance.ttl'
+    """
+    if isinstance(source, str) and _URL.match(source):
+        return source
+    path = Path(source).resolve()
+    folders = [Path.cwd().resolve()]
+    data = _optional_dir("data")
+    if data is not None:
+        folders.insert(0, data.resolve())
+    for folder in folders:
+        if path.is_relative_to(folder):
+            return path.relative_to(folder).as_posix()
+    return path.name
+
+
+def describe_source(graph: str, *, name: str, sha256: str, when: str) -> str:
+    """SPARQL update replacing the description of one source graph in ``METADATA_GRAPH``.
+
+    ``name``: what ``source_name`` gives; ``sha256``: the hex SHA-256 of the file's bytes; ``when``: the load
+    time (``xsd:dateTime``). The description is ``a prov:Entity``, ``dct:source name``,
+    ``dct:identifier "sha256:<hex>"`` and ``prov:generatedAtTime when``.
+    """
     g, meta = ox.NamedNode(graph), ox.NamedNode(METADATA_GRAPH)
-    file_iri = ox.NamedNode(path.resolve().as_uri())
-    name = ox.Literal(str(path))
     stamp = ox.Literal(when, datatype=ox.NamedNode(_XSD + "dateTime"))
     return (
         f"DELETE WHERE {{ GRAPH {meta} {{ {g} ?p ?o }} }} ;\n"
         f"INSERT DATA {{ GRAPH {meta} {{ {g} a <{_PROV}Entity> ; "
-        f"<{_PROV}wasDerivedFrom> {file_iri} ; <{_PROV}generatedAtTime> {stamp} ; "
-        f"<{_DCT}source> {name} . }} }}"
+        f"<{_DCT}source> {ox.Literal(name)} ; <{_DCT}identifier> {ox.Literal('sha256:' + sha256)} ; "
+        f"<{_PROV}generatedAtTime> {stamp} . }} }}"
     )
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def load_files(
@@ -197,16 +242,15 @@ def load_files(
     replace the data held so far); otherwise they are kept.
     """
     files = [Path(p) for p in paths]
-    for path in files:
-        parse_file(path)
-    when = _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    digests = [hashlib.sha256(_parsed(path)[0]).hexdigest() for path in files]
+    when = _now()
     written = []
-    for path, slug in zip(files, _unique_slugs(files), strict=True):
+    for path, slug, digest in zip(files, _unique_slugs(files), digests, strict=True):
         if progress is not None:
             progress(f"loading {path}")
         graph = source_graph(slug)
         store.load(path, graph=graph)
-        store.update(_describe(graph, path, when))
+        store.update(describe_source(graph, name=source_name(path), sha256=digest, when=when))
         written.append(graph)
     if replace:
         for graph in source_graphs(store):

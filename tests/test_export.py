@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 import rdflib
 from pyld import jsonld
@@ -54,6 +55,9 @@ def _graphs(ds: rdflib.Dataset) -> dict[str, rdflib.Graph]:
     return out
 
 
+GENERATED_AT = rdflib.URIRef("http://www.w3.org/ns/prov#generatedAtTime")
+
+
 @pytest.mark.parametrize("fmt", EXPORT_FORMATS)
 def test_round_trip(store, fmt):
     data = export(store, format=fmt)
@@ -61,6 +65,7 @@ def test_round_trip(store, fmt):
         expected = _graphs(
             _dataset(store.dump(format="nquads", graphs=asserted_graphs(store, metadata=True)), "nquads")
         )
+        expected[METADATA_GRAPH].remove((None, GENERATED_AT, None))  # load times only on request
         got = _graphs(_dataset(data, fmt))
         assert set(got) == set(expected)
         assert INFERRED_GRAPH not in got and METADATA_GRAPH in got
@@ -176,9 +181,9 @@ def test_jsonld_literals_of_every_kind_and_blank_nodes():
     assert node["http://example.org/ns"] == {"@id": "https://w3id.org/msp/ontology#"}
     assert node["http://example.org/slashes"] == {"@id": "https://w3id.org/msp/id/partnership///x"}
     assert node["http://example.org/other"] == {"@id": "urn:isbn:0451450523"}
-    # Blank nodes: relabelled _:b0, _:b1..., the same label for the node shared by both graphs.
+    # Blank nodes: canonical labels _:c14n0, _:c14n1..., the same label for the node shared by both graphs.
     blank_ids = {n["@id"] for entry in (g1, g2) for n in entry["@graph"] if n["@id"].startswith("_:")}
-    assert blank_ids and all(label[2:3] == "b" and label[3:].isdigit() for label in blank_ids)
+    assert blank_ids and all(label[:6] == "_:c14n" and label[6:].isdigit() for label in blank_ids)
     shared = next(v["@id"] for v in node["http://example.org/note"] if v["@id"].startswith("_:"))
     assert shared in {n["@id"] for n in g2["@graph"]}
 
@@ -197,7 +202,7 @@ def test_jsonld_terms_used_only_where_their_coercion_fits():
     s = open_store()
     s.load(LITERALS.encode(), graph="http://example.org/default", format="trig")
     dump = s.dump(format="nquads", graphs=["http://example.org/g1", "http://example.org/g2"])
-    data = _jsonld(dump, terms)
+    data = _jsonld(ox.parse(dump, format=ox.RdfFormat.N_QUADS), terms)
     document = json.loads(data)
     assert document["@context"] == terms
     _quads_equal(data, s)
@@ -207,7 +212,7 @@ def test_jsonld_terms_used_only_where_their_coercion_fits():
     assert node["label"] == "English"  # only the @en label fits the term
     assert {"@language": "en-gb", "@value": "colour"} in node["rdfs:label"]
     assert node["note"] == "urn:x:1"  # an IRI fits @type @id; the blank node keeps a node reference
-    assert node["http://example.org/note"]["@id"].startswith("_:b")
+    assert node["http://example.org/note"]["@id"].startswith("_:")
     assert "listed" not in node  # a term with a container is not used
     assert node["http://example.org/ns"] == {"@id": "https://w3id.org/msp/ontology#"}
 
