@@ -207,15 +207,15 @@ def source_name(source: str | Path) -> str:
     return path.name
 
 
-def describe_source(graph: str, *, name: str, sha256: str, when: str) -> str:
+def describe_source(graph: str, *, name: str, sha256: str, when: str | None = None) -> str:
     """SPARQL update replacing the description of one source graph in ``METADATA_GRAPH``.
 
     ``name``: what ``source_name`` gives; ``sha256``: the hex SHA-256 of the file's bytes; ``when``: the load
-    time (``xsd:dateTime``). The description is ``a prov:Entity``, ``dct:source name``,
-    ``dct:identifier "sha256:<hex>"`` and ``prov:generatedAtTime when``.
+    time (``xsd:dateTime``; default: now, UTC, to the second). The description is ``a prov:Entity``,
+    ``dct:source name``, ``dct:identifier "sha256:<hex>"`` and ``prov:generatedAtTime when``.
     """
     g, meta = ox.NamedNode(graph), ox.NamedNode(METADATA_GRAPH)
-    stamp = ox.Literal(when, datatype=ox.NamedNode(_XSD + "dateTime"))
+    stamp = ox.Literal(when or _now(), datatype=ox.NamedNode(_XSD + "dateTime"))
     return (
         f"DELETE WHERE {{ GRAPH {meta} {{ {g} ?p ?o }} }} ;\n"
         f"INSERT DATA {{ GRAPH {meta} {{ {g} a <{_PROV}Entity> ; "

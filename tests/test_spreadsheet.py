@@ -511,3 +511,18 @@ def test_membership_ids_keep_every_word_of_a_hyphenated_partnership_id(tmp_path)
     import_sheets([str(tmp_path)], store=store, validate=False)
     ids = {str(s) for s in _data(store).subjects() if "/membership/" in str(s)}
     assert ids and all("/membership/global-deal-test--acme-union" in i for i in ids), ids
+
+
+def test_an_imported_file_is_named_without_its_folder(tmp_path):
+    """The import's provenance (csvw:url) and metadata name the file, never the disk it was read from."""
+    from msp_graph.export import export
+
+    store = EmbeddedStore()
+    load_ontology(store)
+    _csv(tmp_path / "organisations.csv", ORG_HEADER, ["acme", "Acme", "un"])
+    import_sheets([tmp_path], store=store, validate=False)
+    for fmt in ("trig", "nquads", "jsonld"):
+        text = export(store, format=fmt, load_times=True).decode("utf-8")
+        assert str(tmp_path) not in text and "file:" not in text, fmt
+        assert "organisations.csv" in text
+    assert str(tmp_path) not in store.dump(format="nq").decode("utf-8")

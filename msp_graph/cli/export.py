@@ -70,6 +70,14 @@ def export(
     no_ontology: Annotated[
         bool, typer.Option("--no-ontology", help="Leave out the ontology and vocabularies (data only).")
     ] = False,
+    load_times: Annotated[
+        bool,
+        typer.Option(
+            "--load-times",
+            help="Keep each source graph's load time in the metadata graph (trig, nquads, jsonld); "
+            "off by default, so that the same data gives the same bytes.",
+        ),
+    ] = False,
 ):
     """Export the graph as linked data (asserted triples; trig, nquads and jsonld keep the named graphs)."""
     if format.lower() in SHEET_FORMATS:
@@ -82,7 +90,11 @@ def export(
             report.step("reasoning (OWL 2 RL) if the store has no inferred graph")
             reason_if_missing(store)
         exported = export_graph(
-            store, format=fmt, include_inferred=include_inferred, include_ontology=not no_ontology
+            store,
+            format=fmt,
+            include_inferred=include_inferred,
+            include_ontology=not no_ontology,
+            load_times=load_times,
         )
     write(output, exported)
     report.info(f"exported {len(exported)} bytes of {fmt}" + ("" if is_stdout(output) else f" to {output}"))

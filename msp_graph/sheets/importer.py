@@ -9,19 +9,19 @@ itself (file, import time) goes to the metadata graph, as ``msp_graph.loading`` 
 
 from __future__ import annotations
 
-import datetime as _dt
 import difflib
+import hashlib
+import urllib.parse
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from ..errors import SpreadsheetError
-from ..loading import METADATA_GRAPH, slug_for
+from ..loading import describe_source, slug_for, source_name
 from ..stores import GRAPH_BASE, Store, source_graph
 from . import layout as L
 from . import vocab as V
@@ -573,7 +573,9 @@ def _node(text: str, blanks: dict[str, BNode], *, allow_blank: bool = True):
 def _provenance(graph_iri: str, display: str, path: Path, tables: dict[str, list[_Record]], g: Graph):
     file_node = URIRef(graph_iri + "#file")
     g.add((file_node, RDF.type, CSVW.TableGroup))
-    g.add((file_node, CSVW.url, Literal(path.resolve().as_uri(), datatype=XSD.anyURI)))
+    # The file's name as the metadata gives it (relative, never an absolute path): a relative URL.
+    name = source_name(path)
+    g.add((file_node, CSVW.url, Literal(urllib.parse.quote(name), datatype=XSD.anyURI)))
     g.add((file_node, DCTERMS.title, Literal(Path(display).name)))
     for sheet_name, records in tables.items():
         table_node = URIRef(f"{graph_iri}#sheet-{L.slugify(sheet_name) or 'sheet'}")
@@ -585,7 +587,7 @@ def _provenance(graph_iri: str, display: str, path: Path, tables: dict[str, list
             g.add((row, RDF.type, CSVW.Row))
             g.add((row, CSVW.rownum, Literal(record.row)))
             g.add((row, DCTERMS.isPartOf, table_node))
-            g.add((row, RDFS.label, Literal(str(record.location))))
+            g.add((row, RDFS.label, Literal(str(Location(name, record.table.sheet, record.row)))))
             if record.iri is not None:
                 g.add((row, CSVW.describes, record.iri))
                 g.add((record.iri, PROV.wasDerivedFrom, row))
@@ -662,19 +664,10 @@ def _result(graphs: dict[str, Graph], records: list[_Record], problems: list[Pro
     return result
 
 
-def _timestamp() -> str:
-    return _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-def _describe(graph: str, table: RawTable, when: str) -> str:
-    g, meta = ox.NamedNode(graph), ox.NamedNode(METADATA_GRAPH)
-    file_iri = ox.NamedNode(table.file.resolve().as_uri())
-    stamp = ox.Literal(when, datatype=ox.NamedNode(str(XSD.dateTime)))
-    return (
-        f"DELETE WHERE {{ GRAPH {meta} {{ {g} ?p ?o }} }} ;\n"
-        f"INSERT DATA {{ GRAPH {meta} {{ {g} a <{PROV.Entity}> ; <{PROV.wasDerivedFrom}> {file_iri} ; "
-        f"<{PROV.generatedAtTime}> {stamp} ; <{DCTERMS.source}> {ox.Literal(str(table.file))} . }} }}"
-    )
+def _describe(graph: str, table: RawTable) -> str:
+    """The metadata of an imported graph, as for any loaded file: relative name, content hash, load time."""
+    digest = hashlib.sha256(table.file.read_bytes()).hexdigest()
+    return describe_source(graph, name=source_name(table.file), sha256=digest)
 
 
 def _write(store: Store, graphs: dict[str, Graph], sources: dict[str, RawTable]) -> None:
@@ -685,9 +678,8 @@ def _write(store: Store, graphs: dict[str, Graph], sources: dict[str, RawTable])
             staging = f"{GRAPH_BASE}staging/{uuid.uuid4().hex}"
             store.load(g.serialize(format="nt", encoding="utf-8"), graph=staging, format="nt")
             staged[iri] = staging
-        when = _timestamp()
         operations = [f"MOVE SILENT <{staging}> TO <{iri}>" for iri, staging in staged.items()]
-        operations += [_describe(iri, sources[iri], when) for iri in staged]
+        operations += [_describe(iri, sources[iri]) for iri in staged]
         store.update(" ;\n".join(operations))
     except BaseException:
         for staging in staged.values():
