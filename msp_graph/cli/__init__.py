@@ -42,6 +42,7 @@ for _name, _command in [
     ("validate", validate.validate),
     ("query", query.query),
     ("queries", query.queries),
+    ("prefixes", query.prefixes),
     ("export", export.export),
     ("load", store.load),
     ("reason", store.reason),

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from ..errors import QueryError
+from ..prefixes import PREFIXES
 from ..queries import (
     GRAPH_FORMATS,
     SOLUTION_FORMATS,
@@ -33,7 +34,7 @@ from .common import (
     write,
 )
 
-__all__ = ["RESULT_TABLE", "queries", "query"]
+__all__ = ["RESULT_TABLE", "prefixes", "queries", "query"]
 
 #: Results formats. RDF ones (CONSTRUCT, DESCRIBE) come from the one RDF table: ``-o out.ttl``, ``.nt``,
 #: ``.jsonld``, ``.rdf``. ``xml`` is SPARQL XML results here, as ``-f xml`` is for ``QueryResult.render``;
@@ -141,3 +142,28 @@ def queries(*, output: Path | None, format: str, report: Reporter):
             need = "optional" if p.optional else "required"
             lines.append(f"{'':{width}}    --param {p.name}=...  ({p.kind}, {need}) {p.description}".rstrip())
     write(output, "\n".join(lines) + "\n")
+
+
+_PREFIX_TABLE = FormatTable(
+    "prefixes",
+    "table",
+    ("table", "sparql", "turtle", "json"),
+    {"json": "json", "rq": "sparql", "ttl": "turtle"},
+)
+
+
+@message_options
+@output_options(_PREFIX_TABLE, help="table, sparql (PREFIX lines), turtle (@prefix lines) or json.")
+def prefixes(*, output: Path | None, format: str, report: Reporter):
+    """List the prefixes that -p values, ad-hoc queries (-e, --file) and the output know."""
+    if format == "json":
+        text = json.dumps(PREFIXES, indent=2) + "\n"
+    else:
+        width = max(len(name) for name in PREFIXES) + 1
+        line = {
+            "table": lambda n, iri: f"{n + ':':{width}}  {iri}",
+            "sparql": lambda n, iri: f"PREFIX {n}: <{iri}>",
+            "turtle": lambda n, iri: f"@prefix {n}: <{iri}> .",
+        }[format]
+        text = "".join(line(name, iri) + "\n" for name, iri in PREFIXES.items())
+    write(output, text)
