@@ -27,19 +27,39 @@ NETWORK_FORMATS = ("svg", "png", "graphml")
 _QUERY = """
 PREFIX org: <http://www.w3.org/ns/org#>
 PREFIX msp: <https://w3id.org/msp/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT ?partner ?partnerLabel ?partnership ?partnershipLabel ?group ?groupLabel ?role WHERE {
+SELECT ?partner ?partnership ?group ?groupLabel ?role WHERE {
   ?m org:member ?partner ; org:organization ?partnership .
   ?partnership a msp:Partnership .
   OPTIONAL { ?m org:role ?role }
-  OPTIONAL { ?partner rdfs:label ?partnerLabel . FILTER (LANG(?partnerLabel) IN ("en", "")) }
-  OPTIONAL { ?partnership rdfs:label ?partnershipLabel . FILTER (LANG(?partnershipLabel) IN ("en", "")) }
   OPTIONAL {
     ?partner msp:stakeholderGroup ?group .
     OPTIONAL { ?group skos:prefLabel ?groupLabel . FILTER (LANG(?groupLabel) = "en") }
   }
 }
+"""
+# The display label of docs/model.md: skos:prefLabel, else an rdfs:label that is not also an altLabel or
+# hiddenLabel (after reasoning every acronym is an rdfs:label too); English or untagged; the smallest.
+_LABELS = """
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?node (MIN(STR(?name)) AS ?label) WHERE {
+  { SELECT DISTINCT ?node WHERE { { ?m org:member ?node } UNION { ?m org:organization ?node } } }
+  {
+    { ?node skos:prefLabel ?name }
+    UNION
+    {
+      ?node rdfs:label ?name .
+      FILTER NOT EXISTS { ?node skos:altLabel|skos:hiddenLabel ?name }
+      FILTER NOT EXISTS {
+        ?node skos:prefLabel ?pref . FILTER (LANG(?pref) = "" || LANGMATCHES(LANG(?pref), "en"))
+      }
+    }
+  }
+  FILTER (LANG(?name) = "" || LANGMATCHES(LANG(?name), "en"))
+}
+GROUP BY ?node
 """
 _NO_GROUP = "no stakeholder group recorded"
 
@@ -54,12 +74,13 @@ def network(store: Store) -> nx.Graph:
     graph = nx.Graph()
     groups: dict[str, set[str]] = defaultdict(set)
     roles: dict[tuple[str, str], set[str]] = defaultdict(set)
+    labels = {row["node"].value: row["label"].value for row in store.query(_LABELS)}
     for row in store.query(_QUERY):
         partner, partnership = _value(row, "partner"), _value(row, "partnership")
         graph.add_node(
-            partnership, kind="partnership", bipartite=1, label=_value(row, "partnershipLabel") or partnership
+            partnership, kind="partnership", bipartite=1, label=labels.get(partnership, partnership)
         )
-        graph.add_node(partner, kind="partner", bipartite=0, label=_value(row, "partnerLabel") or partner)
+        graph.add_node(partner, kind="partner", bipartite=0, label=labels.get(partner, partner))
         group = _value(row, "groupLabel") or _value(row, "group")
         if group:
             groups[partner].add(group)

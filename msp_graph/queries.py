@@ -5,7 +5,13 @@ The named queries are the ``queries/*.rq`` files. Each opens with a header the c
     #+ summary: Partners that share at least one alliance, with the alliances they share.
     #+ params: partner (optional IRI), min_shared (optional integer)
     #+ partner: the organisation whose co-partners to list (default: every pair once).
+    #+ list: sharedAlliances (separator "; ")
     #+ example: partner=https://w3id.org/msp/id/organisation/ilo
+
+A ``list`` line declares a column built by ``GROUP_CONCAT``: SPARQL cannot order the items of a
+``GROUP_CONCAT``, so ``run_query`` sorts the items of those cells once the store has answered, and every store
+gives the same cells. An ``entailment`` line says that the query relies on what ``msp-graph reason`` infers
+(and what that adds); a query without one gives the same rows with and without the inferred graph.
 
 Parameters are **bound, never pasted**: each value is first turned into a checked RDF term (an IRI is
 validated by ``pyoxigraph.NamedNode``; a literal is built by ``pyoxigraph.Literal``, whose N-Triples form
@@ -146,6 +152,12 @@ class NamedQuery:
     #: True when the parameters are declared (a ``#+ params:`` line, or any query of the catalogue): then
     #: only those are accepted, with their kinds. Otherwise each value's kind is guessed.
     params_declared: bool = False
+    #: The list columns (``#+ list:`` lines): column name -> the separator of its items, which
+    #: ``run_query`` sorts.
+    lists: dict[str, str] = field(default_factory=dict)
+    #: What the query relies on reasoning for (``#+ entailment:``); empty when its rows are the same with
+    #: and without the inferred graph.
+    entailment: str = ""
 
     @property
     def form(self) -> str:
@@ -228,7 +240,7 @@ def parse_query_file(path: str | Path) -> NamedQuery:
 def _parse_header(text: str, *, name: str, path: Path | None) -> NamedQuery:
     where = str(path) if path is not None else name
     fields: dict[str, tuple[int, str]] = {}
-    examples: list[str] = []
+    repeated: dict[str, list[tuple[int, str]]] = {"example": [], "list": []}
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.startswith("#+"):
             continue
@@ -236,35 +248,19 @@ def _parse_header(text: str, *, name: str, path: Path | None) -> NamedQuery:
         key = key.strip()
         if not sep or not key:
             raise QueryError(f"{where}:{number}:1: header line must read '#+ key: value'")
-        if key == "example":
-            examples.append(value.strip())
+        if key in repeated:
+            repeated[key].append((number, value.strip()))
         else:
             fields[key] = (number, value.strip())
-    params: list[Param] = []
     declared = "params" in fields
-    if declared:
-        number, value = fields.pop("params")
-        for item in filter(None, (part.strip() for part in value.split(","))):
-            match = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)\s*\((optional\s+)?(\w+)\)", item)
-            if not match:
-                raise QueryError(
-                    f"{where}:{number}:1: cannot read parameter '{item}'; "
-                    "write 'name (KIND)' or 'name (optional KIND)'"
-                )
-            pname, optional, kind = match.groups()
-            if kind not in PARAM_KINDS:
-                raise QueryError(
-                    f"{where}:{number}:1: parameter '{pname}' has unknown kind '{kind}'; "
-                    f"use one of {', '.join(PARAM_KINDS)}"
-                )
-            description = fields.pop(pname, (0, ""))[1]
-            params.append(Param(pname, kind, optional=bool(optional), description=description))
+    params = _parse_params(fields, where=where) if declared else []
     summary = fields.pop("summary", (0, ""))[1]
+    entailment = fields.pop("entailment", (0, ""))[1]
     if path is not None and fields:
         key, (number, _) = next(iter(fields.items()))
         raise QueryError(
-            f"{where}:{number}:1: unknown header key '{key}'; use summary, params, example, "
-            "or the name of a declared parameter"
+            f"{where}:{number}:1: unknown header key '{key}'; use summary, params, list, entailment, "
+            "example, or the name of a declared parameter"
         )
     return NamedQuery(
         name=name,
@@ -272,9 +268,55 @@ def _parse_header(text: str, *, name: str, path: Path | None) -> NamedQuery:
         params=params,
         path=path,
         text=text,
-        examples=examples,
+        examples=[value for _, value in repeated["example"]],
         params_declared=declared,
+        lists=_parse_lists(repeated["list"], text, where=where),
+        entailment=entailment,
     )
+
+
+def _parse_params(fields: dict[str, tuple[int, str]], *, where: str) -> list[Param]:
+    """The parameters of a ``#+ params:`` line; their description lines are taken out of ``fields``."""
+    number, value = fields.pop("params")
+    params: list[Param] = []
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        match = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)\s*\((optional\s+)?(\w+)\)", item)
+        if not match:
+            raise QueryError(
+                f"{where}:{number}:1: cannot read parameter '{item}'; "
+                "write 'name (KIND)' or 'name (optional KIND)'"
+            )
+        pname, optional, kind = match.groups()
+        if kind not in PARAM_KINDS:
+            raise QueryError(
+                f"{where}:{number}:1: parameter '{pname}' has unknown kind '{kind}'; "
+                f"use one of {', '.join(PARAM_KINDS)}"
+            )
+        description = fields.pop(pname, (0, ""))[1]
+        params.append(Param(pname, kind, optional=bool(optional), description=description))
+    return params
+
+
+def _parse_lists(lines: list[tuple[int, str]], text: str, *, where: str) -> dict[str, str]:
+    """The ``#+ list: column (separator "; ")`` lines: column -> separator."""
+    lists: dict[str, str] = {}
+    variables = _variables_in(text)
+    for number, value in lines:
+        match = re.fullmatch(r'([A-Za-z_][A-Za-z0-9_]*)\s*\(separator\s+"([^"]+)"\)', value)
+        if not match:
+            raise QueryError(
+                f"{where}:{number}:1: cannot read list column '{value}'; write 'name (separator \"; \")'"
+            )
+        column, separator = match.groups()
+        if column not in variables:
+            raise QueryError(
+                f"{where}:{number}:1: list column '{column}' is not a variable of the query; "
+                "name the column GROUP_CONCAT builds"
+            )
+        if column in lists:
+            raise QueryError(f"{where}:{number}:1: list column '{column}' is declared twice; keep one line")
+        lists[column] = separator
+    return lists
 
 
 # ----------------------------------------------------------------------------------- lexing the query text
@@ -587,7 +629,8 @@ def run_query(
 
     ``query`` may be a NamedQuery, or SPARQL text (an optional ``#+`` header declares its parameters,
     otherwise each value's kind is guessed: IRI, Turtle literal or plain string). ``where`` names the text in
-    error messages (a file name for ``msp-graph query -f file.rq``).
+    error messages (a file name for ``msp-graph query -f file.rq``). The items of the list columns the header
+    declares (``#+ list:``) are sorted, whatever order the store concatenated them in.
     """
     if isinstance(query, str):
         query = _parse_header(query, name=where, path=None)
@@ -596,7 +639,27 @@ def run_query(
     _check_syntax(query.text, form, where=location)
     text = bind_params(query, params)
     raw = store.query(text)
-    return QueryResult.from_raw(raw, form=form)
+    result = QueryResult.from_raw(raw, form=form)
+    _sort_lists(result, query.lists)
+    return result
+
+
+def _sort_lists(result: QueryResult, lists: Mapping[str, str]) -> None:
+    """Sort the items of each list cell (by code point, as ORDER BY sorts plain strings), in place.
+
+    The items are split at the separator, so an item holding the separator itself is split too.
+    """
+    for column, separator in lists.items():
+        if result.kind != "select" or column not in result.variables:
+            continue
+        for row in result.rows:
+            term = row[column]
+            if isinstance(term, ox.Literal) and separator in term.value:
+                value = separator.join(sorted(term.value.split(separator)))
+                if term.language:
+                    row[column] = ox.Literal(value, language=term.language)
+                else:
+                    row[column] = ox.Literal(value, datatype=term.datatype)
 
 
 @dataclass
@@ -835,6 +898,11 @@ def catalogue_markdown(queries: Sequence[NamedQuery] | None = None) -> str:
         kind = "violation check (no rows expected)" if query.is_violation else query.form.upper()
         out.append(f"{query.summary} *({kind})*")
         out.append("")
+        if query.entailment:
+            out += [f"Uses entailments (run `msp-graph reason` first): {query.entailment}", ""]
+        if query.lists:
+            columns = ", ".join(f"`{column}` (separator `{sep}`)" for column, sep in query.lists.items())
+            out += [f"List columns, items sorted: {columns}.", ""]
         if query.params:
             out.append("| parameter | kind | required | description |")
             out.append("|---|---|---|---|")

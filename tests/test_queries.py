@@ -3,8 +3,9 @@
 Fixtures: ``tests/fixtures/queries/<query>/data.ttl`` (or ``data.trig`` for named graphs) is loaded with the
 bundled ontology and vocabularies; every ``*.tsv`` (SELECT, in SPARQL TSV: terms with their datatype
 or language, unbound cells empty) or ``*.nt`` (CONSTRUCT) file next to it is one case, its exact expected
-result. A case's first line may read ``# params: name=value name=value``.
-Literals listing several values ("a; b") are compared as sets, since GROUP_CONCAT has no order.
+result. A case's first line may read ``# params: name=value name=value``. The comparison is exact, order
+included: list cells come sorted (``run_query`` sorts the columns a query declares with ``#+ list:``) and
+every ORDER BY is total (tests/test_query_stability.py).
 
 Regenerate the golden files after a deliberate change (then review the diff by hand):
     MSP_REGENERATE_GOLDEN=1 python -m pytest tests/test_queries.py -k golden
@@ -74,15 +75,8 @@ def read_case(path: Path) -> tuple[dict[str, str], str]:
     return params, text
 
 
-def _cell(cell: str) -> str:
-    match = re.fullmatch(r'"(.*)"(@[\w-]+|\^\^<[^>]*>)?', cell)
-    if match and "; " in match[1]:
-        return '"' + "; ".join(sorted(match[1].split("; "))) + '"' + (match[2] or "")
-    return cell
-
-
 def normalised_rows(tsv_text: str) -> list[list[str]]:
-    return [[_cell(cell) for cell in line.split("\t")] for line in tsv_text.splitlines()]
+    return [line.split("\t") for line in tsv_text.splitlines()]
 
 
 def cases():
@@ -172,6 +166,66 @@ def test_header_errors_name_file_and_line(tmp_path: Path):
         parse_query_file(tmp_path / "missing.rq")
 
 
+def test_list_and_entailment_header_lines(tmp_path: Path):
+    path = tmp_path / "memberships-inferred.rq"
+    path.write_text(
+        "#+ summary: Members and their partnerships.\n"
+        '#+ list: partnerships (separator " | ")\n'
+        "#+ entailment: org:hasMembership gives the memberships stated only from the member's side.\n"
+        "PREFIX org: <http://www.w3.org/ns/org#>\n"
+        'SELECT ?m (GROUP_CONCAT(?p; separator=" | ") AS ?partnerships)\n'
+        "WHERE { ?m org:hasMembership/org:organization ?p } GROUP BY ?m ORDER BY ?m\n",
+        encoding="utf-8",
+    )
+    query = parse_query_file(path)
+    assert query.lists == {"partnerships": " | "}
+    assert query.entailment.startswith("org:hasMembership gives")
+    section = catalogue_markdown([query])
+    assert "List columns, items sorted: `partnerships` (separator ` | `)." in section
+    assert "Uses entailments (run `msp-graph reason` first): org:hasMembership gives" in section
+    plain = catalogue_markdown([next(q for q in list_queries() if not q.lists and not q.entailment)])
+    assert "List columns" not in plain and "entailments" not in plain
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("#+ list: partnerships", r"bad\.rq:2:1: cannot read list column 'partnerships'"),
+        ('#+ list: nowhere (separator "; ")', r"bad\.rq:2:1: list column 'nowhere' is not a variable"),
+        ('#+ list: x (separator "; ")\n#+ list: x (separator ", ")', r"bad\.rq:3:1: .* declared twice"),
+    ],
+)
+def test_list_header_errors_name_file_and_line(tmp_path: Path, line: str, message: str):
+    bad = tmp_path / "bad.rq"
+    bad.write_text(f"#+ summary: x.\n{line}\nSELECT ?x ?partnerships WHERE {{ }} ORDER BY ?x\n")
+    with pytest.raises(QueryError, match=message):
+        parse_query_file(bad)
+
+
+_LABEL_RULE = re.compile(
+    r"\?(\w+) rdfs:label \?(\w+) \.\s*\n\s*"
+    r"FILTER NOT EXISTS \{ \?(\w+) skos:altLabel\|skos:hiddenLabel \?(\w+) \}\s*\n\s*"
+    r"FILTER NOT EXISTS \{ \?(\w+) skos:prefLabel \?(\w+) \. "
+    r'FILTER \(LANG\(\?(\w+)\) = "" \|\| LANGMATCHES\(LANG\(\?(\w+)\), "en"\)\) \}'
+)
+
+
+@pytest.mark.parametrize("query", list_queries(), ids=lambda q: q.name)
+def test_every_label_follows_the_display_label_rule(query: NamedQuery):
+    """docs/model.md: skos:prefLabel, else an rdfs:label that is not an altLabel / hiddenLabel of the node
+    (the rdfs:label triples reasoning infers from them), English or no language, one picked with MIN(STR)."""
+    uses = len(re.findall(r"rdfs:label", query.text))
+    ruled = _LABEL_RULE.findall(query.text)
+    assert len(ruled) == uses, f"{query.name}: an rdfs:label outside the display-label rule"
+    for node, name, node2, name2, node3, pref, pref2, pref3 in ruled:
+        assert node == node2 == node3 and name == name2 and pref == pref2 == pref3, query.name
+        assert re.search(rf"\{{ \?{node} skos:prefLabel \?{name} \}}\s*\n\s*UNION", query.text), query.name
+        assert re.search(rf"MIN\(STR\(\?{name}\)\)", query.text), (
+            f"{query.name}: ?{name} is not picked by MIN"
+        )
+    assert "SAMPLE(" not in query.text, f"{query.name}: SAMPLE picks no label deterministically"
+
+
 # ------------------------------------------------------------------------------------------------ golden
 
 
@@ -210,8 +264,7 @@ def test_composition_status_agrees_with_the_composition_shape(ontology_nt: bytes
     flagged = {r.focus_node for r in report.results if "composition" in r.source_shape}
     assert flagged == failing
     after = run_query(store, query)
-    # GROUP_CONCAT lists come in the store's order, which may change once inferred triples are added.
-    assert normalised_rows(after.render("tsv")) == normalised_rows(before.render("tsv"))
+    assert after.render("tsv") == before.render("tsv")
 
 
 # ------------------------------------------------------------------------------------------------ binding

@@ -7,12 +7,14 @@ import io
 import json
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 import rdflib
 
 from msp_graph.errors import ShapesError
-from msp_graph.loading import load_files, load_ontology, open_store
-from msp_graph.validation import ValidationReport, ValidationResult, check, load_shapes
+from msp_graph.loading import load_bundled, load_files, load_ontology, open_store
+from msp_graph.stores import source_graph
+from msp_graph.validation import ValidationReport, ValidationResult, check, load_shapes, validate
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cli"
 SHAPES = [FIXTURES / "composition-mini.ttl"]
@@ -94,3 +96,32 @@ def test_bad_shapes_file_is_a_located_shapes_error(tmp_path):
         load_shapes([bad])
     with pytest.raises(ShapesError, match="no SHACL node shapes"):
         load_shapes([FIXTURES / "small.ttl"])
+
+
+ILO_WITHOUT_SOURCE = b"""\
+@prefix org: <http://www.w3.org/ns/org#> .
+<https://w3id.org/msp/id/membership/gcsj--ilo--observer> a org:Membership ;
+    org:member <https://w3id.org/msp/id/organisation/ilo> ;
+    org:organization <https://w3id.org/msp/id/partnership/gcsj> .
+"""
+ILO_NAMED = "membership of International Labour Organization in Global Coalition for Social Justice"
+
+
+def _observer_label(report: ValidationReport) -> set[str]:
+    return {r.focus_label for r in report.results if r.focus_node.endswith("/gcsj--ilo--observer")}
+
+
+def test_report_names_nodes_not_by_the_acronyms_reasoning_makes_labels():
+    """Issue 11: reasoning makes each skos:altLabel (ILO, GCSJ) an rdfs:label too; the report still uses the
+    name, also when those labels are asserted triples of an ordinary graph (a closure loaded as data)."""
+    store = open_store()
+    load_bundled(store)
+    store.load(ILO_WITHOUT_SOURCE, graph=source_graph("ilo-observer"), format="turtle")
+    assert _observer_label(check(store)) == {ILO_NAMED}
+    closure = ox.serialize(
+        store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"), format=ox.RdfFormat.N_TRIPLES
+    )
+    flat = open_store()
+    flat.load(closure, graph=source_graph("closure"), format="nt")
+    assert flat.query('ASK { ?ilo <http://www.w3.org/2000/01/rdf-schema#label> "ILO"@en }')
+    assert _observer_label(validate(flat)) == {ILO_NAMED}

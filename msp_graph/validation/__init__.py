@@ -69,11 +69,10 @@ def validate(
         report = build_report(conforms, graph, context_graph(local, graph), shapes_graph, composition)
         report.triples = store.count()
         return _with_origins(report, local)
-    # Asserted triples first, then the inferred ones: the report labels a node by the first English label
-    # it meets, and the fast engine's context graph is built in the same order.
-    data = store.to_rdflib(asserted_graphs(store))
-    if INFERRED_GRAPH in store.graphs():
-        data += store.to_rdflib([INFERRED_GRAPH])
+    # The asserted and the inferred triples as one rdflib graph (labels follow the display-label rule of
+    # docs/model.md, whatever the order of the triples).
+    graphs = asserted_graphs(store) + ([INFERRED_GRAPH] if INFERRED_GRAPH in store.graphs() else [])
+    data = store.to_rdflib(graphs)
     conforms, graph = run_pyshacl(data, shapes_graph)
     return _with_origins(build_report(conforms, graph, data, shapes_graph, composition), store)
 

@@ -104,7 +104,14 @@ def _partnership_of(data: rdflib.Graph, node) -> rdflib.term.Node | None:
 
 
 class _Labels:
-    """Readable names for nodes: rdfs:label / skos:prefLabel (English first), else a shortened IRI."""
+    """Readable names for nodes: the display-label rule of docs/model.md, else a shortened IRI.
+
+    Per language, a node's name is its ``skos:prefLabel``, else an ``rdfs:label`` that is not also one of its
+    ``skos:altLabel`` / ``skos:hiddenLabel`` (so the ``rdfs:label`` triples OWL RL infers from SKOS's
+    sub-properties never name a node by its acronym), the smallest string when several remain. English (or
+    no language) first, then the smallest other language. The choice depends on the triples only, not on
+    their order or graph, so both engines and any store give the same names.
+    """
 
     def __init__(self, data: rdflib.Graph):
         self.data = data
@@ -118,15 +125,7 @@ class _Labels:
     def _label(self, node) -> str:
         if isinstance(node, rdflib.Literal):
             return str(node)
-        best = None
-        for prop in (RDFS.label, SKOS.prefLabel):
-            for label in self.data.objects(node, prop):
-                if isinstance(label, rdflib.Literal) and label.language in (None, "en"):
-                    return str(label)
-                best = best or str(label)
-        if best:
-            return best
-        return _short_iri(self.data, node)
+        return _display_label(self.data, node) or _short_iri(self.data, node)
 
     def describe(self, node) -> str:
         """The focus node as a reader knows it; a membership is named by its member and partnership."""
@@ -146,6 +145,27 @@ class _Labels:
             return str(node)
         label = self(node)
         return label
+
+
+def _display_label(data: rdflib.Graph, node) -> str | None:
+    """The display label of ``node`` in ``data`` (the rule of docs/model.md), None when it has none."""
+    preferred: dict[str, list[str]] = {}
+    names: dict[str, list[str]] = {}
+    hidden = set(data.objects(node, SKOS.altLabel)) | set(data.objects(node, SKOS.hiddenLabel))
+    for prop, found in ((SKOS.prefLabel, preferred), (RDFS.label, names)):
+        for label in data.objects(node, prop):
+            if isinstance(label, rdflib.Literal) and (prop == SKOS.prefLabel or label not in hidden):
+                found.setdefault(_language(label), []).append(str(label))
+    chosen = {language: min(preferred.get(language) or names[language]) for language in {*preferred, *names}}
+    if not chosen:
+        return None
+    return chosen["en"] if "en" in chosen else chosen[min(chosen)]
+
+
+def _language(label: rdflib.Literal) -> str:
+    """``en`` for English (any ``en-*`` tag) and for no language, else the language tag."""
+    language = (label.language or "en").lower()
+    return "en" if language == "en" or language.startswith("en-") else language
 
 
 def _short_iri(data: rdflib.Graph, node) -> str:
@@ -229,7 +249,14 @@ def _message(report: rdflib.Graph, node, path, value, labels: _Labels, shapes: r
 
 _MSP = "https://w3id.org/msp/ontology#"
 _ORG = "http://www.w3.org/ns/org#"
-_LABELS = (str(rdflib.RDFS.label), str(rdflib.SKOS.prefLabel), str(RDF.type))
+#: What the labels need (altLabel / hiddenLabel values are left out of the rdfs:label ones), and the types.
+_LABELS = (
+    str(RDFS.label),
+    str(SKOS.prefLabel),
+    str(SKOS.altLabel),
+    str(SKOS.hiddenLabel),
+    str(RDF.type),
+)
 _LINKS = (f"{_ORG}member", f"{_ORG}organization", f"{_MSP}engagementOf", f"{_MSP}outputOf", f"{_MSP}country")
 _INVERSE_LINKS = (f"{_MSP}hasCountryEngagement", f"{_MSP}hasOutput")
 
@@ -251,10 +278,9 @@ def context_graph(store: Store, report: rdflib.Graph, *, chunk: int = 2000) -> r
     direct = _describe(store, nodes, (*_LABELS, *_LINKS), _INVERSE_LINKS, chunk)
     linked = {n.value for row in direct for n in (row[0], row[2]) if isinstance(n, ox.NamedNode)}
     rows += direct + _describe(store, linked - nodes, _LABELS, (), chunk)
-    # Added in the order the pyshacl engine's rdflib graph holds them: the asserted graphs as the store
-    # dumps them (sorted), then the inferred triples. The report picks the first English label it meets,
-    # so both engines pick the same one. The rows hold the store's terms; each distinct term becomes an
-    # rdflib term once.
+    # Added in a fixed order (the asserted graphs' triples sorted, then the inferred ones), so the graph is
+    # the same from run to run; the labels do not depend on it (the display-label rule picks by value).
+    # The rows hold the store's terms; each distinct term becomes an rdflib term once.
     graph = rdflib.Graph()
     seen = set()
     terms: dict = {}
