@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-__all__ = ["code"]
+__all__ = ["code", "without_comments"]
 
 _IRI_RE = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")
 _STRING_RE = re.compile(
@@ -29,19 +29,38 @@ def code(text: str) -> Iterator[tuple[int, str]]:
     >>> "".join(c for _, c in code('SELECT ?s # a { comment\\nWHERE { ?s <urn:x> "}" }'))
     'SELECT ?s \\nWHERE { ?s   }'
     """
+    for kind, start, _ in _segments(text):
+        if kind == "code":
+            yield start, text[start]
+
+
+def without_comments(text: str) -> str:
+    """``text`` with its ``#`` comments removed (strings and IRIs that hold ``#`` are kept), so that what a
+    comment says is never read as a keyword (SPARQLWrapper takes "# ... loaded" for a ``LOAD`` update).
+
+    >>> without_comments('SELECT ?s # loaded\\nWHERE { ?s <urn:x#y> "#" }')
+    'SELECT ?s \\nWHERE { ?s <urn:x#y> "#" }'
+    """
+    return "".join(text[start:end] for kind, start, end in _segments(text) if kind != "comment")
+
+
+def _segments(text: str) -> Iterator[tuple[str, int, int]]:
+    """``(kind, start, end)`` pieces of ``text``: ``comment``, ``string``, ``iri`` or one ``code`` char."""
     i, n = 0, len(text)
     while i < n:
         c = text[i]
         if c == "#":
             end = text.find("\n", i)
-            i = n if end < 0 else end
-            continue
-        if c in "\"'":
+            end = n if end < 0 else end
+            yield "comment", i, end
+        elif c in "\"'":
             match = _STRING_RE.match(text, i)
-            i = match.end() if match else n
-            continue
-        if c == "<" and (match := _IRI_RE.match(text, i)):
-            i = match.end()
-            continue
-        yield i, c
-        i += 1
+            end = match.end() if match else n
+            yield "string", i, end
+        elif c == "<" and (match := _IRI_RE.match(text, i)):
+            end = match.end()
+            yield "iri", i, end
+        else:
+            end = i + 1
+            yield "code", i, end
+        i = end

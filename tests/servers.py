@@ -98,8 +98,9 @@ class Server:
         )
 
 
-def start_oxigraph(folder: Path, port: int | None = None) -> Server:
-    """An Oxigraph server on ``folder`` (reused when it exists), on ``port`` (a free one by default)."""
+def start_oxigraph(folder: Path, port: int | None = None, *, union: bool = True) -> Server:
+    """An Oxigraph server on ``folder`` (reused when it exists), on ``port`` (a free one by default);
+    ``union=False`` leaves out ``--union-default-graph`` (the default graph is then a graph of its own)."""
     binary = shutil.which("oxigraph")
     if binary is None:
         missing("the oxigraph server (pip package oxigraph)")
@@ -115,7 +116,7 @@ def start_oxigraph(folder: Path, port: int | None = None) -> Server:
                 str(folder),
                 "--bind",
                 f"127.0.0.1:{port}",
-                "--union-default-graph",
+                *(["--union-default-graph"] if union else []),
             ],
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -554,3 +554,34 @@ def test_export_from_an_unreachable_endpoint_exits_2_with_one_line(format, tmp_p
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("msp-graph: error: ") and "unreachable" in lines[0]
     assert not (tmp_path / f"out.{format}").exists()
+
+
+@pytest.fixture(scope="module")
+def non_union_server(tmp_path_factory):
+    """Oxigraph started without ``--union-default-graph``: its default graph is a graph of its own."""
+    server = start_oxigraph(tmp_path_factory.mktemp("non-union") / "db", union=False)
+    yield server
+    stop(server.process)
+
+
+@pytest.mark.parametrize("default_graph", ["empty", "holds other triples"])
+def test_named_queries_on_a_non_union_server_give_the_embedded_rows(non_union_server, reference, data_files,
+                                                                     default_graph):  # fmt: skip
+    store = non_union_server.store()
+    _clear(store)
+    store.update("DROP SILENT DEFAULT")
+    if default_graph != "empty":
+        store.update('INSERT DATA { <urn:x:s> <urn:x:p> "only in the default graph" }')
+    _fill(store, data_files)
+    fresh = non_union_server.store()  # checks the server again, with data in it
+    for name in ("partners-sharing-alliances", "alliances-of-partner", "composition-status"):
+        query = get_query(name)
+        required = [p for p in query.params if not p.optional]
+        params = dict(e.split("=", 1) for e in query.examples[:1]) if required else None
+        expected = run_query(reference, query, params=params)
+        assert len(expected) > 0, name
+        got = run_query(fresh, query, params=params)
+        assert got.render("csv") == expected.render("csv"), name
+    # Queries that name their graphs are sent as they are.
+    graphs = fresh.graphs()
+    assert source_graph(slug_for(data_files[0])) in graphs

@@ -14,6 +14,11 @@ which store it talks to.
   time, and keeps going when a server caps a page below the asked size. ``iter_triples`` is the paged
   ``CONSTRUCT { ?s ?p ?o }``. ``dump`` uses them: it never trusts a single large response (Virtuoso cuts
   Graph Store GETs and CONSTRUCTs at its ``ResultSetMaxRows`` without saying so).
+* **Union default graph.** Every query msp-graph sends assumes that the default graph is the union of the
+  named graphs (Virtuoso's default, ``oxigraph serve --union-default-graph``, Fuseki's ``unionDefaultGraph``).
+  The first query checks it once; on a server where it is not, queries without ``GRAPH`` name every graph as
+  the default graph in the protocol request (``default-graph-uri``), so they give the same answer instead
+  of an empty one.
 * **Credentials** come from ``MSP_GRAPH_USER`` / ``MSP_GRAPH_PASSWORD`` or from ``~/.netrc`` (the entry of
   the endpoint's host), never from the command line; the server's challenge picks basic or digest.
 * **Failures** are one-line ``EndpointError``\\ s: unreachable, timeout, refused credentials (never echoed),
@@ -55,6 +60,7 @@ import rdflib
 from SPARQLWrapper import JSON, POST, SPARQLWrapper
 
 from ..errors import EndpointError, LoadError, QueryError
+from ..sparql_text import without_comments
 from .base import STAGING_PREFIX, Store
 from .terms import FORMATS, parsing, rdf_format, read_source, short, term
 
@@ -84,6 +90,7 @@ _RESULT_TYPES = {
     "application/sparql-results+xml": ox.QueryResultsFormat.XML,
     "text/tab-separated-values": ox.QueryResultsFormat.TSV,
 }
+_USES_GRAPH = re.compile(r"\bGRAPH\b", re.I)
 _PROLOGUE = re.compile(r"^(\s|#[^\n]*\n|(PREFIX\s+[\w.-]*:\s*<[^>]*>)|(BASE\s*<[^>]*>))*", re.I)
 
 
@@ -225,7 +232,10 @@ class RemoteStore(Store):
         self.graph_store = graph_store
         self.timeout, self.retries, self.backoff = float(timeout), max(0, int(retries)), backoff
         self.page_size, self.batch_size = max(1, int(page_size)), max(1, int(batch_size))
-        self._union_checked = False
+        # None: not checked yet; True: the default graph is the union of the named graphs; False: it is not,
+        # and queries name the graphs in the protocol request (``_default_graphs``).
+        self._union: bool | None = None
+        self._named: list[str] | None = None  # the graphs listed for a non-union server; None: list again
         passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
         self._has_credentials = False
         for url in {endpoint, self.update_endpoint, graph_store} - {None}:
@@ -323,9 +333,14 @@ class RemoteStore(Store):
         wrapper = SPARQLWrapper(self.endpoint, updateEndpoint=self.update_endpoint, returnFormat=JSON)
         wrapper.setMethod(POST)
         wrapper.setOnlyConneg(True)  # no format=/output= parameters: some servers answer 406 to them
+        if update:
+            self._named = None  # graphs may come or go
+        else:
+            for graph in self._default_graphs(text):
+                wrapper.addDefaultGraph(graph)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SPARQLWrapper warns on forms it cannot name; the server judges
-            wrapper.setQuery(text)
+            wrapper.setQuery(without_comments(text))  # a comment is never read as a keyword
             request = wrapper._createRequest()
         if wrapper.isSparqlUpdateRequest() != update:
             what, other = ("update", "query") if update else ("query", "update")
@@ -353,8 +368,6 @@ class RemoteStore(Store):
 
     def query(self, sparql: str):
         response = self._sparql(sparql, update=False)
-        if self._union_checked is False and "GRAPH" not in sparql.upper():
-            self._check_union()
         capped = response.headers.get("X-SPARQL-MaxRows")
         if capped:
             log.warning(
@@ -382,16 +395,31 @@ class RemoteStore(Store):
             "is this URL a SPARQL endpoint?"
         )
 
-    def _check_union(self) -> None:
-        """Warn once when the endpoint's default graph is not the union of its named graphs (as assumed)."""
-        self._union_checked = True
-        if self._ask("ASK { ?s ?p ?o }") or not self._ask("ASK { GRAPH ?g { ?s ?p ?o } }"):
-            return
-        log.warning(
-            "%s: the default graph is empty but named graphs hold data; queries without GRAPH see nothing. "
-            "Make the default graph the union of all graphs (e.g. oxigraph serve --union-default-graph)",
-            self.endpoint,
+    def _default_graphs(self, sparql: str) -> list[str]:
+        """The graphs to name as the default graph of a query: none on a server whose default graph is the
+        union of its named graphs (what every query assumes); else, for a query without ``GRAPH``, every
+        named graph, so that the answer is the same as on such a server instead of silently empty."""
+        if self._union is None:
+            self._union = True  # the probe's own queries go out as they are
+            self._union = self._default_graph_is_union()
+            if not self._union:
+                log.info("%s: the default graph is not the union of the graphs; naming them", self.endpoint)
+        if self._union or _USES_GRAPH.search(sparql):
+            return []
+        if self._named is None:
+            self._named = []  # listing the graphs is itself a query with GRAPH: no recursion
+            self._named = self.graphs()
+        return self._named
+
+    def _default_graph_is_union(self) -> bool:
+        """Whether a triple of a named graph is in the default graph too (no named graphs: nothing missed)."""
+        solutions, _ = self._select(
+            "SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } FILTER (!isBlank(?s) && !isBlank(?o)) } LIMIT 1"
         )
+        sample = next(iter(solutions), None)
+        if sample is None:
+            return self._ask("ASK { ?s ?p ?o }") or not self._ask("ASK { GRAPH ?g { ?s ?p ?o } }")
+        return self._ask(f"ASK {{ {sample['s']} {sample['p']} {sample['o']} }}")
 
     def _ask(self, sparql: str) -> bool:
         return bool(self._parse(self._sparql(sparql, update=False)))
@@ -546,6 +574,7 @@ class RemoteStore(Store):
 
     def _write(self, graph: str, triples: _Triples, *, replace: bool) -> int:
         """Put (``replace``) or add ``triples`` into ``graph``: Graph Store protocol, or batched INSERTs."""
+        self._named = None
         if self.graph_store:
             if triples.size or replace:
                 method = "PUT" if replace else "POST"
