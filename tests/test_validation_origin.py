@@ -77,7 +77,7 @@ def test_validate_command_json_names_the_file(tmp_path):
     data.write_text(
         "@prefix msp: <https://w3id.org/msp/ontology#> .\n"
         "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
-        f"<{ID}partnership/lonely> a msp:Partnership ; rdfs:label \"Lonely\"@en .\n",
+        f'<{ID}partnership/lonely> a msp:Partnership ; rdfs:label "Lonely"@en .\n',
         encoding="utf-8",
     )
     out = CliRunner().invoke(app, ["validate", str(data), "-f", "json"])
