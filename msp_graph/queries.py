@@ -47,6 +47,7 @@ from xml.sax.saxutils import quoteattr as _xml_attr
 import pyoxigraph as ox
 
 from .errors import QueryError
+from .prefixes import PREFIXES as PROJECT_PREFIXES
 from .prefixes import SCHEMES, select
 from .resources import bundled_dir
 from .sparql_text import code
@@ -430,7 +431,9 @@ def parse_param(text: str) -> tuple[str, str]:
 
 
 def _query_prefixes(text: str) -> dict[str, str]:
-    found = dict(PREFIXES)
+    """The prefixes a parameter value of ``text`` may use: the project's (``msp-graph prefixes``), then the
+    query's own declarations."""
+    found = dict(PROJECT_PREFIXES)
     for match in re.finditer(r"(?im)^\s*PREFIX\s+([A-Za-z][\w\-.]*)?:\s*<([^<>\s]*)>", text):
         found[match.group(1) or ""] = match.group(2)
     return found
@@ -533,7 +536,10 @@ def _auto_term(value: str, prefixes: Mapping[str, str]) -> ox.NamedNode | ox.Lit
     prefix, sep, _ = stripped.partition(":")
     scheme = bool(re.fullmatch(r"[A-Za-z][A-Za-z0-9+.\-]*", prefix)) and "://" in stripped
     bracketed = stripped.startswith("<") and stripped.endswith(">")
-    looks_iri = bracketed or (sep and (prefix in prefixes or scheme))
+    # name:local with no space reads as a prefixed name: an unknown prefix is an error (write "..." for a
+    # string), not a string that matches nothing.
+    curie = bool(sep) and bool(re.fullmatch(r"[A-Za-z][\w.\-]*:\S+", stripped))
+    looks_iri = bracketed or (sep and (prefix in prefixes or scheme)) or curie
     if looks_iri:
         return _iri(stripped, prefixes)
     return _turtle_literal(value, prefixes)
@@ -593,7 +599,44 @@ def bind_params(query: NamedQuery, params: Mapping[str, str] | None) -> str:
 # ------------------------------------------------------------------------------------------------ running
 
 
-def _check_syntax(text: str, form: str, *, where: str) -> None:
+def project_prefixes(text: str) -> dict[str, str]:
+    """The prefixes of the project's table (``msp_graph.prefixes``) that ``text`` uses but does not declare:
+    an ad-hoc query may write ``msp:`` or ``organisation:ilo`` as ``-p`` values and the output do.
+
+    >>> project_prefixes("SELECT * { ?m org:member organisation:ilo }")
+    {'org': 'http://www.w3.org/ns/org#', 'organisation': 'https://w3id.org/msp/id/organisation/'}
+    >>> project_prefixes("PREFIX org: <urn:mine#> SELECT * { ?m org:member ?x }")
+    {}
+    """
+    declared = {m.group(1) or "" for m in re.finditer(r"(?i)\bPREFIX\s+([A-Za-z][\w\-.]*)?:", text)}
+    used = {name for name, _ in _prefixed_names(text)}
+    return {name: iri for name, iri in PROJECT_PREFIXES.items() if name in used - declared}
+
+
+def _prefixed_names(text: str) -> list[tuple[str, int]]:
+    """``(prefix, offset)`` of each prefixed name in the code of ``text`` (not in comments, strings, IRIs)."""
+    chars = list(code(text))
+    joined = "".join(c for _, c in chars)
+    return [
+        (m.group(1), chars[m.start()][0])
+        for m in re.finditer(r"(?<![\w.\-:?$])([A-Za-z][\w\-.]*):", joined)
+        if not re.match(r"(?i)PREFIX\b", joined[max(0, m.start() - 7) : m.start()].strip() or "x")
+    ]
+
+
+def _check_prefixes(text: str, *, where: str) -> None:
+    """A prefix neither declared nor the project's is an error naming it (the parser only says "prefix not
+    found")."""
+    declared = {m.group(1) or "" for m in re.finditer(r"(?i)\bPREFIX\s+([A-Za-z][\w\-.]*)?:", text)}
+    for name, offset in _prefixed_names(text):
+        if name not in declared and name not in PROJECT_PREFIXES:
+            raise QueryError(
+                f"{where}:{_line_col(text, offset)}: prefix '{name}:' is not declared; add "
+                f"PREFIX {name}: <...> or use one of the project's (msp-graph prefixes)"
+            )
+
+
+def _check_syntax(text: str, form: str, *, where: str, prefixes: Mapping[str, str] | None = None) -> None:
     """Parse the query (on an empty scratch store) so syntax errors point at the user's own line:column.
 
     SELECT, CONSTRUCT and DESCRIBE results are lazy, so nothing is evaluated; an ASK is eager, so it is
@@ -602,7 +645,7 @@ def _check_syntax(text: str, form: str, *, where: str) -> None:
     checked, position = _ask_as_select(text) if form == "ask" else (text, None)
     with running_sparql(where, position=position):
         try:
-            ox.Store().query(checked)
+            ox.Store().query(checked, prefixes=dict(prefixes or {}))
         except (OSError, RuntimeError, ValueError):
             return  # not a syntax problem: the store reports it when it runs the query
 
@@ -636,9 +679,12 @@ def run_query(
         query = _parse_header(query, name=where, path=None)
     location = str(query.path) if query.path is not None else query.name
     form = query_form(query.text, where=location)
-    _check_syntax(query.text, form, where=location)
+    _check_prefixes(query.text, where=location)
+    missing = project_prefixes(query.text)
+    _check_syntax(query.text, form, where=location, prefixes=missing)
     text = bind_params(query, params)
-    raw = store.query(text)
+    # The project's prefixes the text uses without declaring them (`msp-graph prefixes`), declared ahead.
+    raw = store.query("".join(f"PREFIX {n}: <{iri}>\n" for n, iri in missing.items()) + text)
     result = QueryResult.from_raw(raw, form=form)
     _sort_lists(result, query.lists)
     return result

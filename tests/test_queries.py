@@ -453,7 +453,7 @@ def test_updates_are_refused(small_store, text: str):
         ("SELECT ?s WHERE {\n ?s ?p ?o .\n ?s <bad iri> ?o }", "query:3:14: SPARQL syntax error: "),
         ("ASK WHERE {\n ?s ?p ?o .\n ?s <bad iri> ?o }", "query:3:14: SPARQL syntax error: "),
         ("ASK { ?s <bad iri> ?o }", "query:1:19: SPARQL syntax error: "),
-        ("SELECT ?s WHERE { ?s nope:p ?o }", "query:1:28: SPARQL syntax error: prefix not found"),
+        ("SELECT ?s WHERE { ?s nope:p ?o }", "query:1:22: prefix 'nope:' is not declared"),
     ],
 )
 def test_syntax_errors_give_line_and_column(small_store, text: str, expected: str):
@@ -645,3 +645,30 @@ def test_docs_catalogue_is_current():
     )
     for query in list_queries():
         assert f"msp-graph query {query.name}" in text
+
+
+def test_ad_hoc_queries_know_the_project_prefixes():
+    """`msp:` or `organisation:ilo` without a PREFIX line: the project's prefixes (`msp-graph prefixes`)."""
+    store = EmbeddedStore()
+    load_bundled(store)
+    text = "SELECT ?a WHERE { ?m org:member organisation:ilo ; org:organization ?a . ?a a msp:Partnership }"
+    declared = (
+        "PREFIX org: <http://www.w3.org/ns/org#>\nPREFIX msp: <https://w3id.org/msp/ontology#>\n"
+        "SELECT ?a WHERE { ?m org:member <https://w3id.org/msp/id/organisation/ilo> ; "
+        "org:organization ?a . ?a a msp:Partnership }"
+    )
+    got, expected = run_query(store, text), run_query(store, declared)
+    assert len(expected) > 5 and got.rows == expected.rows
+    # A query's own declaration wins over the project's.
+    mine = run_query(store, "PREFIX org: <urn:elsewhere#> SELECT * WHERE { ?m org:member ?x }")
+    assert len(mine) == 0
+
+
+def test_an_undeclared_unknown_prefix_is_named_with_its_position():
+    with pytest.raises(QueryError, match=r"query:2:12: prefix 'foo:' is not declared"):
+        run_query(EmbeddedStore(), "SELECT *\nWHERE { ?m foo:member ?x }")
+
+
+def test_an_unknown_prefix_in_a_guessed_parameter_is_an_error():
+    with pytest.raises(QueryError, match=r"unknown prefix 'organization:'.*organisation:"):
+        run_query(EmbeddedStore(), "SELECT ?m WHERE { ?m ?p ?x }", params={"x": "organization:ilo"})

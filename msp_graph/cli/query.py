@@ -129,6 +129,8 @@ def queries(*, output: Path | None, format: str, report: Reporter):
                     for p in q.params
                 ],
                 "examples": q.examples,
+                "lists": q.lists,
+                "entailment": q.entailment,
             }
             for q in catalogue
         ]
