@@ -24,17 +24,19 @@ import datetime as _dt
 import hashlib
 import os
 import re
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from .errors import EndpointError
+from .errors import EndpointError, LoadError
 from .resources import bundled_dir
 from .stores import (
     GRAPH_BASE,
     INFERRED_GRAPH,
     ONTOLOGY_GRAPH,
+    STAGING_PREFIX,
     EmbeddedStore,
     RemoteStore,
     Store,
@@ -51,6 +53,7 @@ __all__ = [
     "SOURCE_PREFIX",
     "asserted_graphs",
     "bundled_data_files",
+    "check_files",
     "describe_source",
     "load_bundled",
     "load_files",
@@ -237,28 +240,63 @@ def load_files(
 ) -> list[str]:
     """Load data files, one source graph each; return the graph IRIs written.
 
-    Every file is parsed first: a missing or malformed file raises ``LoadError`` before the store is
-    touched. With ``replace=True`` the source graphs not among ``paths`` are dropped afterwards (the files
-    replace the data held so far); otherwise they are kept.
+    Each file is parsed once, by the store's loader. All or nothing: a missing or malformed file raises
+    ``LoadError`` and leaves the store as it was (a graph that is new is loaded in place and dropped again
+    on failure; an existing one is loaded beside it and replaces it only when every file has loaded). With
+    ``replace=True`` the source graphs not among ``paths`` are dropped afterwards (the files replace the data
+    held so far); otherwise they are kept.
     """
     files = [Path(p) for p in paths]
-    digests = [hashlib.sha256(_parsed(path)[0]).hexdigest() for path in files]
+    check_files(files)
+    existing = set(store.graphs())
+    loaded: dict[str, str] = {}  # target graph -> the graph it was loaded into
+    try:
+        for path, slug in zip(files, _unique_slugs(files), strict=True):
+            if progress is not None:
+                progress(f"loading {path}")
+            graph = source_graph(slug)
+            into = f"{STAGING_PREFIX}{uuid.uuid4().hex}" if graph in existing else graph
+            loaded[graph] = into
+            store.load(path, graph=into)
+    except BaseException:
+        for into in loaded.values():
+            store.drop(into)
+        raise
     when = _now()
-    written = []
-    for path, slug, digest in zip(files, _unique_slugs(files), digests, strict=True):
-        if progress is not None:
-            progress(f"loading {path}")
-        graph = source_graph(slug)
-        store.load(path, graph=graph)
-        store.update(describe_source(graph, name=source_name(path), sha256=digest, when=when))
-        written.append(graph)
+    for (graph, into), path in zip(loaded.items(), files, strict=True):
+        move = f"MOVE SILENT {ox.NamedNode(into)} TO {ox.NamedNode(graph)} ;\n" if into != graph else ""
+        store.update(move + describe_source(graph, name=source_name(path), sha256=_sha256(path), when=when))
     if replace:
         for graph in source_graphs(store):
-            if graph not in written:
+            if graph not in loaded:
                 store.drop(graph)
                 meta, old = ox.NamedNode(METADATA_GRAPH), ox.NamedNode(graph)
                 store.update(f"DELETE WHERE {{ GRAPH {meta} {{ {old} ?p ?o }} }}")
-    return written
+    return list(loaded)
+
+
+def check_files(paths: Iterable[str | Path]) -> None:
+    """``LoadError`` for the first path that is missing, not a file, unreadable or of no known RDF format:
+    what can be told without parsing (syntax errors come from the one parse, when the file is loaded)."""
+    for path in paths:
+        rdf_format(path)
+        try:
+            with open(path, "rb"):
+                pass
+        except FileNotFoundError:
+            raise LoadError(f"{path}: no such file") from None
+        except IsADirectoryError:
+            raise LoadError(f"{path}: is a directory, not an RDF file") from None
+        except OSError as error:
+            raise LoadError(f"{path}: cannot read: {error.strerror}") from None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def load_bundled(store: Store, *, data: bool = True, progress: Progress | None = None) -> list[str]:
@@ -288,8 +326,7 @@ def open_workspace(
       data unless ``with_bundled`` is set, in which case the bundled data is loaded too;
     * no ``files``: a store that already holds data is used as it is; an empty one gets the bundled data.
     """
-    for path in files:
-        parse_file(path)
+    check_files(files)
     store = open_store(store_dir)
     try:
         graphs = store.graphs()

@@ -16,9 +16,9 @@ from ..errors import StoreError
 from ..loading import (
     METADATA_GRAPH,
     bundled_data_files,
+    check_files,
     load_bundled,
     load_files,
-    parse_file,
     pull,
     push,
     source_graphs,
@@ -60,8 +60,7 @@ def load(
 
     All files are read before anything is written: one bad file leaves the store as it was.
     """
-    for path in files or []:
-        parse_file(path)  # every file is read before the store is even created
+    check_files(files or [])  # before the store is even created
     with report.working("loading"), EmbeddedStore(store) as target:
         if files:
             if ONTOLOGY_GRAPH not in target.graphs():
