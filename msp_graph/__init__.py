@@ -16,6 +16,9 @@ True
 b'@prefix'
 """
 
+import importlib as _importlib
+import typing as _typing
+
 from .errors import (
     EndpointError,
     LoadError,
@@ -29,9 +32,36 @@ from .errors import (
 from .export import export
 from .loading import load_bundled, load_files, open_store
 from .queries import QueryResult, get_query, list_queries, run_query
-from .reasoning import Inconsistency, ReasoningResult, reason
 from .stores import INFERRED_GRAPH, ONTOLOGY_GRAPH, EmbeddedStore, RemoteStore, Store, source_graph
-from .validation import ValidationReport, ValidationResult, check, validate
+
+# Reasoning and validation are imported on first use (PEP 562): they bring rdflib, owlrl and pyshacl, which
+# cost a commands' start-up more than everything else together, and most commands never reason or validate.
+_LAZY = {
+    "Inconsistency": "reasoning",
+    "ReasoningResult": "reasoning",
+    "reason": "reasoning",
+    "ValidationReport": "validation",
+    "ValidationResult": "validation",
+    "check": "validation",
+    "validate": "validation",
+}
+
+if _typing.TYPE_CHECKING:
+    from .reasoning import Inconsistency, ReasoningResult, reason
+    from .validation import ValidationReport, ValidationResult, check, validate
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(_importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __version__ = "0.1.0"
 

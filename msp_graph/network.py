@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from .errors import LoadError
 from .stores import Store
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["NETWORK_FORMATS", "draw", "network", "render_network"]
 
@@ -71,6 +73,8 @@ def _value(solution, name: str) -> str | None:
 
 def network(store: Store) -> nx.Graph:
     """The bipartite partner-partnership graph of ``store`` (memberships of every role)."""
+    import networkx as nx  # networkx and matplotlib: only for the commands that draw
+
     graph = nx.Graph()
     groups: dict[str, set[str]] = defaultdict(set)
     roles: dict[tuple[str, str], set[str]] = defaultdict(set)
@@ -99,6 +103,7 @@ def network(store: Store) -> nx.Graph:
 def draw(graph: nx.Graph, *, format: str = "svg", title: str = "Partners and partnerships") -> bytes:
     """The picture of a network from ``network()`` as SVG or PNG bytes (matplotlib, Agg backend)."""
     import matplotlib
+    import networkx as nx
 
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
@@ -151,6 +156,8 @@ def render_network(store: Store, *, format: str = "svg") -> bytes:
     graph = network(store)
     if fmt == "graphml":
         out = io.BytesIO()
+        import networkx as nx
+
         nx.write_graphml(graph, out)
         return out.getvalue()
     return draw(graph, format=fmt)

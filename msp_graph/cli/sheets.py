@@ -7,13 +7,15 @@ their FILES and a ``--store DIR`` to import into, not the data options of the re
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import click
 import typer
 
-from ..sheets.importer import SheetImportError
 from .common import Reporter, StoreDir, message_options, output_options
+
+if TYPE_CHECKING:
+    from ..sheets.importer import SheetImportError
 
 __all__ = ["import_", "report_lines", "template"]
 
@@ -51,7 +53,7 @@ def import_(
     2: nothing imported (every error is listed with its file, sheet, row and column).
     """
     from ..loading import open_workspace
-    from ..sheets.importer import import_sheets
+    from ..sheets.importer import SheetImportError, import_sheets  # rdflib, openpyxl: not at start-up
 
     progress = report.step if report.level >= 1 else None
     with open_workspace(store, [], progress=progress) as workspace:

@@ -26,8 +26,7 @@ import warnings
 
 from ..errors import ReasoningError
 from ..stores import INFERRED_GRAPH, Store
-from . import reference, rules
-from .reference import closure
+from . import rules
 from .result import Inconsistency, ReasoningResult
 
 __all__ = ["ENGINES", "Inconsistency", "ReasoningResult", "closure", "reason", "reason_if_missing"]
@@ -49,7 +48,18 @@ def reason(store: Store, *, engine: str = "rules") -> ReasoningResult:
         if not missing:
             return rules.materialise(store)
         warnings.warn(f"rules reasoner: {'; '.join(missing)}; using owlrl instead", stacklevel=2)
+    from . import reference  # owlrl and rdflib: only when the reference runs
+
     return reference.materialise(store)
+
+
+def __getattr__(name: str):
+    # ``closure`` (owlrl's closure of an rdflib graph) comes from the reference module, imported on first use.
+    if name == "closure":
+        from .reference import closure
+
+        return closure
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def reason_if_missing(store: Store) -> ReasoningResult | None:

@@ -9,8 +9,10 @@ from __future__ import annotations
 import abc
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import rdflib
+if TYPE_CHECKING:
+    import rdflib
 
 __all__ = [
     "GRAPH_BASE",
@@ -90,6 +92,8 @@ class Store(abc.ABC):
 
     def to_rdflib(self, graphs: Iterable[str] | None = None) -> rdflib.Graph:
         """One rdflib graph holding the union of ``graphs`` (default: all), for pyshacl and owlrl."""
+        import rdflib  # only here: importing rdflib costs 0.1 s of every command's start-up
+
         g = rdflib.Graph()
         g.parse(data=self.dump(format="nt", graphs=graphs), format="nt")
         return g

@@ -14,13 +14,16 @@ import io
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
-import rdflib
 
 from ..errors import StoreError
 from .base import STAGING_PREFIX, Store
 from .terms import parsing, rdf_format, read_source, running_sparql, short, term
+
+if TYPE_CHECKING:
+    import rdflib
 
 __all__ = ["EmbeddedStore"]
 

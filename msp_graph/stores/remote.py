@@ -53,16 +53,18 @@ import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import pyoxigraph as ox
-import rdflib
 from SPARQLWrapper import JSON, POST, SPARQLWrapper
 
 from ..errors import EndpointError, LoadError, QueryError
 from ..sparql_text import without_comments
 from .base import STAGING_PREFIX, Store
 from .terms import FORMATS, parsing, rdf_format, read_source, short, term
+
+if TYPE_CHECKING:
+    import rdflib
 
 __all__ = ["ENV_PASSWORD", "ENV_USER", "RemoteStore", "credentials_for", "open_remote"]
 

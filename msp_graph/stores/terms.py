@@ -14,11 +14,14 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
-import rdflib
 
 from ..errors import LoadError, QueryError
+
+if TYPE_CHECKING:
+    import rdflib
 
 __all__ = [
     "FORMATS",
@@ -179,6 +182,8 @@ def sparql_message(message: str) -> str:
 
 def term(value: rdflib.term.Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     """The pyoxigraph term of an rdflib term."""
+    import rdflib  # imported by whoever holds an rdflib term; not at start-up
+
     if isinstance(value, rdflib.URIRef):
         return ox.NamedNode(str(value))
     if isinstance(value, rdflib.BNode):
@@ -194,6 +199,8 @@ def term(value: rdflib.term.Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
 
 def rdflib_term(value: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> rdflib.term.Node | None:
     """The rdflib term of a pyoxigraph term (``None`` stays ``None``: an unbound variable)."""
+    import rdflib  # not at start-up: 0.1 s
+
     if value is None:
         return None
     if isinstance(value, ox.NamedNode):
