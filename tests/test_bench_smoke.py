@@ -186,3 +186,20 @@ def test_a_reference_projected_over_the_limit_is_not_run(monkeypatch, tmp_path):
     table = (tmp_path / record.name.replace(".json", ".md")).read_text()
     assert "not run: would exceed the 120 s limit (30 s at 10^3)" in table
     assert bench_run._size_name(100_000) == "10^5" and bench_run._size_name(12_000) == "12,000"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not jena.available(), reason="needs java and Debian's libapache-jena-java")
+def test_whole_commands_are_timed_as_processes_and_agree_with_jena(tmp_path):
+    argv = ["--sizes", "300", "--repeat", "1", "--only", "command-start", "command-validate"]
+    code = bench_run.main([*argv, "--references", "jena", "python", "--results", str(tmp_path)])
+    assert code == 0
+    (record,) = tmp_path.glob("*.json")
+    data = json.loads(record.read_text())
+    steps = {(r["operation"], r["reference"]["engine"]): r for r in data["rows"]}
+    assert set(steps) == {("command-start", "python"), ("command-validate", "jena")}
+    validate = steps[("command-validate", "jena")]
+    assert validate["ours"]["info"]["results"] == validate["reference"]["info"]["results"] > 0
+    assert data["parity"]["300"]["agree"] is True
+    # The command's own peak, not the harness's: a Python process that imported pyoxigraph at least.
+    assert validate["ours"]["peak_mib"] > 20
