@@ -20,7 +20,7 @@ import pyoxigraph as ox
 
 from ..errors import StoreError
 from .base import STAGING_PREFIX, Store
-from .terms import parsing, rdf_format, read_source, running_sparql, short, term
+from .terms import file_source, parsing, rdf_format, running_sparql, short, term
 
 if TYPE_CHECKING:
     import rdflib
@@ -53,19 +53,35 @@ class EmbeddedStore(Store):
             raise StoreError(f"{self.path}: cannot open the store: {reason}") from None
 
     def load(self, source: str | Path | bytes, *, graph: str, format: str | None = None) -> int:
-        where, data, fmt, base = read_source(source, format)
         target = ox.NamedNode(graph)
-        # A load is one transaction, so a new graph is loaded in place. An existing graph is replaced by
-        # loading a fresh temporary graph, then MOVEing it over the target (another transaction): a failure
-        # at any point leaves the old graph as it was.
+        # A new graph is bulk-loaded in place (pyoxigraph's bulk loader: one parse, 4x faster than a
+        # transactional load on disk, but not atomic: a failure drops the graph again). An existing graph is
+        # replaced by loading a fresh temporary graph the same way, then MOVEing it over the target: a
+        # failure at any point leaves the old graph as it was.
         exists = next(self._store.quads_for_pattern(None, None, None, target), None) is not None
         staging = ox.NamedNode(f"{STAGING_PREFIX}{uuid.uuid4().hex}") if exists else target
-        with parsing(where):
-            self._store.load(data, format=fmt.oxigraph, to_graph=staging, base_iri=base)
+        try:
+            self._bulk_load(source, format, staging)
+        except BaseException:
+            if self._has_graph(staging):
+                self._store.remove_graph(staging)
+            raise
         # For TriG / N-Quads, to_graph only receives the default-graph triples; named graphs keep their names.
         if exists:
             self._store.update(f"MOVE SILENT {staging} TO {target}")
         return self.count(graph)
+
+    def _bulk_load(self, source: str | Path | bytes, format: str | None, graph: ox.NamedNode) -> None:
+        if isinstance(source, bytes):
+            where, fmt, base, data = "<data>", rdf_format(format or "ttl"), None, {"input": source}
+        else:
+            where, fmt, base = file_source(source, format)
+            data = {"path": str(source)}
+        with parsing(where):
+            self._store.bulk_load(**data, format=fmt.oxigraph, to_graph=graph, base_iri=base)
+
+    def _has_graph(self, graph: ox.NamedNode) -> bool:
+        return next(self._store.quads_for_pattern(None, None, None, graph), None) is not None
 
     def add(self, data: rdflib.Graph, *, graph: str) -> int:
         target = ox.NamedNode(graph)

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FORMATS",
     "RdfFormat",
+    "file_source",
     "format_name",
     "format_named",
     "location",
@@ -100,16 +101,31 @@ def read_source(source: str | Path | bytes, format: str | None) -> tuple[str, by
     """
     if isinstance(source, bytes):
         return "<data>", source, rdf_format(format or "ttl"), None
-    fmt = rdf_format(format or source)
-    try:
+    where, fmt, base = file_source(source, format)
+    with _reading(source):
         data = Path(source).read_bytes()
+    return where, data, fmt, base
+
+
+def file_source(source: str | Path, format: str | None) -> tuple[str, RdfFormat, str]:
+    """``(where, format, base IRI)`` of a file a loader will read itself; ``LoadError`` when it cannot be
+    read (missing, a directory, no permission) or its format is unknown."""
+    fmt = rdf_format(format or source)
+    with _reading(source), open(source, "rb"):
+        pass
+    return str(source), fmt, Path(source).resolve().as_uri()
+
+
+@contextlib.contextmanager
+def _reading(source: str | Path) -> Iterator[None]:
+    try:
+        yield
     except FileNotFoundError:
         raise LoadError(f"{source}: no such file") from None
     except IsADirectoryError:
         raise LoadError(f"{source}: is a directory, not an RDF file") from None
     except OSError as error:
         raise LoadError(f"{source}: cannot read: {error.strerror}") from None
-    return str(source), data, fmt, Path(source).resolve().as_uri()
 
 
 def location(where: Path | str, error: SyntaxError) -> str:
