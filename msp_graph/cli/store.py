@@ -7,6 +7,7 @@ the data options like every reading command; ``push`` and ``pull`` move data to 
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -61,6 +62,7 @@ def load(
     All files are read before anything is written: one bad file leaves the store as it was.
     """
     check_files(files or [])  # before the store is even created
+    started = time.perf_counter()
     with report.working("loading"), EmbeddedStore(store) as target:
         if files:
             if ONTOLOGY_GRAPH not in target.graphs():
@@ -71,7 +73,12 @@ def load(
             written = load_files(target, bundled_data_files(), replace=replace, progress=report.step)
         total = len(source_graphs(target))
         size = target.count()
-    report.info(f"loaded {len(written)} file(s) into {store}: {total} source graphs, {size} quads in all")
+    seconds = time.perf_counter() - started
+    rate = size / max(seconds, 1e-3)
+    report.info(
+        f"loaded {len(written)} file(s) into {store} in {seconds:.1f} s ({rate:,.0f} quads/s): "
+        f"{total} source graphs, {size:,} quads in all"
+    )
 
 
 @message_options
