@@ -13,6 +13,18 @@ as "did not finish" and not tried at larger sizes. A reference is not run at a l
 time at the previous size, scaled linearly by the ratio of the sizes (a lower bound for these engines),
 already exceeds ``--timeout``: "not run: would exceed the 120 s limit (97.4 s at 10^4)".
 
+Data: ``--data-profile`` picks the generator's profile for every size of the run (``standard``, the default,
+or ``wide``: long member lists, many countries per partnership, deep sub-class chains; ``bench/generate.py``).
+The cached files, and the reasoning cached with them, are keyed by size, seed, profile and generator version.
+
+Scaling: after a run with two or more sizes, each step's growth exponent between consecutive sizes,
+``k = log(t2 / t1) / log(n2 / n1)`` (n: the triples of each file, t: the median seconds), goes to the log,
+to a table under the results table and to the JSON record. A step is flagged as growing worse than
+n log n when ``k > 1.25`` and ``t2 > 0.5`` s (``GROWTH_LIMIT``, ``GROWTH_MIN_SECONDS``): n log n itself gives
+1.08-1.10 between 10^4 and 10^6, and below half a second start-up and noise decide. A step that finished
+at n1 and not within ``--timeout`` at n2 gets the lower bound ``k >= log(limit / t1) / log(n2 / n1)``.
+A flag does not change the exit status.
+
 Parity: every validator writes its results; the run prints counts per source shape and constraint
 component for each engine and exits 1 when the engines disagree (2 when it could not run).
 
@@ -24,7 +36,9 @@ from __future__ import annotations
 import argparse
 import collections
 import datetime as dt
+import itertools
 import json
+import math
 import os
 import platform
 import signal
@@ -36,10 +50,10 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-from bench.generate import GENERATOR_VERSION, cached
+from bench.generate import GENERATOR_VERSION, PROFILES, cached
 from bench.steps import STEPS
 
-__all__ = ["compare_reports", "main", "prepare", "run_step"]
+__all__ = ["compare_reports", "growth", "main", "prepare", "run_step"]
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "bench" / ".cache"
@@ -61,6 +75,10 @@ OPERATIONS = (
     "command-reason",
     "command-validate",
 )
+# The scaling check: flag a step when its growth exponent between two sizes is over GROWTH_LIMIT and its
+# time at the larger size over GROWTH_MIN_SECONDS (below that, start-up and noise decide the exponent).
+GROWTH_LIMIT = 1.25
+GROWTH_MIN_SECONDS = 0.5
 PACKAGES = ("msp-graph", "rdflib", "pyoxigraph", "pyshacl", "owlrl", "psutil")
 
 
@@ -145,8 +163,9 @@ def _fingerprint(*paths: Path) -> str:
     return digest.hexdigest()[:12]
 
 
-def prepare(size: int, *, seed: int = 0, log=print) -> dict:
-    """The input files of one size (generated and reasoned over once, then cached) and the manifest."""
+def prepare(size: int, *, seed: int = 0, profile: str = "standard", log=print) -> dict:
+    """The input files of one size and data profile (generated and reasoned over once, then cached) and the
+    manifest. The cache key holds size, seed, profile and generator version (the data file's name)."""
     from msp_graph.resources import bundled_dir
 
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -156,7 +175,7 @@ def prepare(size: int, *, seed: int = 0, log=print) -> dict:
     shapes = _shapes_nt(shared / "shapes.nt")
     jena_shapes = _shapes_for_jena(shapes, shared / "shapes-jena.nt")
     query = bundled_dir("queries") / QUERY  # a missing query fails the query steps, visibly
-    data, manifest = cached(size, seed=seed)
+    data, manifest = cached(size, seed=seed, profile=profile)
     key = _fingerprint(data, ontology)
     inferred = CACHE / f"{data.stem}-{key}-rules-inferred.nt"
     closure = CACHE / f"{data.stem}-{key}-rules-closure.nt"
@@ -376,6 +395,13 @@ def _parser() -> argparse.ArgumentParser:
         help="reference engines to run (default: all; 'none' or nothing: only msp-graph)",
     )
     parser.add_argument("--seed", type=int, default=0, help="generator seed (default 0)")
+    parser.add_argument(
+        "--data-profile",
+        choices=list(PROFILES),
+        default="standard",
+        help="generator profile for every size (default standard; wide: long member lists, many countries, "
+        "deep sub-class chains)",
+    )
     parser.add_argument("--profile", action="store_true", help="profile the slowest step of the largest size")
     parser.add_argument(
         "--results", type=Path, default=RESULTS, help="results folder (default bench/results)"
@@ -437,6 +463,97 @@ def _markdown(rows: list[dict], sizes: dict[int, dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+# --- scaling --------------------------------------------------------------------------------------------
+
+
+def _nlogn_exponent(n1: int, n2: int) -> float:
+    """The growth exponent of n log n itself between ``n1`` and ``n2`` triples."""
+    return 1 + math.log(math.log(n2) / math.log(n1)) / math.log(n2 / n1)
+
+
+def growth(timings: dict[str, dict[int, dict]], triples: dict[int, int]) -> list[dict]:
+    """The scaling check: for each step (``timings``: step -> size -> its summary) and each pair of
+    consecutive sizes of the run (``triples``: size -> triples in its file), the growth exponent
+    ``k = log(t2 / t1) / log(n2 / n1)`` and whether it is flagged as worse than n log n (``k > GROWTH_LIMIT``
+    and ``t2 > GROWTH_MIN_SECONDS``). A step that did not finish at the larger size gets the lower bound from
+    its time limit; a step skipped or failed at either size gets no row."""
+    sizes = sorted(triples)
+    rows = []
+    for step, by_size in timings.items():
+        for small, large in itertools.pairwise(sizes):
+            first, second = by_size.get(small), by_size.get(large)
+            if not (first and second and first["status"] == "ok" and first["seconds"] > 0):
+                continue
+            if second["status"] == "ok" and second["seconds"] > 0:
+                seconds, bound = second["seconds"], False
+            elif second["status"] == "timeout":
+                seconds, bound = second["limit"], True
+            else:
+                continue
+            n1, n2 = triples[small], triples[large]
+            if n2 <= n1:
+                continue
+            k = math.log(seconds / first["seconds"]) / math.log(n2 / n1)
+            rows.append(
+                {
+                    "step": step,
+                    "triples": [n1, n2],
+                    "seconds": [first["seconds"], seconds],
+                    "exponent": round(k, 3),
+                    "lower_bound": bound,
+                    "nlogn_exponent": round(_nlogn_exponent(n1, n2), 3),
+                    "flagged": k > GROWTH_LIMIT and seconds > GROWTH_MIN_SECONDS,
+                }
+            )
+    return rows
+
+
+def _log_growth(rows: list[dict], log) -> None:
+    """The scaling check in the log: one line per step and pair of sizes, then the flagged steps."""
+    if not rows:
+        return
+    rule = f"k > {GROWTH_LIMIT:g} and t2 > {GROWTH_MIN_SECONDS:g} s"
+    log(f"scaling: growth exponent k = log(t2/t1) / log(n2/n1); worse than n log n when {rule}:")
+    for row in rows:
+        (n1, n2), (t1, t2) = row["triples"], row["seconds"]
+        k = (">= " if row["lower_bound"] else "") + f"{row['exponent']:.2f}"
+        mark = "   <- worse than n log n" if row["flagged"] else ""
+        log(f"    {row['step']:<28} {n1:>10,} -> {n2:>10,} triples  {t1:.3g} s -> {t2:.3g} s  k = {k}{mark}")
+    flagged = sorted({row["step"] for row in rows if row["flagged"]})
+    log(
+        "  -> "
+        + (f"worse than n log n: {', '.join(flagged)}" if flagged else "no step grows worse than n log n")
+    )
+
+
+def _growth_markdown(rows: list[dict], data_profile: str) -> str:
+    """The note under the results table: the data profile and, with two sizes or more, the scaling check."""
+    lines = ["", f"Data profile: `{data_profile}` (`bench/generate.py`)."]
+    if rows:
+        lines += [
+            "",
+            f"Growth between consecutive sizes, k = log(t2/t1) / log(n2/n1) (n log n: the column beside it); "
+            f"flagged as worse than n log n when k > {GROWTH_LIMIT:g} and t2 > {GROWTH_MIN_SECONDS:g} s.",
+            "",
+            "| step | triples | seconds | k | n log n | |",
+            "|---|---|---|---:|---:|---|",
+        ]
+        for row in rows:
+            (n1, n2), (t1, t2) = row["triples"], row["seconds"]
+            k = (">= " if row["lower_bound"] else "") + f"{row['exponent']:.2f}"
+            t2_text = f"{t2:.3g} (limit)" if row["lower_bound"] else f"{t2:.3g}"
+            flag = "**worse than n log n**" if row["flagged"] else ""
+            cells = (
+                row["step"],
+                f"{n1:,} -> {n2:,}",
+                f"{t1:.3g} -> {t2_text}",
+                k,
+                f"{row['nlogn_exponent']:.2f}",
+            )
+            lines.append("| " + " | ".join(cells) + f" | {flag} |")
+    return "\n".join(lines) + "\n"
+
+
 def _profile(step: str, files: dict, *, log) -> list[str]:
     import pstats
 
@@ -493,14 +610,18 @@ def main(argv: list[str] | None = None) -> int:
     steps.sort(key=lambda s: (OPERATIONS.index(s.operation), s.reference, s.engine))
 
     started = dt.datetime.now(dt.UTC)
-    log(f"msp-graph benchmark: sizes {', '.join(f'{n:g}' for n in sizes)}, {args.repeat} run(s) per step")
+    log(
+        f"msp-graph benchmark: sizes {', '.join(f'{n:g}' for n in sizes)}, {args.repeat} run(s) per step, "
+        f"data profile {args.data_profile}"
+    )
     unfinished: dict[str, int] = {}  # step -> size at which it did not finish
     last: dict[str, tuple[int, int, float]] = {}  # reference step -> (size, triples, seconds) when last run
     rows, per_size, parity_ok, parity = [], {}, True, {}
+    timings: dict[str, dict[int, dict]] = {}  # step -> size -> summary, for the scaling check
     try:
         for size in sizes:
             log(f"size {size:g}:")
-            prepared = prepare(size, seed=args.seed, log=log)
+            prepared = prepare(size, seed=args.seed, profile=args.data_profile, log=log)
             files, manifest = prepared["files"], prepared["manifest"]
             per_size[size] = manifest
             summaries = []
@@ -523,6 +644,7 @@ def main(argv: list[str] | None = None) -> int:
                     elif summary["status"] == "ok" and step.reference:
                         last[step.name] = (size, manifest["triples"], summary["seconds"])
                 summaries.append(summary)
+                timings.setdefault(step.name, {})[size] = summary
             reports = {s["step"]: s.pop("report") for s in summaries if "report" in s}
             if len(reports) > 1:
                 agree, lines = compare_reports(reports)
@@ -546,10 +668,12 @@ def main(argv: list[str] | None = None) -> int:
         if ours:
             slowest = max(ours, key=lambda s: s["seconds"])["step"]
             log(f"profile of the slowest msp-graph step at {largest:g}: {slowest}")
-            files = prepare(largest, seed=args.seed, log=log)["files"]
+            files = prepare(largest, seed=args.seed, profile=args.data_profile, log=log)["files"]
             profile = [f"step {slowest} at {largest:g} triples", *_profile(slowest, files, log=log)]
 
-    table = _markdown(rows, per_size)
+    scaling = growth(timings, {size: manifest["triples"] for size, manifest in per_size.items()})
+    _log_growth(scaling, log)
+    table = _markdown(rows, per_size) + _growth_markdown(scaling, args.data_profile)
     print(table)
     args.results.mkdir(parents=True, exist_ok=True)
     stamp = started.strftime("%Y-%m-%dT%H%M%SZ")
@@ -557,17 +681,24 @@ def main(argv: list[str] | None = None) -> int:
         "started": started.isoformat(),
         "command": " ".join(["python -m bench.run", *(argv if argv is not None else sys.argv[1:])]),
         "generator_version": GENERATOR_VERSION,
+        "data_profile": args.data_profile,
         "machine": _machine(),
         "options": {
             "repeat": args.repeat,
             "timeout": args.timeout,
             "long": args.long,
             "seed": args.seed,
+            "data_profile": args.data_profile,
             "sizes": sizes,
         },
         "sizes": {str(k): v for k, v in per_size.items()},
         "rows": rows,
         "parity": {str(k): v for k, v in parity.items()},
+        "scaling": {
+            "rule": {"limit": GROWTH_LIMIT, "min_seconds": GROWTH_MIN_SECONDS},
+            "steps": scaling,
+            "flagged": sorted({row["step"] for row in scaling if row["flagged"]}),
+        },
         "profile": profile,
     }
     (args.results / f"{stamp}.json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import collections
+import hashlib
 import io
 import json
 
+import pyoxigraph as ox
 import pytest
 
+from bench import generate as bench_generate
 from bench import jena
 from bench import run as bench_run
-from bench.generate import DEFECTS, generate
+from bench.generate import DEFECTS, PROFILES, generate
 
 SH = "http://www.w3.org/ns/shacl#"
 SHAPE = "https://w3id.org/msp/shapes#PartnershipShape-composition"
+# sha256 of generate(2_000, seed=1) as generator version 1 wrote it, before profiles: ``standard`` keeps it.
+STANDARD_2000_SEED_1 = "010eccf495ab0a4a5cb232262d62e14f1966cc496e08cd78371d63827ed9a1b5"
+MSP = "https://w3id.org/msp/ontology#"
+ORG = "http://www.w3.org/ns/org#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+SUBCLASS = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
 
 
 def test_generator_is_deterministic_and_counts_what_it_writes():
@@ -22,7 +32,8 @@ def test_generator_is_deterministic_and_counts_what_it_writes():
     assert first.getvalue() == second.getvalue()
     lines = first.getvalue().splitlines()
     assert len(lines) == manifest["triples"] >= 20_000
-    assert set(manifest["defects"]) == set(DEFECTS)
+    assert manifest["profile"] == "standard"
+    assert set(manifest["defects"]) == set(PROFILES["standard"].defect_rate) <= set(DEFECTS)
     assert all(count > 0 for count in manifest["defects"].values()), manifest["defects"]
     other = io.StringIO()
     generate(20_000, seed=8, out=other)
@@ -46,6 +57,118 @@ def test_generator_writes_the_model_terms():
 def test_generator_rejects_a_size_below_one():
     with pytest.raises(ValueError, match="triples: must be at least 1"):
         generate(0, out=None)
+    with pytest.raises(ValueError, match="profile: unknown 'tall'; known: standard, wide"):
+        generate(100, out=None, profile="tall")
+
+
+def test_standard_profile_writes_the_bytes_it_wrote_before_profiles_existed():
+    for kwargs in ({}, {"profile": "standard"}):
+        out = io.StringIO()
+        generate(2_000, seed=1, out=out, **kwargs)
+        assert hashlib.sha256(out.getvalue().encode()).hexdigest() == STANDARD_2000_SEED_1
+
+
+def _wide(triples: int, seed: int) -> tuple[dict, str]:
+    out = io.StringIO()
+    manifest = generate(triples, seed=seed, out=out, profile="wide")
+    return manifest, out.getvalue()
+
+
+def test_wide_profile_is_deterministic_and_valid_n_triples():
+    manifest, text = _wide(15_000, 3)
+    assert _wide(15_000, 3) == (manifest, text)
+    assert _wide(15_000, 4)[1] != text
+    assert manifest["profile"] == "wide"
+    assert len(list(ox.parse(text.encode(), format=ox.RdfFormat.N_TRIPLES))) == manifest["triples"] >= 15_000
+    assert set(manifest["defects"]) == set(PROFILES["wide"].defect_rate) <= set(DEFECTS)
+    # Its own defect mix: kinds the standard profile never draws.
+    assert set(manifest["defects"]) - set(PROFILES["standard"].defect_rate) == {
+        "two-formalities",
+        "no-stakeholder-group",
+        "engagement-without-role",
+        "engagement-without-source",
+    }
+
+
+def test_wide_profile_has_long_member_lists_many_countries_and_deep_chains():
+    manifest, text = _wide(30_000, 5)
+    parsed = ox.parse(text.encode(), format=ox.RdfFormat.N_TRIPLES)
+    triples = [(q.subject.value, q.predicate.value, q.object.value) for q in parsed]
+    members = collections.Counter(o for s, p, o in triples if p == ORG + "organization")
+    engagements = collections.defaultdict(set)
+    for s, p, o in triples:
+        if p == MSP + "hasCountryEngagement":
+            engagements[s].add(o)
+    country = {s: o.rsplit("/", 1)[1] for s, p, o in triples if p == MSP + "country" and "/engagement/" in s}
+    assert len(members) == manifest["partnerships"] >= 5
+    assert all(50 <= n <= 400 for n in members.values()), members
+    assert min(members.values()) == manifest["members_per_partnership"]["min"]
+    assert max(members.values()) == manifest["members_per_partnership"]["max"]
+    assert sum(members.values()) == manifest["memberships"]
+    for partnership, nodes in engagements.items():
+        assert 20 <= len(nodes) <= 150, partnership
+        codes = [country[e] for e in nodes if len(country[e]) == 3]  # not the bad-country defects (alpha-2)
+        assert len(codes) == len(set(codes)), partnership
+    assert sum(len(nodes) for nodes in engagements.values()) == manifest["country_engagements"]
+    # Deep chains: every generated class climbs to one of msp's group classes, the deepest in 8 steps, and
+    # partners typed with one state neither org:Organization nor a group: reasoning has to close the chain.
+    parent = {s: o for s, p, o in triples if p == SUBCLASS}
+    assert len(parent) == manifest["classes"] == 10 * 8
+
+    def depth(cls: str) -> int:
+        steps = 0
+        while not cls.startswith(MSP):
+            cls, steps = parent[cls], steps + 1
+        return steps
+
+    typed = {s: o for s, p, o in triples if p == RDF_TYPE and o in parent}
+    assert len(typed) == manifest["class_typed_organisations"] > len(members)
+    assert max(map(depth, typed.values())) == manifest["class_depth"] == 8
+    stated = {s for s, p, o in triples if p == MSP + "stakeholderGroup" or o == ORG + "Organization"}
+    assert not stated & set(typed)
+
+
+def test_reasoning_closes_the_wide_profiles_chains():
+    """Every partner typed only with a generated class gets org:Organization and its group from msp's
+    owl:hasValue restriction, through up to eight rdfs:subClassOf steps."""
+    from msp_graph.loading import load_bundled, open_store
+    from msp_graph.reasoning import reason
+    from msp_graph.stores import source_graph
+
+    manifest, text = _wide(8_000, 2)
+    store = open_store()
+    load_bundled(store, data=False)
+    store.load(text.encode(), graph=source_graph("generated"), format="nt")
+    reason(store, engine="rules")
+    defined_by = "http://www.w3.org/2000/01/rdf-schema#isDefinedBy"
+    rows = store.query(
+        f"""SELECT (COUNT(DISTINCT ?org) AS ?n) WHERE {{
+            ?org a ?class . ?class <{defined_by}> <{bench_generate.BENCH_ONTOLOGY}> .
+            ?org a <{ORG}Organization> ; <{MSP}stakeholderGroup> ?group . }}"""
+    )
+    assert int(next(iter(rows))["n"].value) == manifest["class_typed_organisations"] > 0
+
+
+def test_generator_command_line_takes_a_profile(tmp_path, capsys):
+    path = tmp_path / "wide.nt"
+    assert bench_generate.main(["3e3", "--profile", "wide", "-o", str(path)]) == 0
+    manifest = json.loads(capsys.readouterr().err)
+    assert manifest["profile"] == "wide"
+    assert len(path.read_text(encoding="utf-8").splitlines()) == manifest["triples"]
+    with pytest.raises(SystemExit):
+        bench_generate.main(["3e3", "--profile", "tall"])
+    assert "invalid choice: 'tall'" in capsys.readouterr().err
+
+
+def test_cache_is_keyed_by_profile(monkeypatch, tmp_path):
+    monkeypatch.setattr(bench_generate, "CACHE", tmp_path)
+    standard, standard_manifest = bench_generate.cached(500, seed=2)
+    wide, wide_manifest = bench_generate.cached(500, seed=2, profile="wide")
+    assert standard != wide
+    assert standard.name == f"msp-standard-500-s2-v{bench_generate.GENERATOR_VERSION}.nt"
+    assert (standard_manifest["profile"], wide_manifest["profile"]) == ("standard", "wide")
+    assert standard.read_bytes() != wide.read_bytes()
+    assert bench_generate.cached(500, seed=2, profile="wide") == (wide, wide_manifest)
 
 
 def _result(focus: str, component: str = "SPARQLConstraintComponent") -> tuple[str, str, str, str]:
@@ -203,3 +326,81 @@ def test_whole_commands_are_timed_as_processes_and_agree_with_jena(tmp_path):
     assert data["parity"]["300"]["agree"] is True
     # The command's own peak, not the harness's: a Python process that imported pyoxigraph at least.
     assert validate["ours"]["peak_mib"] > 20
+
+
+def _fake_sizes(monkeypatch, seen_profiles: list | None = None):
+    """``prepare`` without files: the size travels in ``files`` so a fake step can scale with it."""
+
+    def prepare(size, *, profile="standard", **_):
+        if seen_profiles is not None:
+            seen_profiles.append(profile)
+        files = {"data": str(size), "ontology": "o", "inferred": "i", "closure": "c", "shapes": "s"}
+        return {"files": files, "manifest": {"triples": size, "profile": profile, "defects": {}}}
+
+    monkeypatch.setattr(bench_run, "prepare", prepare)
+
+
+def test_scaling_check_flags_a_quadratic_step_not_a_linear_one(monkeypatch, tmp_path, capsys):
+    _fake_sizes(monkeypatch)
+    # At 10^4 triples: reason 1 s, validate 1 s, query 0.001 s; then linear, quadratic, quadratic but tiny.
+    growth = {"validate:msp-graph": 1, "reason:msp-graph": 2, "query:msp-graph": 2}
+    base = {"validate:msp-graph": 1.0, "reason:msp-graph": 1.0, "query:msp-graph": 0.001}
+
+    def fake_step(name, files, *, timeout, profile=None):
+        scale = int(files["data"]) / 10_000
+        return {"status": "ok", "seconds": base[name] * scale ** growth[name], "peak_mib": 10.0}
+
+    monkeypatch.setattr(bench_run, "run_step", fake_step)
+    argv = ["--sizes", "1e4", "1e5", "1e6", "--repeat", "1", "--only", "reason", "validate", "query"]
+    assert bench_run.main([*argv, "--references", "none", "--results", str(tmp_path)]) == 0
+    (record,) = tmp_path.glob("*.json")
+    scaling = json.loads(record.read_text())["scaling"]
+    assert scaling["flagged"] == ["query:msp-graph", "reason:msp-graph"]
+    rows = {(r["step"], r["triples"][0]): r for r in scaling["steps"]}
+    assert len(rows) == 3 * 2
+    assert rows[("validate:msp-graph", 10_000)]["exponent"] == pytest.approx(1.0)
+    assert rows[("reason:msp-graph", 100_000)]["exponent"] == pytest.approx(2.0)
+    assert rows[("reason:msp-graph", 10_000)]["flagged"] and rows[("reason:msp-graph", 100_000)]["flagged"]
+    assert not rows[("validate:msp-graph", 100_000)]["flagged"]
+    # Quadratic, but 0.001 s -> 0.1 s: below the noise floor at 10^5, flagged at 10^6 (10 s).
+    assert not rows[("query:msp-graph", 10_000)]["flagged"]
+    assert rows[("query:msp-graph", 100_000)]["flagged"] is True
+    assert rows[("reason:msp-graph", 10_000)]["nlogn_exponent"] == pytest.approx(1.097, abs=1e-3)
+    err = capsys.readouterr().err
+    assert "worse than n log n: query:msp-graph, reason:msp-graph" in err
+    table = (tmp_path / record.name.replace(".json", ".md")).read_text()
+    flagged_lines = [line for line in table.splitlines() if "worse than n log n**" in line]
+    assert [line.split(" | ")[0] for line in flagged_lines] == [
+        "| reason:msp-graph",
+        "| reason:msp-graph",
+        "| query:msp-graph",
+    ]
+
+
+def test_scaling_check_bounds_a_step_that_did_not_finish():
+    timings = {
+        "query:rdflib": {
+            10_000: {"status": "ok", "seconds": 7.5},
+            100_000: {"status": "timeout", "limit": 120.0},
+        },
+        "load:rdflib": {10_000: {"status": "ok", "seconds": 0.3}, 100_000: {"status": "failed"}},
+    }
+    (row,) = bench_run.growth(timings, {10_000: 10_000, 100_000: 100_000})
+    assert row["step"] == "query:rdflib" and row["lower_bound"] is True
+    assert row["exponent"] == pytest.approx(1.204, abs=1e-3)  # log10(120 / 7.5): not over the limit
+    assert row["flagged"] is False
+
+
+def test_data_profile_reaches_every_size_and_the_record(monkeypatch, tmp_path):
+    seen: list = []
+    _fake_sizes(monkeypatch, seen)
+    monkeypatch.setattr(
+        bench_run, "run_step", lambda name, files, **_: {"status": "ok", "seconds": 0.5, "peak_mib": 1.0}
+    )
+    argv = ["--sizes", "1000", "2000", "--repeat", "1", "--only", "load", "--references", "none"]
+    assert bench_run.main([*argv, "--data-profile", "wide", "--results", str(tmp_path)]) == 0
+    assert seen == ["wide", "wide"]
+    (record,) = tmp_path.glob("*.json")
+    data = json.loads(record.read_text())
+    assert data["data_profile"] == data["options"]["data_profile"] == "wide"
+    assert "Data profile: `wide`" in (tmp_path / record.name.replace(".json", ".md")).read_text()
