@@ -46,7 +46,7 @@ def test_help_lists_the_commands():
 
 
 def test_validate_text_report_groups_by_partnership_and_exits_1():
-    result = run("validate", SMALL, *SHAPES)
+    result = run("validate", SMALL, *SHAPES, "--reason")
     assert result.exit_code == 1
     out = result.stdout
     assert "Bad Alliance  <https://example.org/bad>  (does not meet the MSP composition rule)" in out
@@ -77,17 +77,17 @@ def test_validate_fail_on_warning_and_conforming_data(tmp_path):
         )
         + "\n"
     )
-    result = run("validate", good, *SHAPES, "-q")
+    result = run("validate", good, *SHAPES, "--reason", "-q")
     assert result.exit_code == 0, result.stdout
     assert result.stderr == ""
     assert "1 of 1 partnership meets the MSP composition rule; 0 violations, 0 warnings" in result.stdout
-    warn_only = run("validate", SMALL, *SHAPES, "--fail-on", "warning", "-q")
+    warn_only = run("validate", SMALL, *SHAPES, "--reason", "--fail-on", "warning", "-q")
     assert warn_only.exit_code == 1
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv", "turtle", "table"])
 def test_validate_formats(fmt):
-    result = run("validate", SMALL, *SHAPES, "-f", fmt, "-q")
+    result = run("validate", SMALL, *SHAPES, "--reason", "-f", fmt, "-q")
     assert result.exit_code == 1
     if fmt == "json":
         body = json.loads(result.stdout)
@@ -113,7 +113,7 @@ def test_validate_without_reasoning_misses_the_inferred_workers_organisation():
 
 def test_validate_writes_output_file(tmp_path):
     target = tmp_path / "report.json"
-    result = run("validate", SMALL, *SHAPES, "-f", "json", "-o", target)
+    result = run("validate", SMALL, *SHAPES, "--reason", "-f", "json", "-o", target)
     assert result.exit_code == 1 and result.stdout == ""
     assert json.loads(target.read_text())["conforms"] is False
 

@@ -4,22 +4,22 @@
 * the bundled data and generated graphs (bench/generate.py, several seeds and sizes): every result equal to
   pyshacl's, compared as sets of (focus, path, value, source shape, component, severity, message, labels,
   partnership), messages included;
-* the W3C SHACL test suite (core) for the components the engine compiles (``fastshacl.COMPILED``), read in
-  place from ../shared/w3c-shacl-tests (skipped when absent, unless CI=true); cases where the store
-  changes the data are listed, with the reason, in ``STORE_CHANGES_DATA`` (docs/validation-engines.md).
+* the logical and shape-based components, SHACL-SPARQL, nested results, message languages, recursion, the
+  fallback, and the second shape set of the benchmark (bench/shapes-logical/) against pyshacl on generated
+  data;
+* ``msp-graph validate DATA --shapes SHAPES``: the files given, alone, no reasoning unless asked.
+
+The W3C SHACL test suite runs in tests/test_w3c_shacl.py.
 """
 
 from __future__ import annotations
 
-import os
 import re
-from decimal import Decimal
 from pathlib import Path
 
 import pyshacl
 import pytest
 import rdflib
-import rdflib.compare
 from conftest import copy_graph, owl_rl_closure
 from rdflib import RDF, SH
 from test_shapes import ALL_FIXTURES, EX, _declared_severity, _namespace, english_message
@@ -28,10 +28,8 @@ from msp_graph.loading import load_bundled, open_store
 from msp_graph.stores import EmbeddedStore, source_graph
 from msp_graph.validation import check, load_shapes
 from msp_graph.validation import sparql as fastshacl
-from msp_graph.validation.sparql.compile import sparql_path
 
 REPO = Path(__file__).resolve().parent.parent
-W3C = REPO.parent / "shared" / "w3c-shacl-tests" / "core"  # ../shared, beside the repository
 COMPOSITION = "https://w3id.org/msp/shapes#PartnershipShape-composition"
 
 
@@ -207,24 +205,36 @@ def test_generated_graph_same_results_as_pyshacl(size: int, seed: int, tmp_path)
 # Behaviour of the engine itself
 # ---------------------------------------------------------------------------------------------------------
 
-_SHAPES_WITH_XONE = """
+_SHAPES_WITH_EXPRESSION = """
 @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
 ex:A a sh:NodeShape ; sh:targetClass ex:C ; sh:property [ sh:path ex:p ; sh:minCount 1 ] .
-ex:B a sh:NodeShape ; sh:targetClass ex:C ; sh:xone ( [ sh:class ex:D ] [ sh:class ex:E ] ) .
+ex:B a sh:NodeShape ; sh:targetClass ex:C ; sh:expression [ sh:path ex:q ] .
 """
 
 
-def test_unsupported_component_goes_to_pyshacl_for_that_shape_only(caplog) -> None:
-    shapes = rdflib.Graph().parse(data=_SHAPES_WITH_XONE, format="turtle")
-    data = rdflib.Graph().parse(data="@prefix ex: <http://example.org/> . ex:x a ex:C .", format="turtle")
+def test_uncompiled_shape_goes_to_pyshacl_for_that_shape_only(caplog) -> None:
+    """A SHACL-AF node expression (sh:expression) is not compiled: pyshacl validates that shape only, and
+    the run names it."""
+    shapes = rdflib.Graph().parse(data=_SHAPES_WITH_EXPRESSION, format="turtle")
+    data = rdflib.Graph().parse(
+        data="@prefix ex: <http://example.org/> . ex:x a ex:C ; ex:q true . ex:y a ex:C ; ex:q 3 .",
+        format="turtle",
+    )
     conforms, report, notes = fastshacl.validate_store(_store(data), shapes)
-    assert notes.fallbacks == {"http://example.org/B": "sh:xone not compiled"}
-    assert "shape http://example.org/B validated by pyshacl: sh:xone not compiled" in caplog.text
-    found = {(r["shape"], str(r["component"])) for r in _rows(report)}
+    assert notes.fallbacks == {"http://example.org/B": "sh:expression / sh:js not compiled"}
+    assert (
+        "shape http://example.org/B validated by pyshacl: sh:expression / sh:js not compiled" in caplog.text
+    )
+    found = {(str(r["focus"]), r["shape"], str(r["component"])) for r in _rows(report)}
     property_shape = shapes.value(rdflib.URIRef("http://example.org/A"), SH.property)
     assert found == {
-        (property_shape, str(SH.MinCountConstraintComponent)),
-        (rdflib.URIRef("http://example.org/B"), str(SH.XoneConstraintComponent)),
+        ("http://example.org/x", property_shape, str(SH.MinCountConstraintComponent)),
+        ("http://example.org/y", property_shape, str(SH.MinCountConstraintComponent)),
+        (
+            "http://example.org/y",
+            rdflib.URIRef("http://example.org/B"),
+            str(SH.ExpressionConstraintComponent),
+        ),
     }
     assert conforms is False
 
@@ -325,124 +335,363 @@ def test_unknown_engine_is_a_clear_error() -> None:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# The W3C SHACL test suite (core), for the components the engine compiles
+# Logical and shape-based components, SHACL-SPARQL, nesting, languages (beyond the W3C suite)
 # ---------------------------------------------------------------------------------------------------------
 
-MF = rdflib.Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
-SHT = rdflib.Namespace("http://www.w3.org/ns/shacl-test#")
+_PREFIXES = """
+@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+"""
+_MIXED_SHAPES = (
+    _PREFIXES
+    + """
+ex:Named a sh:NodeShape ; sh:property [ sh:path ex:name ; sh:minCount 1 ; sh:datatype xsd:string ] .
+ex:Team a sh:NodeShape ; sh:targetClass ex:Team ;
+    sh:property [ sh:path ex:member ; sh:node ex:Named ;
+                  sh:qualifiedValueShape [ sh:path ex:role ; sh:hasValue ex:lead ] ; sh:qualifiedMinCount 1 ;
+                  sh:qualifiedMaxCount 1 ] ;
+    sh:or ( [ sh:path ex:budget ; sh:minCount 1 ] [ sh:path ex:sponsor ; sh:minCount 1 ] ) ;
+    sh:or ( [ sh:sparql [ sh:select '''SELECT $this ?b
+                WHERE { $this <http://example.org/budget> ?b FILTER (?b > 100) }''' ] ]
+            [ sh:path ex:sponsor ; sh:minCount 1 ] ) ;
+    sh:xone ( [ sh:path ex:open ; sh:hasValue true ] [ sh:path ex:closedOn ; sh:minCount 1 ] ) ;
+    sh:not [ sh:path ex:member ; sh:minCount 4 ] ;
+    sh:and ( ex:Named [ sh:path ex:start ; sh:lessThan ex:end ] ) ;
+    sh:property [ sh:path ex:label ; sh:languageIn ( "en" "fr" ) ; sh:uniqueLang true ] ;
+    sh:property [ sh:path ex:alias ; sh:disjoint ex:name ; sh:equals ex:altName ] ;
+    sh:property [ sh:path ex:start ; sh:lessThanOrEquals ex:end ] .
+ex:Tidy a sh:NodeShape ; sh:targetClass ex:Tidy ; sh:closed true ; sh:ignoredProperties ( rdf:type ) ;
+    sh:property [ sh:path ex:name ] .
+"""
+)
+_MIXED_DATA = (
+    _PREFIXES
+    + """
+ex:t1 a ex:Team ; ex:name "T1" ; ex:member ex:ann, ex:bob ; ex:budget 3 ; ex:open true ;
+    ex:start 1 ; ex:end 2 ; ex:label "a"@en, "b"@fr ; ex:alias "x" ; ex:altName "x" .
+ex:t2 a ex:Team ; ex:member ex:ann, ex:cid, ex:dan, ex:eve ; ex:open true ; ex:closedOn "2020" ;
+    ex:start 5 ; ex:end 2 ; ex:label "a"@en, "b"@en, "c"@de ; ex:name "T2" ; ex:alias "T2" ; ex:altName "y" .
+ex:t3 a ex:Team ; ex:name "T3" ; ex:member ex:bob ; ex:sponsor ex:ann ; ex:closedOn "2021" .
+ex:t4 a ex:Team ; ex:name "T4" ; ex:budget 500 ; ex:closedOn "2022" .
+ex:ann ex:name "Ann" ; ex:role ex:lead .
+ex:bob ex:name 7 .
+ex:cid ex:role ex:lead ; ex:name "Cid" .
+ex:dan ex:name "Dan" .
+ex:tidy a ex:Tidy ; ex:name "n" ; ex:extra 1 .
+"""
+)
 
 
-def _w3c_cases() -> list:
-    if not W3C.is_dir():
-        return []
-    cases = []
-    for manifest in sorted(W3C.glob("*/manifest.ttl")):
-        graph = rdflib.Graph().parse(manifest, format="turtle")
-        for include in sorted(graph.objects(None, MF.include), key=str):
-            cases.append(Path(str(include).removeprefix("file://")))
-    return cases
-
-
-def _uses_only_compiled(shapes: rdflib.Graph) -> list[str]:
-    from pyshacl.constraints import CONSTRAINT_PARAMETERS_MAP
-
-    used = {p for p in shapes.predicates() if p in CONSTRAINT_PARAMETERS_MAP}
-    return sorted(shapes.qname(p) for p in used if p not in fastshacl.COMPILED)
-
-
-def _term_key(term):
-    if isinstance(term, rdflib.BNode):
-        return "_:"
-    if isinstance(term, rdflib.Literal):
-        # Oxigraph stores numbers in canonical form ("01" becomes "1"): compare numbers by value.
-        value = term.value if isinstance(term.value, int | float | Decimal) else str(term)
-        return (value, term.datatype, term.language)
-    return term
-
-
-def _report_keys(report: rdflib.Graph, root) -> set:
-    keys = set()
-    for node in report.objects(root, SH.result):
-        path = report.value(node, SH.resultPath)
-        keys.add(
-            (
-                _term_key(report.value(node, SH.focusNode)),
-                sparql_path(report, path) if path is not None else None,
-                _term_key(report.value(node, SH.value)),
-                _term_key(report.value(node, SH.sourceShape)),
-                report.value(node, SH.sourceConstraintComponent),
-                report.value(node, SH.resultSeverity),
+def _result_keys(report: rdflib.Graph) -> list[tuple]:
+    """Every top-level result as (focus, path, value, source shape, component, severity), sorted."""
+    keys = []
+    for root in report.subjects(RDF.type, SH.ValidationReport):
+        for node in report.objects(root, SH.result):
+            path, shape = report.value(node, SH.resultPath), report.value(node, SH.sourceShape)
+            keys.append(
+                (
+                    str(report.value(node, SH.focusNode)),
+                    str(path) if isinstance(path, rdflib.URIRef) else "_:" if path is not None else None,
+                    str(report.value(node, SH.value)),
+                    str(shape) if isinstance(shape, rdflib.URIRef) else "_:",
+                    str(report.value(node, SH.sourceConstraintComponent)),
+                    str(report.value(node, SH.resultSeverity)),
+                )
             )
-        )
-    return keys
+    return sorted(keys, key=str)
 
 
-# Not claimed: cases where the store, not the engine, changes the data. Oxigraph (pyoxigraph 0.5.13) stores
-# the ill-formed "300"^^xsd:byte (out of range) as "300"^^xsd:integer, so no engine reading the store can
-# report the value the suite expects; test_store_changes_the_data_of_unclaimed_cases checks that the store
-# does change it and that pyshacl on the store's data agrees with the fast engine.
-STORE_CHANGES_DATA = {
-    "property/datatype-ill-formed": 'the store rewrites "300"^^xsd:byte (out of range) to xsd:integer',
-}
+def test_logical_and_other_core_components_agree_with_pyshacl() -> None:
+    """sh:node, sh:or, sh:xone, sh:not, sh:and, qualified counts, property pairs, sh:languageIn,
+    sh:uniqueLang and sh:closed in one shapes graph: each result as pyshacl gives it, and no fallback."""
+    shapes = rdflib.Graph().parse(data=_MIXED_SHAPES, format="turtle")
+    data = rdflib.Graph().parse(data=_MIXED_DATA, format="turtle")
+    conforms, report, notes = fastshacl.validate_store(_store(data), shapes)
+    _, expected, _ = pyshacl.validate(copy_graph(data), shacl_graph=shapes, inference="none")
+    assert not notes.fallbacks
+    found = _result_keys(report)
+    assert found == _result_keys(expected)
+    assert ("http://example.org/t4", None, "http://example.org/t4") in {
+        k[:3] for k in found
+    }  # nested sh:sparql
+    components = {k[4].rsplit("#", 1)[1] for k in found}
+    assert components >= {
+        "NodeConstraintComponent",
+        "OrConstraintComponent",
+        "XoneConstraintComponent",
+        "NotConstraintComponent",
+        "AndConstraintComponent",
+        "QualifiedMinCountConstraintComponent",
+        "QualifiedMaxCountConstraintComponent",
+        "LessThanOrEqualsConstraintComponent",
+        "LanguageInConstraintComponent",
+        "UniqueLangConstraintComponent",
+        "DisjointConstraintComponent",
+        "EqualsConstraintComponent",
+        "ClosedConstraintComponent",
+    }, components
+    assert conforms is False
 
 
-def _case_id(case: Path) -> str:
-    return f"{case.parent.name}/{case.stem}"
+def _counting(store: EmbeddedStore) -> list[str]:
+    """The queries sent to ``store`` from now on."""
+    sent: list[str] = []
+    query = store.query
+
+    def counted(text: str):
+        sent.append(text)
+        return query(text)
+
+    store.query = counted  # type: ignore[method-assign]
+    return sent
 
 
-def _w3c_params() -> list:
-    return [pytest.param(case, id=_case_id(case)) for case in _w3c_cases()]
-
-
-def _w3c_tests(case: Path):
-    """(test node, manifest graph, data graph, shapes graph) of each sht:Validate test of a case file."""
-    graph = rdflib.Graph().parse(case, format="turtle")
-    for test in graph.subjects(RDF.type, SHT.Validate):
-        action = graph.value(test, MF.action)
-        data_path = Path(str(graph.value(action, SHT.dataGraph)).removeprefix("file://"))
-        shapes_path = Path(str(graph.value(action, SHT.shapesGraph)).removeprefix("file://"))
-        data = rdflib.Graph().parse(data_path, format="turtle")
-        shapes = rdflib.Graph().parse(shapes_path, format="turtle")
-        yield test, graph, data, shapes
-
-
-@pytest.mark.parametrize("case", _w3c_params())
-def test_w3c_core_case(case: Path) -> None:
-    if _case_id(case) in STORE_CHANGES_DATA:
-        pytest.skip(f"not claimed: {STORE_CHANGES_DATA[_case_id(case)]}")
-    for test, graph, data, shapes in _w3c_tests(case):
-        unclaimed = _uses_only_compiled(shapes)
-        if unclaimed:
-            pytest.skip(f"not claimed: {', '.join(unclaimed)}")
-        conforms, report, notes = fastshacl.validate_store(_store(data), shapes)
-        assert not notes.fallbacks, notes.lines()
-        expected = graph.value(test, MF.result)
-        assert conforms == graph.value(expected, SH.conforms).toPython()
-        root = next(report.subjects(RDF.type, SH.ValidationReport))
-        assert _report_keys(report, root) == _report_keys(graph, expected)
-
-
-@pytest.mark.parametrize("case_id", sorted(STORE_CHANGES_DATA))
-def test_store_changes_the_data_of_unclaimed_cases(case_id: str) -> None:
-    """What makes an unclaimed case a store artefact: the store's copy of the data differs from the file,
-    and pyshacl on the store's copy gives exactly the fast engine's results."""
-    case = W3C / f"{case_id}.ttl"
-    if not case.is_file():
-        pytest.skip(f"{case} absent")
-    for _, _, data, shapes in _w3c_tests(case):
+def test_one_query_per_constraint_whatever_the_number_of_focus_nodes() -> None:
+    """Set-at-a-time: the number of queries does not grow with the data (nested shapes included)."""
+    shapes = rdflib.Graph().parse(data=_MIXED_SHAPES, format="turtle")
+    plan = fastshacl.compile_shapes(shapes)
+    counts = []
+    for copies in (1, 20):
+        data = rdflib.Graph()
+        for n in range(copies):
+            data.parse(data=_MIXED_DATA.replace("ex:t", f"ex:c{n}t"), format="turtle")
         store = _store(data)
-        copy = store.to_rdflib()
-        assert not rdflib.compare.isomorphic(copy, data), f"{case_id}: the store keeps the data as it is"
-        _, fast, _ = fastshacl.validate_store(store, shapes)
-        _, reference, _ = pyshacl.validate(copy, shacl_graph=shapes, inference="none", advanced=True)
-        fast_root = next(fast.subjects(RDF.type, SH.ValidationReport))
-        reference_root = next(reference.subjects(RDF.type, SH.ValidationReport))
-        assert _report_keys(fast, fast_root) == _report_keys(reference, reference_root)
+        sent = _counting(store)
+        fastshacl.validate_store(store, shapes)
+        counts.append(len(sent))
+    assert counts[0] == counts[1]
+    assert counts[0] <= 2 * len(plan.checks), "at most one helper query (repeats, closures) per check"
 
 
-def test_w3c_suite_present_in_ci() -> None:
-    if os.environ.get("CI") == "true":
-        assert W3C.is_dir(), f"{W3C}: the W3C SHACL test suite is missing"
-    elif not W3C.is_dir():
-        pytest.skip(f"{W3C} absent")
-    assert _w3c_cases(), "no W3C test case found"
+def test_recursive_shapes_are_an_error_naming_the_cycle() -> None:
+    from msp_graph.errors import ShapesError
+
+    shapes = rdflib.Graph().parse(
+        data=_PREFIXES
+        + """
+ex:Person a sh:NodeShape ; sh:targetClass ex:Person ;
+    sh:property [ sh:path ex:knows ; sh:node ex:Friend ] .
+ex:Friend a sh:NodeShape ; sh:or ( [ sh:path ex:name ; sh:minCount 1 ] ex:Person ) .
+""",
+        format="turtle",
+    )
+    data = rdflib.Graph().parse(data=_PREFIXES + "ex:a a ex:Person ; ex:knows ex:b .", format="turtle")
+    with pytest.raises(
+        ShapesError,
+        match=r"recursive shapes .*: ex:Person -> \[sh:path ex:knows\] -> ex:Friend -> ex:Person \(",
+    ):
+        fastshacl.validate_store(_store(data), shapes)
+
+
+_SPARQL_SHAPES = (
+    _PREFIXES
+    + """
+ex: sh:declare [ sh:prefix "ex" ; sh:namespace "http://example.org/"^^xsd:anyURI ] .
+ex:S a sh:NodeShape ; sh:targetClass ex:Thing ;
+    sh:message "Shape-level message"@en, "Message de la forme"@fr ;
+    sh:sparql [ sh:prefixes ex: ;
+        sh:message "{?n} is too big for {$this}"@en, "{?n} est trop grand pour {$this}"@fr ;
+        sh:select "SELECT $this ?n WHERE { $this ex:size ?n FILTER (?n > 10) }" ] .
+ex:P a sh:NodeShape ; sh:targetClass ex:Thing ;
+    sh:property [ sh:path ex:size ; sh:maxCount 1 ;
+        sh:message "Une seule taille"@fr, "One size only"@en ] .
+"""
+)
+
+
+def test_messages_keep_their_language_tags() -> None:
+    """Messages with {?var} keep their language after substitution (pyshacl drops it); the others as given."""
+    shapes = rdflib.Graph().parse(data=_SPARQL_SHAPES, format="turtle")
+    data = rdflib.Graph().parse(data=_PREFIXES + "ex:a a ex:Thing ; ex:size 12, 3 .", format="turtle")
+    _, report, _ = fastshacl.validate_store(_store(data), shapes)
+    messages = {
+        (str(report.value(n, SH.sourceConstraintComponent)).rsplit("#", 1)[1], m.language, str(m))
+        for n in report.subjects(RDF.type, SH.ValidationResult)
+        for m in report.objects(n, SH.resultMessage)
+    }
+    assert ("SPARQLConstraintComponent", "en", "12 is too big for http://example.org/a") in messages
+    assert ("SPARQLConstraintComponent", "fr", "12 est trop grand pour http://example.org/a") in messages
+    assert ("SPARQLConstraintComponent", "fr", "Message de la forme") in messages
+    assert ("MaxCountConstraintComponent", "fr", "Une seule taille") in messages
+    assert ("MaxCountConstraintComponent", "en", "One size only") in messages
+
+
+def test_shapes_graph_variable_queries_the_shapes_graph_and_leaves_the_store_alone() -> None:
+    """$shapesGraph: a named graph holding the shapes, on a copy of the data (the store is not changed)."""
+    shapes = rdflib.Graph().parse(
+        data=_PREFIXES
+        + """
+ex:S a sh:NodeShape ; sh:targetClass ex:Thing ; ex:limit 5 ;
+    sh:sparql [ sh:select \"\"\"SELECT $this ?value WHERE { $this <http://example.org/size> ?value .
+        GRAPH $shapesGraph { $currentShape <http://example.org/limit> ?limit }
+        FILTER (?value > ?limit) }\"\"\" ] .
+""",
+        format="turtle",
+    )
+    data = rdflib.Graph().parse(
+        data=_PREFIXES + "ex:a a ex:Thing ; ex:size 7 . ex:b a ex:Thing ; ex:size 2 ."
+    )
+    store = _store(data)
+    before = (store.graphs(), store.count())
+    _, report, notes = fastshacl.validate_store(store, shapes)
+    assert not notes.fallbacks
+    assert [(k[0], k[2]) for k in _result_keys(report)] == [("http://example.org/a", "7")]
+    assert (store.graphs(), store.count()) == before
+
+
+def _file(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_fallback_results_keep_their_nested_results_nested(tmp_path: Path) -> None:
+    """pyshacl nests the results of sh:node under sh:detail: merged into the fast engine's report, and read
+    into a ValidationReport, they stay nested (they were promoted to top-level results)."""
+    from msp_graph.validation import validate
+
+    shapes = _file(
+        tmp_path,
+        "shapes.ttl",
+        _PREFIXES
+        + """
+ex:Named a sh:NodeShape ; sh:property [ sh:path ex:name ; sh:minCount 1 ] .
+ex:B a sh:NodeShape ; sh:targetClass ex:C ; sh:expression [ sh:path ex:ok ] ;
+    sh:property [ sh:path ex:member ; sh:node ex:Named ] .
+""",
+    )
+    data = rdflib.Graph().parse(
+        data=_PREFIXES + "ex:x a ex:C ; ex:ok true ; ex:member ex:m .", format="turtle"
+    )
+    store = _store(data)
+    for engine in ("sparql", "pyshacl"):
+        report = validate(store, shapes=[shapes], engine=engine)
+        assert [(r.focus_node, r.constraint_component) for r in report.results] == [
+            ("http://example.org/x", str(SH.NodeConstraintComponent))
+        ], engine
+        graph = report.graph
+        (result,) = graph.objects(next(graph.subjects(RDF.type, SH.ValidationReport)), SH.result)
+        (detail,) = graph.objects(result, SH.detail)
+        assert graph.value(detail, SH.sourceConstraintComponent) == SH.MinCountConstraintComponent, engine
+
+
+@pytest.mark.slow
+def test_second_shape_set_of_the_benchmark_same_results_as_pyshacl(tmp_path: Path) -> None:
+    """bench/shapes-logical (qualified value shapes, sh:or, sh:and, sh:not, sh:xone, sh:node, a SPARQL
+    constraint) on generated data of 10^4 triples, as the benchmark validates it (the file alone, no
+    reasoning): the same results as pyshacl, and every component it uses that the data breaks reported."""
+    from bench.generate import generate
+    from msp_graph.loading import load_files
+    from msp_graph.validation import validate
+
+    path = tmp_path / "graph.nt"
+    with path.open("w", encoding="utf-8") as out:
+        generate(10_000, seed=0, out=out)
+    shapes = sorted((REPO / "bench" / "shapes-logical").glob("*.ttl"))
+    store = open_store()
+    load_files(store, [path])
+    fast, reference = (validate(store, shapes=shapes, engine=e) for e in ("sparql", "pyshacl"))
+
+    def keys(report) -> list[tuple]:
+        return sorted(
+            (r.focus_node, r.path, r.value, r.constraint_component, r.severity) for r in report.results
+        )
+
+    assert keys(fast) == keys(reference)
+    assert {r.constraint_component.rsplit("#", 1)[1] for r in fast.results} >= {
+        "QualifiedMinCountConstraintComponent",
+        "QualifiedMaxCountConstraintComponent",
+        "OrConstraintComponent",
+        "AndConstraintComponent",
+        "NotConstraintComponent",
+        "NodeConstraintComponent",
+        "SPARQLConstraintComponent",
+    }
+
+
+# ---------------------------------------------------------------------------------------------------------
+# msp-graph validate --shapes: the files given, alone
+# ---------------------------------------------------------------------------------------------------------
+
+_ONTOLOGY_LABEL_SHAPES = """
+@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+@prefix msp: <https://w3id.org/msp/ontology#> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+ex:Labelled a sh:NodeShape ; sh:targetNode msp:Partnership ;
+    sh:property [ sh:path rdfs:label ; sh:minCount 1 ] .
+ex:PersonName a sh:NodeShape ; sh:targetClass ex:Person ;
+    sh:property [ sh:path ex:name ; sh:minCount 1 ] .
+"""
+_KNOWS_DATA = """
+@prefix ex: <http://example.org/> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+ex:knows rdfs:domain ex:Person . ex:a ex:knows ex:b .
+"""
+
+
+def _validate(*args: str):
+    from typer.testing import CliRunner
+
+    from msp_graph.cli import app
+
+    return CliRunner().invoke(app, ["validate", *args, "-f", "json"])
+
+
+def test_validate_with_own_shapes_reads_the_files_alone_without_reasoning(tmp_path: Path) -> None:
+    """With --shapes: no bundled ontology (msp:Partnership has no label here) and no reasoning (the domain
+    of ex:knows does not make ex:a a Person); --with-bundled adds the bundled ontology (and data), --reason
+    the ontology and OWL 2 RL reasoning."""
+    import json
+
+    shapes = _file(tmp_path, "shapes.ttl", _ONTOLOGY_LABEL_SHAPES)
+    data = _file(tmp_path, "data.ttl", _KNOWS_DATA)
+
+    def focus_nodes(*options: str) -> set[str]:
+        result = _validate(str(data), "--shapes", str(shapes), *options)
+        assert result.exit_code in (0, 1), result.output
+        return {r["focus_node"] for r in json.loads(result.stdout)["results"]}
+
+    alone = focus_nodes()
+    assert alone == {"https://w3id.org/msp/ontology#Partnership"}
+    assert focus_nodes("--with-bundled") == set()
+    assert focus_nodes("--reason") == {"http://example.org/a"}
+    assert focus_nodes("--no-reason") == alone
+
+
+def test_validate_names_the_shapes_pyshacl_validates(tmp_path: Path) -> None:
+    shapes = _file(tmp_path, "shapes.ttl", _SHAPES_WITH_EXPRESSION)
+    data = _file(
+        tmp_path, "data.ttl", "@prefix ex: <http://example.org/> . ex:x a ex:C ; ex:p 1 ; ex:q true ."
+    )
+    result = _validate(str(data), "--shapes", str(shapes))
+    assert result.exit_code == 0, result.output
+    assert (
+        "note: shape http://example.org/B validated by pyshacl: sh:expression / sh:js not compiled"
+        in result.stderr
+    )
+
+
+def test_validate_refuses_reason_and_no_reason_together(tmp_path: Path) -> None:
+    shapes = _file(tmp_path, "shapes.ttl", _ONTOLOGY_LABEL_SHAPES)
+    result = _validate(str(shapes), "--shapes", str(shapes), "--reason", "--no-reason")
+    assert result.exit_code == 2
+    assert "--reason and --no-reason" in result.stderr
+
+
+def test_a_query_shacl_forbids_is_a_shapes_error_with_both_engines(tmp_path: Path) -> None:
+    """SHACL-SPARQL forbids MINUS in a pre-bound query: the run fails (exit 2 on the command line) with one
+    line naming the shape, whichever engine runs (pyshacl returned its failure as the report graph)."""
+    from msp_graph.errors import ShapesError
+    from msp_graph.validation import validate
+
+    shapes = _file(
+        tmp_path,
+        "shapes.ttl",
+        _PREFIXES
+        + "ex:S a sh:NodeShape ; sh:targetNode ex:a ;\n"
+        + '    sh:sparql [ sh:select "SELECT $this WHERE { $this ?p ?o MINUS { $this ?p 1 } }" ] .',
+    )
+    store = _store(rdflib.Graph().parse(data=_PREFIXES + "ex:a ex:p 2 .", format="turtle"))
+    with pytest.raises(ShapesError, match=r"SPARQL query of shape .*example.org/S.*MINUS"):
+        validate(store, shapes=[shapes])
+    with pytest.raises(ShapesError, match=r"pyshacl could not run: .*MINUS"):
+        validate(store, shapes=[shapes], engine="pyshacl")

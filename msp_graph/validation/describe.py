@@ -39,7 +39,7 @@ def build_report(
     labels = _Labels(data)
     partnerships = {str(p): labels(p) for p in sorted(set(data.subjects(RDF.type, MSP.Partnership)))}
     results = []
-    for node in graph.subjects(RDF.type, SH.ValidationResult):
+    for node in _top_results(graph):
         focus = graph.value(node, SH.focusNode)
         owner = _partnership_of(data, focus)
         path = graph.value(node, SH.resultPath)
@@ -84,6 +84,13 @@ def build_report(
         graph=graph,
         triples=len(data),
     )
+
+
+def _top_results(graph: rdflib.Graph) -> list:
+    """The report's own results: results nested under another one (``sh:detail``) stay there."""
+    return [
+        n for root in graph.subjects(RDF.type, SH.ValidationReport) for n in graph.objects(root, SH.result)
+    ]
 
 
 def _partnership_of(data: rdflib.Graph, node) -> rdflib.term.Node | None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import pyoxigraph as ox
+
 from ..loading import METADATA_GRAPH
 from ..stores import Store, source_graph
 
@@ -32,7 +34,7 @@ class Origin:
 
 def origins(store: Store, nodes: Iterable[str], *, chunk: int = 2000) -> dict[str, Origin]:
     """The ``Origin`` of each IRI of ``nodes`` that some source graph describes (as a subject)."""
-    iris = sorted(set(nodes))
+    iris = sorted(n for n in set(nodes) if _is_iri(n))  # a literal or blank focus node has no source
     found: dict[str, dict[str, set]] = {}
     for start in range(0, len(iris), chunk):
         values = " ".join(f"<{n}>" for n in iris[start : start + chunk])
@@ -53,6 +55,14 @@ def origins(store: Store, nodes: Iterable[str], *, chunk: int = 2000) -> dict[st
             if row["sheet"] is not None:
                 entry["at"].add((row["sheet"].value, int(row["row"].value)))
     return {iri: _origin(entry) for iri, entry in found.items()}
+
+
+def _is_iri(text: str) -> bool:
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return not text.startswith("_:")
 
 
 def _origin(entry: dict[str, set]) -> Origin:

@@ -28,9 +28,15 @@ def run_pyshacl(data: rdflib.Graph, shapes: rdflib.Graph) -> tuple[bool, rdflib.
                 allow_infos=False,
             )
     except Exception as error:  # pyshacl raises ReportableRuntimeError, ConstraintLoadError, ...
-        message = str(getattr(error, "message", error)).strip().splitlines()[0]
-        raise ShapesError(f"shapes: pyshacl could not run: {message}") from None
+        raise ShapesError(f"shapes: pyshacl could not run: {_first_line(error)}") from None
+    if not isinstance(graph, rdflib.Graph):  # a ValidationFailure (a SPARQL query SHACL forbids...)
+        raise ShapesError(f"shapes: pyshacl could not run: {_first_line(graph)}")
     return bool(conforms), graph
+
+
+def _first_line(error) -> str:
+    text = str(getattr(error, "message", error)).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 _PARSE_LOCK = threading.RLock()

@@ -1,4 +1,9 @@
-"""Reading SHACL shapes: the bundled ``shapes/`` folder or the files a user gives."""
+"""Reading SHACL shapes: the bundled ``shapes/`` folder or the files a user gives.
+
+Files are parsed by Oxigraph (the parser that reads the data) and become rdflib terms with their lexical
+forms kept (``"1"^^xsd:boolean`` stays ``"1"``: rdflib would rewrite it to ``"true"``, and the W3C suite
+tells them apart for ``sh:uniqueLang``).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import rdflib
-from rdflib import RDF, SH
+from rdflib import RDF, SH, XSD
 
 from ..errors import LoadError, ShapesError
 from ..loading import parse_file
@@ -37,19 +42,46 @@ def load_shapes(paths: Sequence[str | Path] | None = None) -> tuple[rdflib.Graph
         except LoadError as error:
             raise ShapesError(str(error)) from None
         part = rdflib.Graph()
-        part.parse(data=_to_nt(quads), format="nt")
+        terms: dict = {}
+        for q in quads:
+            part.add(tuple(_term(t, terms) for t in (q.subject, q.predicate, q.object)))
         if path.stem.startswith("composition"):
             composition |= {s for s in part.subjects() if isinstance(s, rdflib.URIRef)}
             composition |= {o for o in part.objects(None, SH.property)}
         graph += part
-    if not any(graph.triples((None, RDF.type, SH.NodeShape))) and not any(
-        graph.triples((None, SH.targetClass, None))
-    ):
-        raise ShapesError(f"{files[0]}: no SHACL node shapes found in the shapes given")
+    if not any(_shapes(graph)):
+        raise ShapesError(
+            f"{files[0]}: no SHACL node shapes or property shapes found in the shapes given; "
+            "give a SHACL shapes file"
+        )
     return graph, composition
 
 
-def _to_nt(quads) -> bytes:
-    return ox.serialize(
-        [ox.Triple(q.subject, q.predicate, q.object) for q in quads], format=ox.RdfFormat.N_TRIPLES
-    )
+_SHAPE_MARKS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
+
+
+def _shapes(graph: rdflib.Graph):
+    """Shapes with a type or a target (the starting points of a validation)."""
+    yield from graph.subjects(RDF.type, SH.NodeShape)
+    yield from graph.subjects(RDF.type, SH.PropertyShape)
+    for mark in _SHAPE_MARKS:
+        yield from graph.subjects(mark, None)
+
+
+def _term(term, seen: dict):
+    """The rdflib term of a parsed term, literals with their lexical form kept."""
+    found = seen.get(term)
+    if found is not None:
+        return found
+    if isinstance(term, ox.NamedNode):
+        found = rdflib.URIRef(term.value)
+    elif isinstance(term, ox.BlankNode):
+        found = rdflib.BNode(term.value)
+    elif term.language:
+        found = rdflib.Literal(term.value, lang=term.language)
+    elif term.datatype.value == str(XSD.string):
+        found = rdflib.Literal(term.value)
+    else:
+        found = rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value), normalize=False)
+    seen[term] = found
+    return found

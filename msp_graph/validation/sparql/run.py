@@ -5,7 +5,9 @@ is the embedded Oxigraph store: ``msp_graph.validation.validate`` validates a re
 (Virtuoso 7 answers some of the compiled queries wrongly; docs/validation-engines.md). Turning rows into
 results (the ``sh:datatype`` lexical check, pyshacl's reading of SPARQL rows) is done here, in Python; the
 report graph is built by ``report_graph.py``. Shapes that cannot be compiled are validated by pyshacl
-(``msp_graph.validation.reference.run_pyshacl``) on an rdflib copy of the store, in this process.
+(``msp_graph.validation.reference.run_pyshacl``) on an rdflib copy of the store, in this process, and named
+in ``ValidationNotes`` and a logged warning. Queries using ``$shapesGraph`` run on a copy of the data with
+the shapes graph added as a named graph; the store validated is never changed.
 
 >>> from msp_graph.loading import open_store
 >>> from msp_graph.validation import load_shapes
@@ -29,10 +31,11 @@ from pyshacl.shapes_graph import ShapesGraph
 from rdflib import RDF, SH, XSD
 
 from ...stores import Store
-from ...stores.terms import rdflib_term
+from ...stores.terms import rdflib_term, running_sparql, term
 from ..reference import run_pyshacl
-from .compile import INSTANCE_OF, MARKED, Check, Plan, compile_shapes
+from .compile import Check, Plan, compile_shapes
 from .report_graph import RawResult, add_results, report_graph
+from .terms import ILL_FORMED, INSTANCE_OF, MARKED, SHAPES_GRAPH
 
 __all__ = ["ValidationNotes", "validate_store"]
 
@@ -87,19 +90,94 @@ class _Subclasses:
         return MARKED.sub(pattern, query)
 
 
-def _run(store: Store, check: Check, subclasses: _Subclasses) -> list[RawResult]:
-    solutions = store.query(subclasses.expand(check.query))
-    names = [v.value for v in solutions.variables]
-    if check.python_datatype is not None:
-        return _datatype_results(check, names, solutions)
-    rows = [dict(zip(names, (rdflib_term(t) for t in row), strict=True)) for row in solutions]
-    if check.sparql is not None:
-        return _sparql_results(check, rows)
-    out = []
-    for row in rows:
-        value = row.get("value") if check.value_level else None
-        out.append(RawResult(check, row["this"], value))
-    return out
+class _IllFormed:
+    """The literals of the store whose lexical form rdflib rejects for their datatype (pyshacl's test), read
+    once per datatype a nested ``sh:datatype`` names: its marker becomes ``sameTerm`` tests against them."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.known: dict[str, list[str]] = {}
+
+    def __call__(self, datatype: str) -> list[str]:
+        if rdflib.term.XSDToPython.get(rdflib.URIRef(datatype)) is None:
+            return []  # rdflib reads any lexical form of it (xsd:string, unknown datatypes): none ill-formed
+        if datatype not in self.known:
+            test = f"isLiteral(?v) && DATATYPE(?v) = <{datatype}>"
+            query = f"SELECT DISTINCT ?v WHERE {{ ?s ?p ?v FILTER ({test}) }}"
+            found = [row["v"] for row in self.store.query(query)]
+            rdf = rdflib.URIRef(datatype)
+            self.known[datatype] = sorted(str(v) for v in found if not _well_typed(rdflib_term(v), rdf))
+        return self.known[datatype]
+
+    def expand(self, query: str) -> str:
+        def test(match: re.Match) -> str:
+            var, literals = match.group(1), self(match.group(2))
+            return "(" + " || ".join(f"sameTerm({var}, {t})" for t in literals) + ")" if literals else "false"
+
+        return ILL_FORMED.sub(test, query)
+
+
+class _WithShapesGraph:
+    """A copy of the data with the shapes graph as one more named graph, for the queries that use
+    ``$shapesGraph``; they run with the data's graphs as their default graph. Made once, when first needed,
+    so the store validated is never changed."""
+
+    IRI = "urn:x-msp-graph:validation:shapes-graph"
+
+    def __init__(self, store: Store, shapes: rdflib.Graph):
+        self.copy = ox.Store()
+        self.copy.load(store.dump(format="nq"), format=ox.RdfFormat.N_QUADS)
+        self.data = [ox.NamedNode(g) for g in store.graphs()]
+        graph = ox.NamedNode(self.IRI)
+        self.copy.extend(ox.Quad(*(term(t) for t in triple), graph) for triple in shapes)
+
+    def query(self, sparql: str):
+        with running_sparql("query"):
+            return self.copy.query(sparql.replace(SHAPES_GRAPH, f"<{self.IRI}>"), default_graph=self.data)
+
+
+@dataclass
+class _Runner:
+    """Runs checks on one store, expanding the markers of the compiled queries once per class / datatype."""
+
+    store: Store
+    shapes: rdflib.Graph
+    subclasses: _Subclasses
+    ill_formed: _IllFormed
+    with_shapes: _WithShapesGraph | None = None
+
+    def __call__(self, check: Check) -> list[RawResult]:
+        results = self._results(check)
+        if not results or check.repeat is None:
+            return results
+        rows = self.store.query(self._expand(check.repeat))
+        times = {rdflib_term(row["this"]): int(row["n"].value) for row in rows}
+        return [r for r in results for _ in range(times.get(r.focus, 1))]
+
+    def _expand(self, query: str) -> str:
+        return self.ill_formed.expand(self.subclasses.expand(query))
+
+    def _query(self, check: Check):
+        query = self._expand(check.query)
+        if not check.shapes_graph:
+            return self.store.query(query)
+        if self.with_shapes is None:
+            self.with_shapes = _WithShapesGraph(self.store, self.shapes)
+        return self.with_shapes.query(query)
+
+    def _results(self, check: Check) -> list[RawResult]:
+        solutions = self._query(check)
+        names = [v.value for v in solutions.variables]
+        if check.python_datatype is not None:
+            return _datatype_results(check, names, solutions)
+        rows = [dict(zip(names, (rdflib_term(t) for t in row), strict=True)) for row in solutions]
+        if check.sparql is not None:
+            return _sparql_results(check, rows)
+        out = []
+        for row in rows:
+            value = row.get("value") if check.value_level else None
+            out.append(RawResult(check, row["this"], value, path=row.get("path") if check.path_var else None))
+        return out
 
 
 def _datatype_results(check: Check, names: list[str], solutions) -> list[RawResult]:
@@ -142,7 +220,31 @@ def _well_typed(value: rdflib.Literal, datatype: rdflib.URIRef) -> bool:
 
 
 def _sparql_results(check: Check, rows: list[dict]) -> list[RawResult]:
-    """pyshacl's reading of SPARQL rows (``_validate_sparql_query``), per focus node."""
+    """The rows of a SPARQL-based check as results: a constraint component's validator gives one result per
+    row (its ``?value`` and ``?path`` when bound); ``sh:sparql`` rows are read as pyshacl reads them."""
+    if check.sparql.kind != "constraint":
+        return _component_results(check, rows)
+    return _constraint_results(check, rows)
+
+
+def _component_results(check: Check, rows: list[dict]) -> list[RawResult]:
+    out, seen = [], set()
+    for row in rows:
+        focus = row.get("this")
+        value = row.get("value")
+        if value is None and not check.shape.is_property_shape:
+            value = focus
+        key = (focus, value, row.get("path"))
+        if focus is None or key in seen:
+            continue
+        seen.add(key)
+        bound = {k: v for k, v in row.items() if v is not None} | {"this": focus}
+        out.append(RawResult(check, focus, value, path=row.get("path"), bound=bound))
+    return out
+
+
+def _constraint_results(check: Check, rows: list[dict]) -> list[RawResult]:
+    """pyshacl's reading of ``sh:sparql`` rows (``_validate_sparql_query``), per focus node."""
     shape = check.shape
     by_focus: dict[rdflib.term.Node, list] = {}
     for row in rows:
@@ -201,9 +303,9 @@ def validate_store(store: Store, shapes: rdflib.Graph) -> tuple[bool, rdflib.Gra
     notes = ValidationNotes()
     plan = compile_shapes(shapes)
     results: list[RawResult] = []
-    subclasses = _Subclasses(store)
+    run = _Runner(store, shapes, _Subclasses(store), _IllFormed(store))
     for check in plan.checks:
-        results.extend(_run(store, check, subclasses))
+        results.extend(run(check))
         notes.queries += 1
     report = report_graph(results, shapes)
     conforms = not results
