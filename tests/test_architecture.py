@@ -99,3 +99,15 @@ def test_no_function_is_over_60_lines_unless_a_comment_says_why() -> None:
                 if size > 60 and not lines[first - 2].strip().startswith("# long:"):
                     long.append(f"{path.name}:{node.name} ({size} lines)")
     assert long == []
+
+
+def test_starting_a_command_imports_no_heavy_library():
+    """``msp-graph --help`` and every command's start-up pay only for what they run: rdflib, pyshacl, owlrl,
+    networkx, matplotlib and openpyxl are imported by the code that uses them (issue 12: start in 0.3 s)."""
+    import subprocess
+    import sys
+
+    heavy = ("rdflib", "pyshacl", "owlrl", "networkx", "matplotlib", "openpyxl")
+    probe = f"import sys, msp_graph, msp_graph.cli; print([m for m in {heavy!r} if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -25,12 +25,20 @@ from ..errors import ShapesError
 from ..loading import asserted_graphs
 from ..reasoning import reason
 from ..stores import INFERRED_GRAPH, EmbeddedStore, Store, source_graph
-from . import sparql
-from .describe import build_report, context_graph
 from .origin import origins
-from .reference import run_pyshacl
 from .report import REPORT_FORMATS, SEVERITIES, ValidationReport, ValidationResult
-from .shapes import load_shapes, shape_files
+
+# The engines (pyshacl's parser, rdflib) are imported when a validation runs, not when a command starts.
+_LAZY = {"load_shapes": ".shapes", "shape_files": ".shapes"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ENGINES",
@@ -62,6 +70,11 @@ def validate(
     """
     if engine not in ENGINES:
         raise ShapesError(f"unknown validation engine {engine!r}; use one of: {', '.join(ENGINES)}")
+    from . import sparql
+    from .describe import build_report, context_graph
+    from .reference import run_pyshacl
+    from .shapes import load_shapes
+
     shapes_graph, composition = load_shapes(shapes)
     if engine == "sparql":
         local = store if isinstance(store, EmbeddedStore) else _local_copy(store)

@@ -14,11 +14,12 @@ import csv
 import io
 import json
 from dataclasses import asdict, dataclass, field
-
-import rdflib
-from rdflib import SH
+from typing import TYPE_CHECKING
 
 from ..reasoning import Inconsistency, ReasoningResult
+
+if TYPE_CHECKING:
+    import rdflib
 
 __all__ = ["REPORT_FORMATS", "SEVERITIES", "ValidationReport", "ValidationResult"]
 
@@ -232,5 +233,7 @@ def _csv(report: ValidationReport) -> str:
 def _turtle(report: ValidationReport) -> str:
     if report.graph is None:
         raise ValueError("this report has no SHACL report graph")
+    from rdflib import SH  # only here: rdflib is not needed to start a command
+
     report.graph.bind("sh", SH)
     return report.graph.serialize(format="turtle")
