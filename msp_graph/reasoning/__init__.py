@@ -1,8 +1,9 @@
 """OWL 2 RL reasoning: one function, ``reason``, and two engines behind it.
 
-* ``rules`` (the default, ``msp_graph.reasoning.rules``): the OWL 2 RL rules the schema needs, as SPARQL
-  updates run in the embedded store (a remote store's asserted graphs are copied into a local embedded store
-  first, and only the inferred graph is written back: see docs/endpoints.md);
+* ``rules`` (the default, ``msp_graph.reasoning.rules``): the OWL 2 RL rules the schema needs, compiled
+  into tables run in Python over the embedded store's triples, property paths as SPARQL updates (a remote
+  store's asserted graphs are copied into a local embedded store first, and only the inferred graph is
+  written back: see docs/endpoints.md);
 * ``owlrl`` (the reference, ``msp_graph.reasoning.reference``): owlrl on an rdflib copy of the asserted
   graphs.
 
@@ -32,7 +33,7 @@ from .result import Inconsistency, ReasoningResult
 __all__ = ["ENGINES", "Inconsistency", "ReasoningResult", "closure", "reason", "reason_if_missing"]
 
 ENGINES = ("rules", "owlrl")
-"""``rules``: ``msp_graph.reasoning.rules`` (SPARQL updates, the default); ``owlrl``: the reference."""
+"""``rules``: ``msp_graph.reasoning.rules`` (the default); ``owlrl``: the reference."""
 
 
 def reason(store: Store, *, engine: str = "rules") -> ReasoningResult:
