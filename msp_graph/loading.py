@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .errors import EndpointError, LoadError
+from .errors import EndpointError
 from .resources import bundled_dir
 from .stores import (
     GRAPH_BASE,
@@ -40,6 +40,7 @@ from .stores import (
     EmbeddedStore,
     RemoteStore,
     Store,
+    file_source,
     open_remote,
     rdf_format,
     read_source,
@@ -279,16 +280,7 @@ def check_files(paths: Iterable[str | Path]) -> None:
     """``LoadError`` for the first path that is missing, not a file, unreadable or of no known RDF format:
     what can be told without parsing (syntax errors come from the one parse, when the file is loaded)."""
     for path in paths:
-        rdf_format(path)
-        try:
-            with open(path, "rb"):
-                pass
-        except FileNotFoundError:
-            raise LoadError(f"{path}: no such file") from None
-        except IsADirectoryError:
-            raise LoadError(f"{path}: is a directory, not an RDF file") from None
-        except OSError as error:
-            raise LoadError(f"{path}: cannot read: {error.strerror}") from None
+        file_source(path, None)
 
 
 def _sha256(path: Path) -> str:

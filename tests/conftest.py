@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from pathlib import Path
+
 import owlrl
 import pytest
 import rdflib
 
 from msp_graph.resources import bundled_files
+
+
+def write_csv(path: Path, header: list[str], *rows: list[str]) -> Path:
+    """A UTF-8 CSV file (folders made as needed): a spreadsheet sheet as the importer reads it."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return path
 
 
 def load_turtle(*kinds: str) -> rdflib.Graph:

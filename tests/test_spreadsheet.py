@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import csv
-import io
 import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
 import rdflib
+from conftest import write_csv
 from rdflib.compare import isomorphic
 from typer.testing import CliRunner
 
@@ -29,16 +29,6 @@ FIXTURES = Path(__file__).parent / "fixtures" / "sheets"
 ID = "https://w3id.org/msp/id/"
 MSP = rdflib.Namespace("https://w3id.org/msp/ontology#")
 GROUP = "https://w3id.org/msp/vocab/stakeholder-group/"
-
-
-def _csv(path: Path, header: list[str], *rows: list[str]) -> Path:
-    out = io.StringIO(newline="")
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(out.getvalue(), encoding="utf-8")
-    return path
 
 
 def _errors(paths, store=None) -> list[str]:
@@ -123,7 +113,7 @@ def test_round_trip_bundled_data(tmp_path, name, fmt):
     assert wb["partnerships"].max_row - 2 == len(set(graph.subjects(rdflib.RDF.type, MSP.Partnership)))
 
 
-def test_export_command_xlsx_and_csv(tmp_path):
+def test_export_command_xlsx_andwrite_csv(tmp_path):
     (tmp_path / "a.ttl").write_text((FIXTURES / "roundtrip.ttl").read_text())
     runner = CliRunner()
     out = runner.invoke(
@@ -154,7 +144,7 @@ def test_formula_cells_are_neutralised_and_restored(tmp_path):
 
 def test_reimport_replaces_the_graph_and_dry_run_writes_nothing(tmp_path):
     folder = tmp_path / "acme"
-    _csv(folder / "organisations.csv", ORG_HEADER, ["", "Acme Union", "syndicats"])
+    write_csv(folder / "organisations.csv", ORG_HEADER, ["", "Acme Union", "syndicats"])
     store = EmbeddedStore(tmp_path / "store")
     import_sheets([folder], store=store, validate=False, dry_run=True)
     assert store.graphs() == []
@@ -162,7 +152,7 @@ def test_reimport_replaces_the_graph_and_dry_run_writes_nothing(tmp_path):
     first = store.count()
     import_sheets([folder], store=store, validate=False)
     assert store.count() == first
-    _csv(folder / "organisations.csv", ORG_HEADER, ["", "Acme Employers", "employers"])
+    write_csv(folder / "organisations.csv", ORG_HEADER, ["", "Acme Employers", "employers"])
     import_sheets([folder], store=store, validate=False)
     g = _data(store)
     assert (rdflib.URIRef(ID + "organisation/acme-employers"), None, None) in g
@@ -177,9 +167,9 @@ def test_reimport_replaces_the_graph_and_dry_run_writes_nothing(tmp_path):
 
 def test_minted_id_colliding_with_another_record_in_the_store(tmp_path):
     store = EmbeddedStore()
-    _csv(tmp_path / "a" / "organisations.csv", ORG_HEADER, ["", "Acme", "un"])
+    write_csv(tmp_path / "a" / "organisations.csv", ORG_HEADER, ["", "Acme", "un"])
     import_sheets([tmp_path / "a"], store=store, validate=False)
-    _csv(
+    write_csv(
         tmp_path / "b" / "organisations.csv",
         ["id", "name", "acronyms", "stakeholder_groups"],
         ["", "ACME!", "", "academia"],
@@ -192,12 +182,12 @@ def test_a_partnership_named_like_an_organisation_is_reported(tmp_path):
     """A platform that is itself a member of another alliance must not silently become a second node."""
     store = EmbeddedStore()
     load_bundled(store)
-    _csv(
+    write_csv(
         tmp_path / "organisations.csv",
         ORG_HEADER,
         ["", "Skills Platform", "private-sector"],
     )
-    _csv(
+    write_csv(
         tmp_path / "partnerships.csv",
         PARTNERSHIP_HEADER,
         ["", "International Labour Organization", "global"],
@@ -217,24 +207,26 @@ def test_a_partnership_named_like_an_organisation_is_reported(tmp_path):
 
 
 def test_missing_required_column(tmp_path):
-    path = _csv(tmp_path / "organisations.csv", ["id", "name"], ["x", "X"])
+    path = write_csv(tmp_path / "organisations.csv", ["id", "name"], ["x", "X"])
     [error] = _errors([path])
     assert "missing required column 'stakeholder_groups'" in error and "organisations.csv" in error
     assert "row 1" in error and "column stakeholder_groups" in error
 
 
 def test_unknown_column_is_a_warning(tmp_path):
-    path = _csv(tmp_path / "organisations.csv", [*ORG_HEADER, "colour"], ["x", "X", "un", "blue"])
+    path = write_csv(tmp_path / "organisations.csv", [*ORG_HEADER, "colour"], ["x", "X", "un", "blue"])
     result = import_sheets([path], store=EmbeddedStore(), validate=False)
     [warning] = result.warnings
     assert "unknown column 'colour'" in str(warning) and "column colour" in str(warning)
 
 
 def test_empty_and_duplicate_rows(tmp_path):
-    path = _csv(tmp_path / "organisations.csv", ORG_HEADER, ["x", "X", "un"], ["", "", ""], ["x", "X", "un"])
+    path = write_csv(
+        tmp_path / "organisations.csv", ORG_HEADER, ["x", "X", "un"], ["", "", ""], ["x", "X", "un"]
+    )
     errors = _errors([path])
     assert any("row 4" in e and "duplicate row: repeats row 2" in e for e in errors)
-    path = _csv(
+    path = write_csv(
         tmp_path / "b" / "organisations.csv", ORG_HEADER, ["x", "X", "un"], ["", "", ""], ["y", "Y", "un"]
     )
     result = import_sheets([path], store=EmbeddedStore(), validate=False)
@@ -242,14 +234,14 @@ def test_empty_and_duplicate_rows(tmp_path):
 
 
 def test_duplicate_identifiers(tmp_path):
-    path = _csv(tmp_path / "organisations.csv", ORG_HEADER, ["x", "X", "un"], ["x", "Other", "academia"])
+    path = write_csv(tmp_path / "organisations.csv", ORG_HEADER, ["x", "X", "un"], ["x", "Other", "academia"])
     [error] = _errors([path])
     assert "duplicate id 'x'" in error and "row 3" in error and "also row 2" in error and "column id" in error
 
 
 def test_bad_dates(tmp_path):
     folder = tmp_path / "f"
-    _csv(
+    write_csv(
         folder / "partnerships.csv",
         ["id", "name", "start", "end"],
         ["p", "P", "June 2019", ""],
@@ -264,10 +256,10 @@ def test_bad_dates(tmp_path):
 
 def test_unknown_codes_get_a_suggestion(tmp_path):
     folder = tmp_path / "f"
-    _csv(
+    write_csv(
         folder / "partnerships.csv", ["id", "name", "levels", "policy_areas"], ["p", "P", "globall", "emploi"]
     )
-    _csv(folder / "organisations.csv", ORG_HEADER, ["o", "O", "employer organisation"])
+    write_csv(folder / "organisations.csv", ORG_HEADER, ["o", "O", "employer organisation"])
     errors = _errors([folder])
     assert any(
         "column levels" in e and "unknown level 'globall'; did you mean 'global'?" in e for e in errors
@@ -278,13 +270,13 @@ def test_unknown_codes_get_a_suggestion(tmp_path):
 
 def test_membership_naming_a_missing_organisation_or_partnership(tmp_path):
     folder = tmp_path / "f"
-    _csv(folder / "partnerships.csv", PARTNERSHIP_HEADER, ["acme", "Acme Alliance", "global"])
-    _csv(
+    write_csv(folder / "partnerships.csv", PARTNERSHIP_HEADER, ["acme", "Acme Alliance", "global"])
+    write_csv(
         folder / "organisations.csv",
         ORG_HEADER,
         ["ituc", "International Trade Union Confederation", "trade unions"],
     )
-    _csv(
+    write_csv(
         folder / "memberships.csv",
         ["partnership", "organisation"],
         ["acme", "itcu"],
@@ -305,7 +297,7 @@ def test_membership_naming_a_missing_organisation_or_partnership(tmp_path):
     # ... and a name found in the store resolves.
     store = EmbeddedStore()
     import_sheets([folder / "partnerships.csv", folder / "organisations.csv"], store=store, validate=False)
-    other = _csv(tmp_path / "g" / "memberships.csv", ["partnership", "organisation"], ["acme", "ITUC "])
+    other = write_csv(tmp_path / "g" / "memberships.csv", ["partnership", "organisation"], ["acme", "ITUC "])
     _ = other
     errors = _errors([tmp_path / "g"], store)
     assert "no organisation 'ITUC'" in errors[0]
@@ -359,16 +351,16 @@ def test_empty_file_and_not_a_spreadsheet(tmp_path):
 
 def test_a_failed_import_changes_nothing(tmp_path):
     store = EmbeddedStore()
-    _csv(tmp_path / "a" / "organisations.csv", ORG_HEADER, ["x", "X", "un"])
+    write_csv(tmp_path / "a" / "organisations.csv", ORG_HEADER, ["x", "X", "un"])
     import_sheets([tmp_path / "a"], store=store, validate=False)
     before = store.dump(format="nq")
-    _csv(tmp_path / "a" / "organisations.csv", ORG_HEADER, ["x", "X", "un"], ["y", "Y", "nonsense"])
+    write_csv(tmp_path / "a" / "organisations.csv", ORG_HEADER, ["x", "X", "un"], ["y", "Y", "nonsense"])
     _errors([tmp_path / "a"], store)
     assert store.dump(format="nq") == before
 
 
 def test_import_command_lists_every_error_and_exits_2(tmp_path):
-    path = _csv(tmp_path / "organisations.csv", ORG_HEADER, ["x", "X", "nonsense"], ["y", "Y", "dunno"])
+    path = write_csv(tmp_path / "organisations.csv", ORG_HEADER, ["x", "X", "nonsense"], ["y", "Y", "dunno"])
     out = CliRunner().invoke(app, ["import", str(path), "--no-validate", "--store", str(tmp_path / "s")])
     assert out.exit_code == 2
     assert out.output.count("msp-graph: error:") == 2 and "2 errors; nothing was imported" in out.output
@@ -476,7 +468,7 @@ def test_docs_describe_every_sheet_and_column():
 
 
 def test_import_command_into_a_store(tmp_path):
-    path = _csv(tmp_path / "acme" / "organisations.csv", ORG_HEADER, ["", "Acme Union", "syndicats"])
+    path = write_csv(tmp_path / "acme" / "organisations.csv", ORG_HEADER, ["", "Acme Union", "syndicats"])
     runner = CliRunner()
     args = ["import", str(path.parent), "--no-validate", "--store", str(tmp_path / "db")]
     first = runner.invoke(app, args)
@@ -491,17 +483,17 @@ def test_import_command_into_a_store(tmp_path):
 
 def test_membership_ids_keep_every_word_of_a_hyphenated_partnership_id(tmp_path):
     """Was ``membership/deal--ilo`` for ``global-deal``: the first word of the partnership id was dropped."""
-    _csv(
+    write_csv(
         tmp_path / "partnerships.csv",
         ["id", "name", "levels", "sources"],
         ["global-deal-test", "Global Deal Test", "global", "https://www.example.org/"],
     )
-    _csv(
+    write_csv(
         tmp_path / "organisations.csv",
         ["id", "name", "stakeholder_groups", "sources"],
         ["acme-union", "Acme Union", "workers-organisations", "https://www.example.org/"],
     )
-    _csv(
+    write_csv(
         tmp_path / "memberships.csv",
         ["partnership", "organisation", "roles", "sources"],
         ["global-deal-test", "acme-union", "member", "https://www.example.org/"],
@@ -519,7 +511,7 @@ def test_an_imported_file_is_named_without_its_folder(tmp_path):
 
     store = EmbeddedStore()
     load_ontology(store)
-    _csv(tmp_path / "organisations.csv", ORG_HEADER, ["acme", "Acme", "un"])
+    write_csv(tmp_path / "organisations.csv", ORG_HEADER, ["acme", "Acme", "un"])
     import_sheets([tmp_path], store=store, validate=False)
     for fmt in ("trig", "nquads", "jsonld"):
         text = export(store, format=fmt, load_times=True).decode("utf-8")

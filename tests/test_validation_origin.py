@@ -6,8 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 
+from conftest import write_csv
 from typer.testing import CliRunner
 
 from msp_graph.cli import app
@@ -17,16 +17,6 @@ from msp_graph.stores import EmbeddedStore
 from msp_graph.validation import check, validate
 
 ID = "https://w3id.org/msp/id/"
-
-
-def _csv(path: Path, header: list[str], *rows: list[str]) -> Path:
-    out = io.StringIO(newline="")
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(out.getvalue(), encoding="utf-8")
-    return path
 
 
 def test_results_on_bundled_data_name_the_partnership_file():
@@ -53,12 +43,12 @@ def test_both_engines_name_the_same_sources():
     )
 
 
-def test_imported_rows_are_named_in_json_and_csv(tmp_path):
+def test_imported_rows_are_named_in_json_andwrite_csv(tmp_path):
     store = EmbeddedStore()
     load_ontology(store)
-    _csv(tmp_path / "organisations.csv", ["id", "name", "stakeholder_groups"], ["acme", "Acme", "un"])
-    _csv(tmp_path / "partnerships.csv", ["id", "name", "levels"], ["solo", "Solo Alliance", "global"])
-    _csv(tmp_path / "memberships.csv", ["partnership", "organisation"], ["solo", "acme"])
+    write_csv(tmp_path / "organisations.csv", ["id", "name", "stakeholder_groups"], ["acme", "Acme", "un"])
+    write_csv(tmp_path / "partnerships.csv", ["id", "name", "levels"], ["solo", "Solo Alliance", "global"])
+    write_csv(tmp_path / "memberships.csv", ["partnership", "organisation"], ["solo", "acme"])
     import_sheets([tmp_path], store=store, validate=False)
     report = check(store)
     solo = [r for r in report.results if r.focus_node == f"{ID}partnership/solo"]

@@ -14,7 +14,7 @@ from .base import (
 )
 from .embedded import EmbeddedStore
 from .remote import RemoteStore, credentials_for, open_remote
-from .terms import FORMATS, RdfFormat, format_name, format_named, rdf_format, read_source, term
+from .terms import FORMATS, RdfFormat, file_source, format_name, format_named, rdf_format, read_source, term
 
 __all__ = [
     "FORMATS",
@@ -28,6 +28,7 @@ __all__ = [
     "RemoteStore",
     "Store",
     "credentials_for",
+    "file_source",
     "format_name",
     "format_named",
     "open_remote",
