@@ -77,12 +77,15 @@ def _min_count(c: MinCountConstraintComponent, site: Site) -> list[Rule]:
     if n <= 0:
         return []
     if n == 1:
-        return [
-            site.rule(
-                lambda this, _: f"FILTER NOT EXISTS {{ {site.values(this, site.fresh())} }}",
-                value_level=False,
-            )
-        ]
+        # Reported with MINUS, an anti-join over all value nodes at once: in Oxigraph 10x faster than a
+        # NOT EXISTS probe per focus node (1.3 s -> 0.1 s for 17,672 members at 10^6). Nested under EXISTS
+        # the focus is bound from outside, which MINUS would not see: there the NOT EXISTS form stays.
+        def report(focus: Focus) -> str:
+            values = site.values("?this", "?value")
+            return f"SELECT DISTINCT ?this WHERE {{ {focus('?this')} MINUS {{ {values} }} }}"
+
+        where = lambda this, _: f"FILTER NOT EXISTS {{ {site.values(this, site.fresh())} }}"  # noqa: E731
+        return [site.rule(where, value_level=False, report=report)]
 
     def report(focus: Focus) -> str:
         return (
