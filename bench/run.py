@@ -80,6 +80,12 @@ OPERATIONS = (
 GROWTH_LIMIT = 1.25
 GROWTH_MIN_SECONDS = 0.5
 PACKAGES = ("msp-graph", "rdflib", "pyoxigraph", "pyshacl", "owlrl", "psutil")
+# Shape sets: the bundled shapes (what `msp-graph validate` runs by default), and a second set over the same
+# model that uses qualified value shapes, sh:or/and/not/xone/node and a SPARQL constraint (issue 13).
+SHAPE_SETS = {
+    "bundled": None,
+    "logical": tuple(sorted((ROOT / "bench" / "shapes-logical").glob("*.ttl"))),
+}
 
 
 class BenchError(Exception):
@@ -108,11 +114,11 @@ def _ontology_nt(out: Path) -> Path:
     return out
 
 
-def _shapes_nt(out: Path) -> Path:
-    """The bundled shapes as one file (Jena's validator takes one shapes file)."""
+def _shapes_nt(out: Path, files: tuple[Path, ...] | None = None) -> Path:
+    """The shapes (default: the bundled ones) as one file (Jena's validator takes one shapes file)."""
     from msp_graph.validation import load_shapes
 
-    graph, _ = load_shapes()
+    graph, _ = load_shapes(files)
     graph.serialize(out, format="nt", encoding="utf-8")
     return out
 
@@ -163,7 +169,9 @@ def _fingerprint(*paths: Path) -> str:
     return digest.hexdigest()[:12]
 
 
-def prepare(size: int, *, seed: int = 0, profile: str = "standard", log=print) -> dict:
+def prepare(
+    size: int, *, seed: int = 0, profile: str = "standard", shapes_set: str = "bundled", log=print
+) -> dict:
     """The input files of one size and data profile (generated and reasoned over once, then cached) and the
     manifest. The cache key holds size, seed, profile and generator version (the data file's name)."""
     from msp_graph.resources import bundled_dir
@@ -172,8 +180,10 @@ def prepare(size: int, *, seed: int = 0, profile: str = "standard", log=print) -
     shared = CACHE / "shared"
     shared.mkdir(exist_ok=True)
     ontology = _ontology_nt(shared / "ontology.nt")
-    shapes = _shapes_nt(shared / "shapes.nt")
-    jena_shapes = _shapes_for_jena(shapes, shared / "shapes-jena.nt")
+    shape_files = SHAPE_SETS[shapes_set]
+    suffix = "" if shapes_set == "bundled" else f"-{shapes_set}"
+    shapes = _shapes_nt(shared / f"shapes{suffix}.nt", shape_files)
+    jena_shapes = _shapes_for_jena(shapes, shared / f"shapes{suffix}-jena.nt")
     query = bundled_dir("queries") / QUERY  # a missing query fails the query steps, visibly
     data, manifest = cached(size, seed=seed, profile=profile)
     key = _fingerprint(data, ontology)
@@ -192,6 +202,8 @@ def prepare(size: int, *, seed: int = 0, profile: str = "standard", log=print) -
             "closure": str(closure),
             "shapes": str(shapes),
             "jena_shapes": str(jena_shapes),
+            # The command line gets the shapes files themselves (none: the bundled shapes, its default).
+            "shape_files": [str(f) for f in shape_files or ()],
             "query": str(query),
         },
         "manifest": manifest,
@@ -401,6 +413,13 @@ def _parser() -> argparse.ArgumentParser:
         default="standard",
         help="generator profile for every size (default standard; wide: long member lists, many countries, "
         "deep sub-class chains)",
+    )
+    parser.add_argument(
+        "--shapes-set",
+        choices=list(SHAPE_SETS),
+        default="bundled",
+        help="shapes every validator runs (default bundled; logical: bench/shapes-logical, qualified value "
+        "shapes, sh:or/and/not/xone/node and a SPARQL constraint)",
     )
     parser.add_argument("--profile", action="store_true", help="profile the slowest step of the largest size")
     parser.add_argument(
@@ -612,7 +631,7 @@ def main(argv: list[str] | None = None) -> int:
     started = dt.datetime.now(dt.UTC)
     log(
         f"msp-graph benchmark: sizes {', '.join(f'{n:g}' for n in sizes)}, {args.repeat} run(s) per step, "
-        f"data profile {args.data_profile}"
+        f"data profile {args.data_profile}, shapes {args.shapes_set}"
     )
     unfinished: dict[str, int] = {}  # step -> size at which it did not finish
     last: dict[str, tuple[int, int, float]] = {}  # reference step -> (size, triples, seconds) when last run
@@ -621,7 +640,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for size in sizes:
             log(f"size {size:g}:")
-            prepared = prepare(size, seed=args.seed, profile=args.data_profile, log=log)
+            prepared = prepare(
+                size, seed=args.seed, profile=args.data_profile, shapes_set=args.shapes_set, log=log
+            )
             files, manifest = prepared["files"], prepared["manifest"]
             per_size[size] = manifest
             summaries = []
@@ -668,12 +689,15 @@ def main(argv: list[str] | None = None) -> int:
         if ours:
             slowest = max(ours, key=lambda s: s["seconds"])["step"]
             log(f"profile of the slowest msp-graph step at {largest:g}: {slowest}")
-            files = prepare(largest, seed=args.seed, profile=args.data_profile, log=log)["files"]
+            files = prepare(
+                largest, seed=args.seed, profile=args.data_profile, shapes_set=args.shapes_set, log=log
+            )["files"]
             profile = [f"step {slowest} at {largest:g} triples", *_profile(slowest, files, log=log)]
 
     scaling = growth(timings, {size: manifest["triples"] for size, manifest in per_size.items()})
     _log_growth(scaling, log)
     table = _markdown(rows, per_size) + _growth_markdown(scaling, args.data_profile)
+    table += f"\nShapes: `{args.shapes_set}`.\n"
     print(table)
     args.results.mkdir(parents=True, exist_ok=True)
     stamp = started.strftime("%Y-%m-%dT%H%M%SZ")
@@ -689,6 +713,7 @@ def main(argv: list[str] | None = None) -> int:
             "long": args.long,
             "seed": args.seed,
             "data_profile": args.data_profile,
+            "shapes_set": args.shapes_set,
             "sizes": sizes,
         },
         "sizes": {str(k): v for k, v in per_size.items()},

@@ -404,3 +404,17 @@ def test_data_profile_reaches_every_size_and_the_record(monkeypatch, tmp_path):
     data = json.loads(record.read_text())
     assert data["data_profile"] == data["options"]["data_profile"] == "wide"
     assert "Data profile: `wide`" in (tmp_path / record.name.replace(".json", ".md")).read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not jena.available(), reason="needs java and Debian's libapache-jena-java")
+def test_the_logical_shape_set_runs_and_agrees_with_jena(tmp_path):
+    argv = ["--sizes", "2000", "--repeat", "1", "--only", "validate", "command-validate"]
+    argv += ["--references", "jena", "--shapes-set", "logical", "--results", str(tmp_path)]
+    assert bench_run.main(argv) == 0
+    (record,) = tmp_path.glob("*.json")
+    data = json.loads(record.read_text())
+    assert data["options"]["shapes_set"] == "logical"
+    assert data["parity"]["2000"]["agree"] is True
+    results = {r["operation"]: r["ours"]["info"]["results"] for r in data["rows"]}
+    assert results["validate"] == results["command-validate"] > 0
