@@ -135,13 +135,9 @@ def slug_for(path: str | Path) -> str:
 
 def parse_file(path: str | Path, *, format: str | None = None) -> list[ox.Quad]:
     """Parse one RDF file completely; ``LoadError`` names ``file:line:column`` on a syntax error."""
-    return _parsed(path, format)[1]
-
-
-def _parsed(path: str | Path, format: str | None = None) -> tuple[bytes, list[ox.Quad]]:
     where, data, fmt, base = read_source(Path(path), format)
     with parsing(where):
-        return data, list(ox.parse(data, format=fmt.oxigraph, base_iri=base))
+        return list(ox.parse(data, format=fmt.oxigraph, base_iri=base))
 
 
 def _nt(quads: Iterable[ox.Quad]) -> bytes:

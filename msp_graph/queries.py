@@ -433,10 +433,15 @@ def parse_param(text: str) -> tuple[str, str]:
 def _query_prefixes(text: str) -> dict[str, str]:
     """The prefixes a parameter value of ``text`` may use: the project's (``msp-graph prefixes``), then the
     query's own declarations."""
-    found = dict(PROJECT_PREFIXES)
-    for match in re.finditer(r"(?im)^\s*PREFIX\s+([A-Za-z][\w\-.]*)?:\s*<([^<>\s]*)>", text):
-        found[match.group(1) or ""] = match.group(2)
-    return found
+    return dict(PROJECT_PREFIXES) | _declared_prefixes(text)
+
+
+def _declared_prefixes(text: str) -> dict[str, str]:
+    """The ``PREFIX name: <iri>`` declarations of ``text``."""
+    return {
+        m.group(1) or "": m.group(2)
+        for m in re.finditer(r"(?i)\bPREFIX\s+([A-Za-z][\w\-.]*)?:\s*<([^<>\s]*)>", text)
+    }
 
 
 # IRI schemes written without "//" that a value may use unbracketed; any other "name:" must be a known
@@ -599,41 +604,39 @@ def bind_params(query: NamedQuery, params: Mapping[str, str] | None) -> str:
 # ------------------------------------------------------------------------------------------------ running
 
 
-def project_prefixes(text: str) -> dict[str, str]:
+def project_prefixes(text: str, *, where: str = "query") -> dict[str, str]:
     """The prefixes of the project's table (``msp_graph.prefixes``) that ``text`` uses but does not declare:
-    an ad-hoc query may write ``msp:`` or ``organisation:ilo`` as ``-p`` values and the output do.
+    an ad-hoc query may write ``msp:`` or ``organisation:ilo`` as ``-p`` values and the output do. A prefix
+    neither declared nor the project's is a ``QueryError`` naming it and its line:column (the parser would
+    only say "prefix not found").
 
     >>> project_prefixes("SELECT * { ?m org:member organisation:ilo }")
     {'org': 'http://www.w3.org/ns/org#', 'organisation': 'https://w3id.org/msp/id/organisation/'}
     >>> project_prefixes("PREFIX org: <urn:mine#> SELECT * { ?m org:member ?x }")
     {}
     """
-    declared = {m.group(1) or "" for m in re.finditer(r"(?i)\bPREFIX\s+([A-Za-z][\w\-.]*)?:", text)}
-    used = {name for name, _ in _prefixed_names(text)}
-    return {name: iri for name, iri in PROJECT_PREFIXES.items() if name in used - declared}
-
-
-def _prefixed_names(text: str) -> list[tuple[str, int]]:
-    """``(prefix, offset)`` of each prefixed name in the code of ``text`` (not in comments, strings, IRIs)."""
-    chars = list(code(text))
-    joined = "".join(c for _, c in chars)
-    return [
-        (m.group(1), chars[m.start()][0])
-        for m in re.finditer(r"(?<![\w.\-:?$])([A-Za-z][\w\-.]*):", joined)
-        if not re.match(r"(?i)PREFIX\b", joined[max(0, m.start() - 7) : m.start()].strip() or "x")
-    ]
-
-
-def _check_prefixes(text: str, *, where: str) -> None:
-    """A prefix neither declared nor the project's is an error naming it (the parser only says "prefix not
-    found")."""
-    declared = {m.group(1) or "" for m in re.finditer(r"(?i)\bPREFIX\s+([A-Za-z][\w\-.]*)?:", text)}
+    declared = _declared_prefixes(text)
+    used = set()
     for name, offset in _prefixed_names(text):
-        if name not in declared and name not in PROJECT_PREFIXES:
+        if name in declared:
+            continue
+        if name not in PROJECT_PREFIXES:
             raise QueryError(
                 f"{where}:{_line_col(text, offset)}: prefix '{name}:' is not declared; add "
                 f"PREFIX {name}: <...> or use one of the project's (msp-graph prefixes)"
             )
+        used.add(name)
+    return {name: iri for name, iri in PROJECT_PREFIXES.items() if name in used}
+
+
+def _prefixed_names(text: str) -> list[tuple[str, int]]:
+    """``(prefix, offset)`` of each prefixed name in the code of ``text`` (not in comments, strings, IRIs);
+    a declaration's own name is among them (it is declared)."""
+    chars = list(code(text))
+    joined = "".join(c for _, c in chars)
+    return [
+        (m.group(1), chars[m.start()][0]) for m in re.finditer(r"(?<![\w.\-:?$])([A-Za-z][\w\-.]*):", joined)
+    ]
 
 
 def _check_syntax(text: str, form: str, *, where: str, prefixes: Mapping[str, str] | None = None) -> None:
@@ -679,8 +682,7 @@ def run_query(
         query = _parse_header(query, name=where, path=None)
     location = str(query.path) if query.path is not None else query.name
     form = query_form(query.text, where=location)
-    _check_prefixes(query.text, where=location)
-    missing = project_prefixes(query.text)
+    missing = project_prefixes(query.text, where=location)
     _check_syntax(query.text, form, where=location, prefixes=missing)
     text = bind_params(query, params)
     # The project's prefixes the text uses without declaring them (`msp-graph prefixes`), declared ahead.

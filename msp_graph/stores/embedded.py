@@ -58,7 +58,7 @@ class EmbeddedStore(Store):
         # transactional load on disk, but not atomic: a failure drops the graph again). An existing graph is
         # replaced by loading a fresh temporary graph the same way, then MOVEing it over the target: a
         # failure at any point leaves the old graph as it was.
-        exists = next(self._store.quads_for_pattern(None, None, None, target), None) is not None
+        exists = self._has_graph(target)
         staging = ox.NamedNode(f"{STAGING_PREFIX}{uuid.uuid4().hex}") if exists else target
         try:
             self._bulk_load(source, format, staging)

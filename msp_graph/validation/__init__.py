@@ -92,7 +92,7 @@ def validate(
 
 def _with_origins(report: ValidationReport, store: Store) -> ValidationReport:
     """Each result names the source file (and sheet and row) of its focus node."""
-    found = origins(store, {r.focus_node for r in report.results if not r.focus_node.startswith("_:")})
+    found = origins(store, {r.focus_node for r in report.results})
     report.results = [
         dataclasses.replace(r, **dataclasses.asdict(found[r.focus_node])) if r.focus_node in found else r
         for r in report.results

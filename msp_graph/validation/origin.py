@@ -59,10 +59,10 @@ def origins(store: Store, nodes: Iterable[str], *, chunk: int = 2000) -> dict[st
 
 def _is_iri(text: str) -> bool:
     try:
-        ox.NamedNode(text)
+        ox.NamedNode(text)  # refuses literals' text and blank node labels alike
     except ValueError:
         return False
-    return not text.startswith("_:")
+    return True
 
 
 def _origin(entry: dict[str, set]) -> Origin:
