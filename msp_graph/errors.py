@@ -14,6 +14,7 @@ __all__ = [
     "MspGraphError",
     "QueryError",
     "ReasoningError",
+    "SettingError",
     "ShapesError",
     "SpreadsheetError",
     "StoreError",
@@ -50,3 +51,7 @@ class SpreadsheetError(MspGraphError):
 
 class EndpointError(MspGraphError):
     """A remote SPARQL endpoint could not be reached or refused the request."""
+
+
+class SettingError(MspGraphError):
+    """An environment setting (a limit, a time-out) has a value that cannot be used."""
