@@ -13,7 +13,7 @@ import, and a bad value is a one-line ``SettingError`` naming the variable.
 >>> limit("max_rows")
 Traceback (most recent call last):
 ...
-msp_graph.errors.SettingError: MSP_GRAPH_MAX_ROWS='nan': not a positive whole number; unset it or give e.g. 200000
+msp_graph.errors.SettingError: MSP_GRAPH_MAX_ROWS='nan': not a positive whole number; ...
 >>> del os.environ["MSP_GRAPH_MAX_ROWS"]
 
 The table is documented in the README's reference ("Limits") and printed by ``msp-graph limits``.
