@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import typer
 
-from . import export, query, sheets, store, validate
+from . import export, limits, query, sheets, store, validate
 from .common import Group
 
 __all__ = ["app", "main"]
@@ -53,6 +53,7 @@ for _name, _command in [
     ("pull", store.pull_command),
     ("template", sheets.template),
     ("import", sheets.import_),
+    ("limits", limits.limits),
 ]:
     app.command(_name)(_command)
 
