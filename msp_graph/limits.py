@@ -31,6 +31,7 @@ __all__ = ["LIMITS", "Limit", "limit"]
 
 _MiB = 1024 * 1024
 _GiB = 1024 * _MiB
+_MAX_SECONDS = 1e6
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,8 @@ LIMITS: dict[str, Limit] = {
     for item in (
         Limit("max_file_bytes", "MSP_GRAPH_MAX_FILE_BYTES", 8 * _GiB, "bytes",
               "size of one RDF input file (or update file) read by any command"),
+        Limit("max_query_bytes", "MSP_GRAPH_MAX_QUERY_BYTES", 16 * _MiB, "bytes",
+              "one query text (-e, --file, run_query); an update may be as large as max_file_bytes"),
         Limit("max_rows", "MSP_GRAPH_MAX_ROWS", 200_000, "rows",
               "rows of one spreadsheet (CSV file or XLSX sheet) read by import"),
         Limit("max_sheet_bytes", "MSP_GRAPH_MAX_SHEET_BYTES", 512 * _MiB, "bytes",
@@ -78,7 +81,8 @@ def limit(name: str) -> int | float:
         value = int(raw) if item.whole else float(raw)
     except ValueError:
         value = math.nan
-    if not math.isfinite(value) or value <= 0:
-        kind = "positive whole number" if item.whole else "positive number of seconds"
+    # Seconds past 10^6 overflow the system's timers (socket time-outs), so they are refused too.
+    if not math.isfinite(value) or value <= 0 or (not item.whole and value > _MAX_SECONDS):
+        kind = "positive whole number" if item.whole else f"number of seconds in (0, {_MAX_SECONDS:g}]"
         raise SettingError(f"{item.env}={raw!r}: not a {kind}; unset it or give e.g. {item.default}")
     return value

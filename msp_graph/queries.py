@@ -34,23 +34,29 @@ import datetime as _dt
 import difflib
 import io
 import json
+import os
 import re
 import shutil
+import stat
 import sys
+import threading
+import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TypeVar
 from xml.sax.saxutils import escape as _xml_escape
 from xml.sax.saxutils import quoteattr as _xml_attr
 
 import pyoxigraph as ox
 
 from .errors import QueryError
+from .limits import limit
 from .prefixes import PREFIXES as PROJECT_PREFIXES
 from .prefixes import SCHEMES, select
 from .resources import bundled_dir
-from .sparql_text import code
+from .sparql_text import Shape, keyword_offsets, masked, shape
 from .stores import format_named, rdf_format
 from .stores.terms import parsing, running_sparql, short
 
@@ -58,21 +64,34 @@ __all__ = [
     "CATALOGUE_END",
     "CATALOGUE_START",
     "GRAPH_FORMATS",
+    "MAX_DEPTH",
+    "MAX_PARAM_CHARS",
+    "MAX_TOKENS",
+    "NETWORK_KEYWORDS",
     "PARAM_KINDS",
     "PREFIXES",
     "SOLUTION_FORMATS",
     "NamedQuery",
     "Param",
+    "PreparedQuery",
+    "PreparedUpdate",
     "QueryResult",
     "bind_params",
     "catalogue_markdown",
+    "check_format",
+    "check_sparql",
     "get_query",
+    "in_worker",
     "list_queries",
     "make_term",
     "parse_param",
     "parse_query_file",
+    "prepare_query",
+    "prepare_update",
     "query_form",
+    "read_sparql_file",
     "run_query",
+    "run_update",
     "write_catalogue",
 ]
 
@@ -123,6 +142,8 @@ _GRAPH_RDF_FORMATS = ("turtle", "nt", "jsonld", "rdfxml")
 GRAPH_FORMATS = (*_GRAPH_RDF_FORMATS, "table", "csv", "tsv", "json")
 #: Other names of the results formats; they come before the RDF table's aliases (``xml`` is SPARQL XML here).
 _RESULT_ALIASES = {"xml": "srx", "sparql-json": "srj", "sparql-xml": "srx", "text": "table"}
+
+T = TypeVar("T")
 
 _NAME_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _VAR_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -177,11 +198,12 @@ class NamedQuery:
             if param.name == wanted:
                 return param
         known = [p.name for p in self.params]
+        shown = _clean(name, 60)
         if not known:
-            raise QueryError(f"query '{self.name}' takes no parameters; remove --param {name}")
-        hint = _did_you_mean(wanted, known)
+            raise QueryError(f"query '{self.name}' takes no parameters; remove --param {shown}")
+        hint = _did_you_mean(wanted, known) if len(wanted) <= 200 else ""
         raise QueryError(
-            f"query '{self.name}' has no parameter '{name}'{hint}; its parameters: {', '.join(known)}"
+            f"query '{self.name}' has no parameter '{shown}'{hint}; its parameters: {', '.join(known)}"
         )
 
 
@@ -209,14 +231,18 @@ def _catalogue_query(path: Path) -> NamedQuery:
 
 
 def get_query(name: str) -> NamedQuery:
-    """The named query ``name`` (with or without ``.rq``); QueryError with a suggestion when unknown."""
+    """The named query ``name`` (with or without ``.rq``); QueryError with a suggestion when unknown.
+
+    Only a catalogue name (lower-case words joined by ``-``) is looked up: a path (``../x``, ``/etc/x``)
+    never reaches the file system."""
+    if not isinstance(name, str):
+        raise QueryError(f"query name {_shown(name)}: give the name of a query, a str")
     stem = name[:-3] if name.endswith(".rq") else name
-    path = _queries_dir() / f"{stem}.rq"
-    if _NAME_RE.fullmatch(stem) and path.is_file():
+    if _NAME_RE.fullmatch(stem) and len(stem) <= 200 and (path := _queries_dir() / f"{stem}.rq").is_file():
         return _catalogue_query(path)
     known = [p.stem for p in _queries_dir().glob("*.rq")]
-    hint = _did_you_mean(stem, known)
-    raise QueryError(f"unknown query '{name}'{hint}; run `msp-graph queries` to list them")
+    hint = _did_you_mean(stem, known) if len(stem) <= 200 else ""
+    raise QueryError(f"unknown query {_shown(name)}{hint}; run `msp-graph queries` to list them")
 
 
 def _did_you_mean(word: str, known: Sequence[str]) -> str:
@@ -229,13 +255,7 @@ def _did_you_mean(word: str, known: Sequence[str]) -> str:
 def parse_query_file(path: str | Path) -> NamedQuery:
     """Read a ``.rq`` file and its ``#+`` header into a NamedQuery (QueryError naming file:line if bad)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise QueryError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise QueryError(f"{path}: cannot read the query: {error}") from None
-    return _parse_header(text, name=path.stem, path=path)
+    return _parse_header(read_sparql_file(path), name=path.stem, path=path)
 
 
 def _parse_header(text: str, *, name: str, path: Path | None) -> NamedQuery:
@@ -332,31 +352,36 @@ class _Token:
     parens: int  # parenthesis depth before this token
 
 
-_WORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_\-.:%]*[A-Za-z0-9_\-:%]|[A-Za-z_]")
+#: What the binder reads of the code: a variable (skipped), a brace or parenthesis, or a bare word.
+_LEX_RE = re.compile(
+    r"(?P<var>[?$](?:[A-Za-z_][A-Za-z0-9_]*)?)|(?P<bracket>[{}()])"
+    r"|(?P<word>[A-Za-z_][A-Za-z0-9_\-.:%]*[A-Za-z0-9_\-:%]|[A-Za-z_])"
+)
 
 
 def _tokens(text: str):
-    """Braces, parentheses and bare words of a SPARQL text, skipping comments, strings, IRIs, variables."""
-    depth, parens, resume = 0, 0, 0
-    for i, c in code(text):
-        if i < resume:  # inside a variable or word already read
+    """Braces, parentheses and bare words of a SPARQL text, skipping comments, strings, IRIs, variables.
+
+    The text is read once masked (``sparql_text.masked``: comments, strings and IRIs blanked), one regex
+    match per token."""
+    depth, parens = 0, 0
+    for match in _LEX_RE.finditer(masked(text)):
+        kind = match.lastgroup
+        if kind == "var":
             continue
-        if c in "?$":
-            match = _VAR_RE.match(text, i + 1)
-            resume = match.end() if match else i + 1
-        elif c in "{}()":
-            if c == "}":
-                depth -= 1
-            elif c == ")":
-                parens -= 1
-            yield _Token(c, c, i, depth, parens)
-            if c == "{":
-                depth += 1
-            elif c == "(":
-                parens += 1
-        elif (c.isalpha() or c == "_") and (match := _WORD_RE.match(text, i)):
-            yield _Token("word", match.group(), i, depth, parens)
-            resume = match.end()
+        c, start = match.group(), match.start()
+        if kind == "word":
+            yield _Token("word", c, start, depth, parens)
+            continue
+        if c == "}":
+            depth -= 1
+        elif c == ")":
+            parens -= 1
+        yield _Token(c, c, start, depth, parens)
+        if c == "{":
+            depth += 1
+        elif c == "(":
+            parens += 1
 
 
 def _top_words(text: str):
@@ -551,9 +576,7 @@ def _auto_term(value: str, prefixes: Mapping[str, str]) -> ox.NamedNode | ox.Lit
 
 
 def _variables_in(text: str) -> set[str]:
-    kept = dict(code(text))
-    cleaned = "".join(kept.get(i, " ") for i in range(len(text)))
-    return set(re.findall(r"[?$]([A-Za-z_][A-Za-z0-9_]*)", cleaned))
+    return set(re.findall(r"[?$]([A-Za-z_][A-Za-z0-9_]*)", masked(text)))
 
 
 def bind_params(query: NamedQuery, params: Mapping[str, str] | None) -> str:
@@ -574,16 +597,18 @@ def bind_params(query: NamedQuery, params: Mapping[str, str] | None) -> str:
             except ValueError as error:
                 expected = PARAM_KINDS[param.kind]
                 raise QueryError(
-                    f"parameter '{param.name}': {short(error)}: {value!r}; expected {expected}"
+                    f"parameter '{param.name}': {_clean(short(error))}: {_shown(value)}; expected {expected}"
                 ) from None
         else:
             name = given.replace("-", "_")
             if name not in _variables_in(query.text):
-                raise QueryError(f"parameter '{given}': the query has no variable ?{name} to bind")
+                raise QueryError(
+                    f"parameter {_shown(given)}: the query has no variable ?{_clean(name)} to bind"
+                )
             try:
                 terms[name] = _auto_term(value, prefixes)
             except ValueError as error:
-                raise QueryError(f"parameter '{given}': {short(error)}: {value!r}") from None
+                raise QueryError(f"parameter '{given}': {_clean(short(error))}: {_shown(value)}") from None
     missing = [p for p in query.params if not p.optional and p.name not in terms]
     if missing:
         p = missing[0]
@@ -599,6 +624,243 @@ def bind_params(query: NamedQuery, params: Mapping[str, str] | None) -> str:
     # One line, no newline: line numbers of the text stay those of the file.
     block = f" VALUES ({names}) {{ ({values}) }}"
     return query.text[: brace + 1] + block + query.text[brace + 1 :]
+
+
+# ----------------------------------------------------------------------------------- checking SPARQL text
+
+#: The keywords that make the engine fetch a URL itself: ``SERVICE`` (queries and update patterns) and
+#: ``LOAD`` (updates). Refused unless the caller allows the network.
+NETWORK_KEYWORDS = ("SERVICE", "LOAD")
+#: Bounds on what a SPARQL text may ask of Oxigraph, which parses and plans recursively: past them the
+#: worker's stack (``_WORKER_STACK``) overflows and the process dies with no error to catch. Measured with
+#: pyoxigraph 0.5.13 on the worker's 64 MiB stack: no crash at 4x these (512 nested groups, IFs, EXISTS,
+#: sub-selects; 40,000 chained negations or conjunctions), a crash at 80,000 chained negations. The 8 MiB
+#: stack of a main thread crashed at 2,000-4,000 nested groups and 5,000-10,000 chained operators.
+MAX_DEPTH = 128
+MAX_TOKENS = 10_000
+#: The longest parameter value, in characters: a value is one term (IRI, literal, number, date).
+MAX_PARAM_CHARS = 64 * 1024
+_WORKER_STACK = 64 * 1024 * 1024
+_STACK_LOCK = threading.Lock()
+
+
+def check_sparql(text: str, *, where: str, allow_network: bool = False, what: str = "query") -> Shape:
+    """Refuse, before any engine reads it, a SPARQL ``text`` that is not a str, is too large (``what`` is
+    ``query`` or ``update``: limit ``max_query_bytes`` or ``max_file_bytes``), is not valid Unicode,
+    nests deeper than ``MAX_DEPTH``, holds more than ``MAX_TOKENS`` tokens outside its data blocks, or,
+    unless ``allow_network``, calls SERVICE or LOAD. One ``QueryError`` naming ``where`` (and the line:column
+    where it applies). Returns what the scanner measured (``keywords``: the network calls found, allowed).
+
+    >>> check_sparql("SELECT * WHERE { SERVICE <http://10.0.0.1/sparql> { ?s ?p ?o } }", where="q.rq")
+    Traceback (most recent call last):
+    ...
+    msp_graph.errors.QueryError: q.rq:1:18: SERVICE fetches the URL it names ...
+    """
+    if not isinstance(text, str):
+        raise QueryError(f"{where}: the {what} must be SPARQL text (a str), not {_kind_of(text)}")
+    _check_size(text, where=where, what=what)
+    # A query holding LOAD is an update: query_form says so in its own words.
+    measured = shape(text, NETWORK_KEYWORDS if what == "update" else ("SERVICE",), depth_bound=MAX_DEPTH)
+    if measured.depth > MAX_DEPTH:
+        raise QueryError(
+            f"{where}:{_line_col(text, measured.depth_at)}: brackets nest more than {MAX_DEPTH} deep "
+            f"(the SPARQL engine would overflow its stack); flatten the {what}"
+        )
+    if measured.tokens > MAX_TOKENS:
+        raise QueryError(
+            f"{where}: the {what} holds {measured.tokens:,} tokens outside its data blocks, more than "
+            f"{MAX_TOKENS:,} (the SPARQL engine would overflow its stack); split it, or put long lists "
+            "in VALUES or INSERT DATA"
+        )
+    if measured.keywords and not allow_network:
+        word, offset = min(measured.keywords.items(), key=lambda item: item[1])
+        raise QueryError(
+            f"{where}:{_line_col(text, offset)}: {word} fetches the URL it names (any address, internal "
+            f"ones included), so it is refused; allow it with --allow-network (allow_network=True in the "
+            "API), bounded by MSP_GRAPH_NETWORK_TIMEOUT"
+        )
+    return measured
+
+
+def _check_size(text: str, *, where: str, what: str) -> None:
+    """At most the bound for ``what`` in UTF-8 bytes, and encodable (no lone surrogate: what an undecodable
+    byte of a command-line argument becomes)."""
+    bound = int(limit("max_query_bytes" if what != "update" else "max_file_bytes"))
+    setting = "" if what != "update" else " (MSP_GRAPH_MAX_FILE_BYTES)"
+    # A character is one to four bytes: the text is encoded to count them only when that decides.
+    if len(text) > bound or (len(text) * 4 > bound and len(text.encode("utf-8", "surrogatepass")) > bound):
+        raise QueryError(f"{where}: the {what} is larger than {bound:,} bytes{setting}; make it smaller")
+    surrogate = _SURROGATE_RE.search(text)
+    if surrogate:
+        raise QueryError(
+            f"{where}:{_line_col(text, surrogate.start())}: the {what} is not valid text (a byte that is not "
+            "UTF-8, or a lone surrogate); write it in UTF-8"
+        )
+
+
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def in_worker(call: Callable[[], T], *, where: str, deadline: float | None = None) -> T:
+    """``call()`` run on a worker thread with a 64 MiB stack (room for what ``check_sparql`` lets through,
+    whatever the main thread's stack), its result or exception handed back.
+
+    With a ``deadline`` (seconds), the call is given up after it: ``QueryError``. Oxigraph has no time-out of
+    its own for SERVICE and LOAD and a thread cannot be stopped, so the abandoned call goes on in the
+    background (a daemon thread: it never keeps the process alive) until the server answers or closes the
+    connection. A query's late answer is dropped. An update's transaction stays open meanwhile: on a store
+    on disk the command exits and nothing is written; in a long-lived program an embedded store may still
+    commit that update if the server answers later, and its other writes wait until then.
+    """
+    box: dict[str, object] = {}
+
+    def work() -> None:
+        try:
+            box["value"] = call()
+        except BaseException as error:  # handed to the caller's thread, raised there
+            _drop_locals(error)
+            box["error"] = error
+
+    worker = threading.Thread(target=work, name="msp-graph-sparql", daemon=True)
+    with _STACK_LOCK:
+        try:
+            previous = threading.stack_size(_WORKER_STACK)
+        except (ValueError, RuntimeError):  # a platform without settable stacks: its default
+            previous = None
+        try:
+            worker.start()
+        finally:
+            if previous is not None:
+                threading.stack_size(previous)
+    worker.join(deadline)
+    if worker.is_alive():
+        raise QueryError(
+            f"{where}: the network call (SERVICE or LOAD) did not finish within {deadline:g} s; the server "
+            "may be down or slow: try later, or raise MSP_GRAPH_NETWORK_TIMEOUT"
+        )
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return box["value"]  # type: ignore[return-value]
+
+
+def _drop_locals(error: BaseException | None) -> None:
+    """Clear the finished frames of ``error``'s tracebacks (its chain's too) in the thread that raised it:
+    pyoxigraph's results may only be dropped in the thread that made them, and a frame holding one would
+    otherwise be dropped with the exception, in the caller's thread."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        traceback.clear_frames(error.__traceback__)
+        error = error.__cause__ or error.__context__
+
+
+def read_sparql_file(path: str | Path, *, what: str = "query", error: type[Exception] = QueryError) -> str:
+    """The text of a SPARQL file, checked before and while it is read: a regular file (not a folder, FIFO
+    or device, which could block or never end), at most ``limit("max_query_bytes")`` (a query) or
+    ``limit("max_file_bytes")`` (an update), UTF-8 (an undecodable byte is named by line:column)."""
+    path = Path(path)
+    data = _read_regular(path, what=what, error=error)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as failure:
+        before = data[: failure.start].decode("utf-8")
+        raise error(
+            f"{path}:{_line_col(before, len(before))}: not UTF-8 (byte 0x{data[failure.start]:02x}); "
+            "save the file as UTF-8"
+        ) from None
+
+
+def _read_regular(path: Path, *, what: str, error: type[Exception]) -> bytes:
+    """The bytes of the regular file ``path``, at most the bound for ``what`` (opened without blocking,
+    checked on the open descriptor, read with a bound: a FIFO, a device or a growing file cannot hang)."""
+    bound = int(limit("max_query_bytes" if what != "update" else "max_file_bytes"))
+    too_large = f"{path}: the {what} is larger than {bound:,} bytes"
+    too_large += " (MSP_GRAPH_MAX_FILE_BYTES); make it smaller" if what == "update" else "; make it smaller"
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise error(f"{path}: no such file") from None
+    except (OSError, ValueError) as failure:
+        raise error(f"{path}: cannot read the {what}: {_clean(short(failure))}") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise error(f"{path}: is a directory; give the {what} file")
+        if not stat.S_ISREG(info.st_mode):
+            raise error(f"{path}: not a regular file (a device, FIFO or socket); give the {what} file")
+        if info.st_size > bound:
+            raise error(too_large)
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            # read(n) allocates n bytes first: ask for the size the file has, then for what it grew by.
+            data = handle.read(info.st_size + 1)
+            while len(data) <= bound and (more := handle.read(min(1 << 20, bound + 1 - len(data)))):
+                data += more
+    except OSError as failure:
+        raise error(f"{path}: cannot read the {what}: {_clean(short(failure))}") from None
+    finally:
+        os.close(fd)
+    if len(data) > bound:  # the file grew while it was read
+        raise error(too_large)
+    return data
+
+
+def _checked_params(params) -> dict[str, str]:
+    """``params`` as a dict of str to str, or a QueryError naming what is wrong (never a raw exception)."""
+    if params is None:
+        return {}
+    if not isinstance(params, Mapping):
+        raise QueryError(f"params: give a mapping of names to strings, not {_kind_of(params)}")
+    checked = {}
+    for name, value in params.items():
+        if not isinstance(name, str) or not name:
+            raise QueryError(f"parameter name {_shown(name)}: give a non-empty str")
+        if not isinstance(value, str):
+            raise QueryError(
+                f"parameter '{_clean(name)}': the value must be a str, not {_kind_of(value)} "
+                f"(write {str(value)[:40]!r} to pass the text)"
+                if isinstance(value, (int, float, bool))
+                else f"parameter '{_clean(name)}': the value must be a str, not {_kind_of(value)}"
+            )
+        if len(value) > MAX_PARAM_CHARS:
+            raise QueryError(
+                f"parameter '{_clean(name)}': a value of {len(value):,} characters; a parameter is one term, "
+                f"at most {MAX_PARAM_CHARS:,} characters"
+            )
+        checked[name] = value
+    return checked
+
+
+def check_format(format: str, kind: str) -> str:
+    """The canonical name of the results ``format`` if it fits results of ``kind`` (``select``, ``ask``
+    or ``graph``), else a QueryError naming the formats that do."""
+    fits = GRAPH_FORMATS if kind == "graph" else SOLUTION_FORMATS
+    fmt = _format_key(format) if isinstance(format, str) else None
+    if fmt not in fits:
+        what = "CONSTRUCT/DESCRIBE" if kind == "graph" else kind.upper()
+        raise QueryError(f"format {_shown(format)} does not fit {what} results; use one of {', '.join(fits)}")
+    return fmt
+
+
+def _location(query: NamedQuery) -> str:
+    return str(query.path) if query.path is not None else query.name
+
+
+def _kind_of(value) -> str:
+    return "None" if value is None else type(value).__name__
+
+
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _clean(text: str, width: int = 400) -> str:
+    """``text`` fit for a one-line message: control characters escaped, cut to ``width`` characters."""
+    text = _CONTROL_RE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text[: width + 1])
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _shown(value) -> str:
+    """A value quoted for a message, on one line and at most 60 characters."""
+    return _clean(repr(value) if not isinstance(value, str) else f"'{value}'", 60)
 
 
 # ------------------------------------------------------------------------------------------------ running
@@ -632,11 +894,7 @@ def project_prefixes(text: str, *, where: str = "query") -> dict[str, str]:
 def _prefixed_names(text: str) -> list[tuple[str, int]]:
     """``(prefix, offset)`` of each prefixed name in the code of ``text`` (not in comments, strings, IRIs);
     a declaration's own name is among them (it is declared)."""
-    chars = list(code(text))
-    joined = "".join(c for _, c in chars)
-    return [
-        (m.group(1), chars[m.start()][0]) for m in re.finditer(r"(?<![\w.\-:?$])([A-Za-z][\w\-.]*):", joined)
-    ]
+    return [(m.group(1), m.start()) for m in re.finditer(r"(?<![\w.\-:?$])([A-Za-z][\w\-.]*):", masked(text))]
 
 
 def _check_syntax(text: str, form: str, *, where: str, prefixes: Mapping[str, str] | None = None) -> None:
@@ -646,11 +904,33 @@ def _check_syntax(text: str, form: str, *, where: str, prefixes: Mapping[str, st
     checked as the equivalent SELECT.
     """
     checked, position = _ask_as_select(text) if form == "ask" else (text, None)
+    checked = _service_as_graph(checked)
     with running_sparql(where, position=position):
         try:
             ox.Store().query(checked, prefixes=dict(prefixes or {}))
         except (OSError, RuntimeError, ValueError):
             return  # not a syntax problem: the store reports it when it runs the query
+
+
+def _service_as_graph(text: str) -> str:
+    """``text`` with each ``SERVICE [SILENT]`` written ``GRAPH`` (padded to the same length: positions do not
+    move), for the syntax check only: Oxigraph calls a SERVICE as soon as it plans the query, even on an
+    empty store, and ``GRAPH VarOrIri { ... }`` is read by the same rule of the grammar."""
+    offsets = keyword_offsets(text, "SERVICE")
+    if not offsets:
+        return text
+    code_text = masked(text)
+    pieces, position = [], 0
+    for offset in offsets:
+        end = offset + len("SERVICE")
+        silent = _SILENT_RE.match(code_text, end)
+        blanked = re.sub(r"[^\n]", " ", text[end : silent.end()]) if silent else ""  # lines kept
+        pieces += [text[position:offset], "GRAPH  ", blanked]
+        position = silent.end() if silent else end
+    return "".join(pieces) + text[position:]
+
+
+_SILENT_RE = re.compile(r"\s*[sS][iI][lL][eE][nN][tT](?![\w:\-])")
 
 
 def _ask_as_select(text: str) -> tuple[str, Callable[[int, int], tuple[int, int]]]:
@@ -668,28 +948,141 @@ def _ask_as_select(text: str) -> tuple[str, Callable[[int, int], tuple[int, int]
     return text[: token.start] + select + text[token.start + 3 :], position
 
 
+@dataclass(frozen=True)
+class PreparedQuery:
+    """A query checked in full and bound, before any store is opened: ``run(store)`` only executes it.
+
+    ``prepare_query`` makes one; ``run_query`` is ``prepare_query(...).run(store)``. The command line
+    prepares first, so that a bad query, parameter or format changes nothing (not even the FILES it would
+    have loaded into a ``--store``).
+    """
+
+    #: The text the store runs: the project's prefixes it uses undeclared, then the query, parameters bound.
+    text: str
+    #: ``select``, ``ask``, ``construct`` or ``describe``.
+    form: str
+    #: The text's name in messages (file name, query name, ``query``).
+    where: str
+    lists: dict[str, str] = field(default_factory=dict)
+    #: The deadline in seconds when the query calls SERVICE (allowed), else None.
+    deadline: float | None = None
+
+    def check_format(self, format: str) -> str:
+        """The canonical name of ``format`` if it fits the form (QueryError naming those that do)."""
+        return check_format(format, "graph" if self.form in ("construct", "describe") else self.form)
+
+    def run(self, store) -> QueryResult:
+        """Execute on ``store``; rows materialised, list columns sorted."""
+
+        def execute() -> QueryResult:
+            raw = store.query(self.text)
+            with running_sparql(self.where):  # results are lazy: evaluation errors come while reading
+                return QueryResult.from_raw(raw, form=self.form)
+
+        result = in_worker(execute, where=self.where, deadline=self.deadline)
+        _sort_lists(result, self.lists)
+        return result
+
+
+def prepare_query(
+    query: str | NamedQuery,
+    *,
+    params: Mapping[str, str] | None = None,
+    where: str = "query",
+    allow_network: bool = False,
+) -> PreparedQuery:
+    """Check ``query`` and ``params`` in full and bind them, without a store (see ``run_query``)."""
+    if not isinstance(where, str):
+        raise QueryError(f"where={where!r}: give the name of the query text, a str")
+    if isinstance(query, str):
+        measured = check_sparql(query, where=where, allow_network=allow_network)
+        query = _parse_header(query, name=where, path=None)
+    elif isinstance(query, NamedQuery):
+        measured = check_sparql(query.text, where=_location(query), allow_network=allow_network)
+    else:
+        raise QueryError(f"{where}: the query must be SPARQL text or a NamedQuery, not {_kind_of(query)}")
+    location = _location(query)
+    form = query_form(query.text, where=location)
+    missing = project_prefixes(query.text, where=location)
+    in_worker(lambda: _check_syntax(query.text, form, where=location, prefixes=missing), where=location)
+    text = bind_params(query, _checked_params(params))
+    # The project's prefixes the text uses without declaring them (`msp-graph prefixes`), declared ahead.
+    text = "".join(f"PREFIX {n}: <{iri}>\n" for n, iri in missing.items()) + text
+    _check_size(text, where=location, what="query with its parameters bound")
+    deadline = float(limit("network_timeout")) if measured.keywords else None
+    return PreparedQuery(text=text, form=form, where=location, lists=dict(query.lists), deadline=deadline)
+
+
 def run_query(
-    store, query: str | NamedQuery, *, params: Mapping[str, str] | None = None, where: str = "query"
+    store,
+    query: str | NamedQuery,
+    *,
+    params: Mapping[str, str] | None = None,
+    where: str = "query",
+    allow_network: bool = False,
 ) -> QueryResult:
     """Run a named query or an ad-hoc SPARQL text on ``store`` with ``params`` bound; rows materialised.
 
     ``query`` may be a NamedQuery, or SPARQL text (an optional ``#+`` header declares its parameters,
-    otherwise each value's kind is guessed: IRI, Turtle literal or plain string). ``where`` names the text in
-    error messages (a file name for ``msp-graph query -f file.rq``). The items of the list columns the header
-    declares (``#+ list:``) are sorted, whatever order the store concatenated them in.
+    otherwise each value's kind is guessed: IRI, Turtle literal or plain string). ``params`` maps names to
+    strings. ``where`` names the text in error messages (a file name for ``msp-graph query --file``). The
+    items of the list columns the header declares (``#+ list:``) are sorted, whatever order the store
+    concatenated them in.
+
+    ``SERVICE`` reaches any URL the text names (internal addresses included), so a text that holds it is
+    refused unless ``allow_network=True``; then the query runs under the deadline
+    ``limit("network_timeout")`` (see ``in_worker``). Every failure is a ``QueryError`` (or another error
+    of the package: ``EndpointError`` from a remote store, ``SettingError`` for a bad time-out).
     """
-    if isinstance(query, str):
-        query = _parse_header(query, name=where, path=None)
-    location = str(query.path) if query.path is not None else query.name
-    form = query_form(query.text, where=location)
-    missing = project_prefixes(query.text, where=location)
-    _check_syntax(query.text, form, where=location, prefixes=missing)
-    text = bind_params(query, params)
-    # The project's prefixes the text uses without declaring them (`msp-graph prefixes`), declared ahead.
-    raw = store.query("".join(f"PREFIX {n}: <{iri}>\n" for n, iri in missing.items()) + text)
-    result = QueryResult.from_raw(raw, form=form)
-    _sort_lists(result, query.lists)
-    return result
+    prepared = prepare_query(query, params=params, where=where, allow_network=allow_network)
+    return prepared.run(store)
+
+
+@dataclass(frozen=True)
+class PreparedUpdate:
+    """An update checked in full before any store is opened (``prepare_update``); ``run(store)`` runs it."""
+
+    text: str
+    where: str
+    #: The deadline in seconds when the update calls LOAD or SERVICE (allowed), else None.
+    deadline: float | None = None
+
+    def run(self, store) -> None:
+        """Run on ``store``: one transaction on an embedded store (a failure leaves it as it was)."""
+        try:
+            in_worker(lambda: store.update(self.text), where=self.where, deadline=self.deadline)
+        except QueryError as error:
+            message = str(error)  # the store names the text "update"; name it as the caller does
+            if self.where != "update" and message.startswith("update"):
+                raise QueryError(self.where + message[len("update") :]) from None
+            raise
+
+
+def prepare_update(text: str, *, where: str = "update", allow_network: bool = False) -> PreparedUpdate:
+    """Check the SPARQL 1.1 update ``text`` (``check_sparql``; an empty update and a query sent as an
+    update are refused too) without a store. ``where`` names it in messages (a file name)."""
+    measured = check_sparql(text, where=where, allow_network=allow_network, what="update")
+    if not measured.tokens:
+        raise QueryError(f"{where}: the update is empty (nothing but spaces or comments); nothing to run")
+    first = next(_top_words(text), None)
+    if first is not None and first.text.upper() in _FORM_WORDS:
+        raise QueryError(
+            f"{where}:{_line_col(text, first.start)}: this is a query ({first.text.upper()}), not an update; "
+            "run it with `msp-graph query -e` or `--file`"
+        )
+    deadline = float(limit("network_timeout")) if measured.keywords else None
+    return PreparedUpdate(text=text, where=where, deadline=deadline)
+
+
+def run_update(store, text: str, *, where: str = "update", allow_network: bool = False) -> None:
+    """Run the SPARQL 1.1 update ``text`` on ``store``, checked first (``prepare_update``): one transaction
+    on an embedded store, so a syntax error or a failing operation leaves it as it was.
+
+    ``LOAD <url>`` and ``SERVICE`` reach any URL, so they are refused unless ``allow_network=True``; then
+    the update runs under the deadline ``limit("network_timeout")`` (see ``in_worker`` for what becomes of
+    an update given up).
+    """
+    prepare_update(text, where=where, allow_network=allow_network).run(store)
 
 
 def _sort_lists(result: QueryResult, lists: Mapping[str, str]) -> None:
@@ -752,12 +1145,7 @@ class QueryResult:
         follow SPARQL 1.1 Query Results CSV/TSV, ``srj``/``srx`` the SPARQL 1.1 JSON/XML results formats,
         ``json`` is a plain list of objects (numbers and booleans as JSON values, everything else a string).
         """
-        fmt = _format_key(format)
-        if fmt not in self.formats():
-            what = "CONSTRUCT/DESCRIBE" if self.kind == "graph" else self.kind.upper()
-            raise QueryError(
-                f"format '{format}' does not fit {what} results; use one of {', '.join(self.formats())}"
-            )
+        fmt = check_format(format, self.kind)
         if self.kind == "graph" and fmt in _GRAPH_RDF_FORMATS:
             prefixes = {p: iri for p, iri in PREFIXES.items()} if fmt == "turtle" else None
             data = ox.serialize(self.triples, format=rdf_format(fmt).oxigraph, prefixes=prefixes) or b""

@@ -38,7 +38,7 @@ def test_a_bad_whole_number_is_a_setting_error(monkeypatch, value):
         limit("max_rows")
 
 
-@pytest.mark.parametrize("value", ["nan", "inf", "0", "-3", "soon"])
+@pytest.mark.parametrize("value", ["nan", "inf", "0", "-3", "soon", "1e300", "1000001"])
 def test_a_bad_number_of_seconds_is_a_setting_error(monkeypatch, value):
     monkeypatch.setenv("MSP_GRAPH_TIMEOUT", value)
     with pytest.raises(SettingError, match="MSP_GRAPH_TIMEOUT"):

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from ..errors import QueryError
+from ..errors import MspGraphError, QueryError
 from ..prefixes import PREFIXES
 from ..queries import (
     GRAPH_FORMATS,
@@ -20,7 +20,7 @@ from ..queries import (
     list_queries,
     parse_param,
     parse_query_file,
-    run_query,
+    prepare_query,
 )
 from ..reasoning import reason as run_reasoning
 from .common import (
@@ -38,7 +38,8 @@ __all__ = ["RESULT_TABLE", "prefixes", "queries", "query"]
 
 #: Results formats. RDF ones (CONSTRUCT, DESCRIBE) come from the one RDF table: ``-o out.ttl``, ``.nt``,
 #: ``.jsonld``, ``.rdf``. ``xml`` is SPARQL XML results here, as ``-f xml`` is for ``QueryResult.render``;
-#: unknown ``-f`` values are left to ``render``, which names the formats that fit the query's form.
+#: ``-f`` is checked against the query's form (``PreparedQuery.check_format``, naming the formats that fit),
+#: before the data is opened.
 RESULT_TABLE = FormatTable(
     "query",
     "table",
@@ -80,17 +81,45 @@ def query(
         bool,
         typer.Option("--reason", help="Run OWL 2 RL reasoning first (inferred triples are queried too)."),
     ] = False,
+    allow_network: Annotated[
+        bool,
+        typer.Option(
+            "--allow-network",
+            help="Let SERVICE fetch the URLs it names (MSP_GRAPH_NETWORK_TIMEOUT bounds it).",
+        ),
+    ] = False,
 ):
-    """Run a named or ad-hoc SPARQL query; parameters are bound as RDF terms, never pasted into the text."""
+    """Run a named or ad-hoc SPARQL query; parameters are bound as RDF terms, never pasted into the text.
+
+    The query, its parameters, the format and the -o folder are all checked before the data is opened:
+    a bad one changes nothing (FILES are not loaded into a --store).
+    """
     params = dict(parse_param(p) for p in param or [])
     data, selected = _select(data, name, expression, query_file)
+    prepared = prepare_query(selected, params=params, allow_network=allow_network)
+    fmt = prepared.check_format(format)
+    _check_output(output)
     with report.working("querying"), data.open(report) as store:
         if reason:
             report.step("reasoning (OWL 2 RL)")
             run_reasoning(store)
-        result = run_query(store, selected, params=params)
-    write(output, result.render(format, terminal=is_stdout(output) and sys.stdout.isatty()))
+        result = prepared.run(store)
+    write(output, result.render(fmt, terminal=is_stdout(output) and sys.stdout.isatty()))
     report.info(f"{len(result)} {'row' if len(result) == 1 else 'rows'}")
+
+
+def _check_output(output: Path | None) -> None:
+    """-o names a file in a folder that exists (writing it is checked again, and done atomically, later)."""
+    if is_stdout(output):
+        return
+    target = output.expanduser()
+    if target.is_dir():
+        raise MspGraphError(f"-o {output}: is a directory; give a file name")
+    folder = target.parent
+    if folder.exists() and not folder.is_dir():
+        raise MspGraphError(f"-o {output}: {folder} is not a folder; give a file path in a folder")
+    if not folder.is_dir():
+        raise MspGraphError(f"-o {output}: no such folder {folder}; create it first or write elsewhere")
 
 
 def _select(
