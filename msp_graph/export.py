@@ -23,7 +23,8 @@ them) and without anything naming the local disk; blank nodes are labelled by RD
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
@@ -91,12 +92,64 @@ def export(
         return _jsonld(ox.parse(b"".join(lines), format=_NQ))
     lines.sort(key=_quad_order if fmt.quads else _triple_order)
     statements = ox.parse(b"".join(lines), format=_NQ if fmt.quads else ox.RdfFormat.N_TRIPLES)
+    if fmt.name == "rdfxml":
+        return _rdfxml(statements)
     return ox.serialize(statements, format=fmt.oxigraph, prefixes=_prefixes()) or b""
 
 
 _NQ = ox.RdfFormat.N_QUADS
 _GENERATED_AT = ox.NamedNode("http://www.w3.org/ns/prov#generatedAtTime")
 _TYPE = b"<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+
+
+# XML 1.0 (2.2): the characters a document cannot hold, raw or as a character reference.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# XML 1.0 (2.3) NameStartChar and NameChar, without ":": an RDF/XML property element is named by a
+# namespace and a local name that is an NCName, split from the end of the predicate IRI.
+_NAME_START = (
+    "A-Z_a-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+)
+_NAME_CHAR = _NAME_START + "\\-.0-9\u00b7\u0300-\u036f\u203f\u2040"
+# Read on the reversed IRI, so that a long IRI costs one pass: name characters up to a name start.
+_LOCAL_NAME_REVERSED = re.compile(f"[{_NAME_CHAR}]*?[{_NAME_START}]")
+_SHOWN = 120
+
+
+def _rdfxml(triples: Iterable[ox.Quad]) -> bytes:
+    """RDF/XML of ``triples``. A raw CR is written ``&#13;`` (an XML parser reads it, and CR LF, as LF);
+    TAB and LF stay as they are (element content keeps them: literals are never attribute values here).
+    What XML 1.0 cannot hold at all is refused, naming the statement: a literal with a character outside
+    XML's Char production (NUL, most C0 controls, U+FFFE, U+FFFF), a predicate with no local name."""
+    out = ox.serialize(_xml_writable(triples), format=ox.RdfFormat.RDF_XML, prefixes=_prefixes()) or b""
+    return out.replace(b"\r", b"&#13;")
+
+
+def _xml_writable(triples: Iterable[ox.Quad]) -> Iterator[ox.Quad]:
+    named: dict[ox.NamedNode, bool] = {}
+    for triple in triples:
+        s, p, o = triple.subject, triple.predicate, triple.object
+        known = named.get(p)
+        if known is None:
+            known = named[p] = _LOCAL_NAME_REVERSED.match(p.value[::-1]) is not None
+        if not known:
+            raise MspGraphError(
+                f"export -f rdfxml: {_shown(s)} {_shown(p)}: RDF/XML cannot name this predicate (its IRI "
+                "does not end with an XML name); export it as turtle, nt, trig or nquads"
+            )
+        bad = _NOT_XML.search(o.value) if isinstance(o, ox.Literal) else None
+        if bad is not None:
+            raise MspGraphError(
+                f"export -f rdfxml: {_shown(s)} {_shown(p)}: the literal holds U+{ord(bad.group()):04X}, "
+                "which XML 1.0 cannot hold; export it as turtle, nt, trig or nquads"
+            )
+        yield triple
+
+
+def _shown(term) -> str:
+    """A term in N-Triples, cut for a message (an IRI may be 100 KB long)."""
+    text = str(term)
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…"
 
 
 def _statements(nquads: bytes, *, merge: bool, load_times: bool) -> list[bytes]:

@@ -19,8 +19,9 @@ import typer
 
 from ..errors import MspGraphError
 from ..loading import load_files, open_store
+from ..reasoning import check_engine as check_reasoner
 from ..stores import Store
-from ..validation import REPORT_FORMATS, SEVERITIES, check
+from ..validation import REPORT_FORMATS, SEVERITIES, check, check_engine, check_shapes
 from ..validation import validate as validate_store
 from .common import (
     DataOptions,
@@ -96,6 +97,12 @@ def validate(
     if reason and no_reason:
         raise MspGraphError("--reason and --no-reason: give one of them")
     reasoning = reason if shapes else not no_reason
+    # Everything checked before the data is opened: with --store, opening loads FILES into the store.
+    check_engine(engine)
+    if reasoning:
+        check_reasoner(reasoner)
+    if shapes:
+        check_shapes(shapes)
     started = time.perf_counter()
     with (
         report.working("validating"),

@@ -30,10 +30,24 @@ from ..stores import INFERRED_GRAPH, Store
 from . import rules
 from .result import Inconsistency, ReasoningResult
 
-__all__ = ["ENGINES", "Inconsistency", "ReasoningResult", "closure", "reason", "reason_if_missing"]
+__all__ = [
+    "ENGINES",
+    "Inconsistency",
+    "ReasoningResult",
+    "check_engine",
+    "closure",
+    "reason",
+    "reason_if_missing",
+]
 
 ENGINES = ("rules", "owlrl")
 """``rules``: ``msp_graph.reasoning.rules`` (the default); ``owlrl``: the reference."""
+
+
+def check_engine(engine: str) -> None:
+    """``ReasoningError`` unless ``engine`` names a reasoner (commands check it before they load anything)."""
+    if engine not in ENGINES:
+        raise ReasoningError(f"reasoner {engine!r}: unknown; use one of: {', '.join(ENGINES)}")
 
 
 def reason(store: Store, *, engine: str = "rules") -> ReasoningResult:
@@ -42,8 +56,7 @@ def reason(store: Store, *, engine: str = "rules") -> ReasoningResult:
     The inferred graph is replaced as a whole (atomically); the inconsistencies are returned.
     ``engine="rules"`` falls back to owlrl, with a warning, when the schema uses a construct it lacks.
     """
-    if engine not in ENGINES:
-        raise ReasoningError(f"reasoner {engine!r}: unknown; use one of: {', '.join(ENGINES)}")
+    check_engine(engine)
     if engine == "rules":
         missing = rules.unsupported(store)
         if not missing:

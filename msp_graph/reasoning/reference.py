@@ -2,7 +2,8 @@
 
 Inconsistencies are values, not exceptions. owlrl reports them as messages; each becomes an
 ``Inconsistency`` naming the OWL 2 RL rule (``cls-nothing2``, ``eq-diff1``, ``cax-dw``...) and the triples
-involved.
+involved. Ill-typed literals (dt-not-type) are found by the check both engines share (``literals.py``), one
+inconsistency per triple; owlrl's own test, one message per literal naming no triple, is switched off.
 """
 
 from __future__ import annotations
@@ -10,12 +11,14 @@ from __future__ import annotations
 import re
 
 import owlrl
+import owlrl.OWLRL as owlrl_rules
 import rdflib
 from rdflib import OWL, RDF
 
 from ..errors import ReasoningError
 from ..loading import asserted_graphs
 from ..stores import INFERRED_GRAPH, Store
+from .literals import ill_typed_in, ill_typed_in_store, quiet_rdflib
 from .result import Inconsistency, ReasoningResult
 
 __all__ = ["closure", "materialise"]
@@ -71,7 +74,6 @@ _PATTERNS: list[tuple[str, str, object]] = [
         "cls-com",
         lambda m: [(m[3], str(RDF.type), m[1]), (m[3], str(RDF.type), m[2])],
     ),
-    (r"^Lexical value of the literal '(.*)' does not match its datatype \((\S+)\)$", "dt-not-type", None),
     (r"^Erroneous usage of maximum cardinality", "cls-maxc", None),
     (r"^Erroneous usage of maximum qualified cardinality", "cls-maxqc", None),
     (r"^Violation of type restriction for allValuesFrom", "dt-type", None),
@@ -89,7 +91,8 @@ def _inconsistency(message: str) -> Inconsistency:
 
 
 class _Semantics(owlrl.OWLRL_Semantics):
-    """owlrl's OWL 2 RL rules without eq-ref (``x owl:sameAs x`` for every term of every triple).
+    """owlrl's OWL 2 RL rules without eq-ref (``x owl:sameAs x`` for every term of every triple), and
+    without the lexical test of dt-not-type (``literals.py`` checks the literals).
 
     eq-ref adds three triples per triple per cycle, checked against the graph each time: about half of
     owlrl's run time, for triples that are dropped afterwards anyway. Nothing else depends on them: the
@@ -102,7 +105,19 @@ class _Semantics(owlrl.OWLRL_Semantics):
         if p == OWL.sameAs or (p == RDF.type and o == OWL.AllDifferent):
             super()._equality(triple, cycle_num)
 
+    def _one_time_rules_datatypes(self):
+        """owlrl's datatype rules without its lexical test (dt-not-type), which the shared check replaces:
+        its converters raise other errors than the ValueError it catches on some ill-typed literals
+        (``"abc"^^xsd:decimal``), and the whole run stopped."""
+        converters = owlrl_rules.AltXSDToPYTHON
+        owlrl_rules.AltXSDToPYTHON = {}  # read by name when the rules run: every lexical form then passes
+        try:
+            super()._one_time_rules_datatypes()
+        finally:
+            owlrl_rules.AltXSDToPYTHON = converters
 
+
+@quiet_rdflib()
 def closure(graph: rdflib.Graph) -> tuple[rdflib.Graph, list[Inconsistency]]:
     """The OWL 2 RL entailments of ``graph`` that it does not already hold, and the inconsistencies.
 
@@ -115,6 +130,12 @@ def closure(graph: rdflib.Graph) -> tuple[rdflib.Graph, list[Inconsistency]]:
     >>> (rdflib.URIRef("http://example.org/tom"), RDF.type, rdflib.URIRef("http://example.org/Animal")) in new
     True
     """
+    new, problems = _expand(graph)
+    return new, problems + ill_typed_in(graph)
+
+
+def _expand(graph: rdflib.Graph) -> tuple[rdflib.Graph, list[Inconsistency]]:
+    """``closure`` but dt-not-type."""
     work = rdflib.Graph()
     for triple in graph:
         work.add(triple)
@@ -139,10 +160,14 @@ def closure(graph: rdflib.Graph) -> tuple[rdflib.Graph, list[Inconsistency]]:
     return new, [_inconsistency(m) for m in messages]
 
 
+@quiet_rdflib()
 def materialise(store: Store) -> ReasoningResult:
     """Replace ``INFERRED_GRAPH`` with owlrl's closure of the asserted graphs (blank nodes left out)."""
-    asserted = store.to_rdflib(asserted_graphs(store))
-    new, problems = closure(asserted)
+    graphs = asserted_graphs(store)
+    asserted = store.to_rdflib(graphs)
+    new, problems = _expand(asserted)
+    # from the store: rdflib's copy reads "1e5"^^xsd:decimal as "100000"
+    problems = sorted([*problems, *ill_typed_in_store(store, graphs)], key=lambda i: (i.rule, i.message))
     stored = rdflib.Graph()
     for triple in new:
         if not any(isinstance(t, rdflib.BNode) for t in triple):

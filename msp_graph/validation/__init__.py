@@ -24,6 +24,7 @@ from pathlib import Path
 from ..errors import ShapesError
 from ..loading import asserted_graphs
 from ..reasoning import reason
+from ..reasoning.literals import quiet_rdflib
 from ..stores import INFERRED_GRAPH, EmbeddedStore, Store, source_graph
 from .origin import origins
 from .report import REPORT_FORMATS, SEVERITIES, ValidationReport, ValidationResult
@@ -47,6 +48,8 @@ __all__ = [
     "ValidationReport",
     "ValidationResult",
     "check",
+    "check_engine",
+    "check_shapes",
     "load_shapes",
     "shape_files",
     "validate",
@@ -55,6 +58,21 @@ __all__ = [
 ENGINES = ("sparql", "pyshacl")
 
 
+def check_engine(engine: str) -> None:
+    """``ShapesError`` unless ``engine`` names a validation engine (checked before anything is loaded)."""
+    if engine not in ENGINES:
+        raise ShapesError(f"unknown validation engine {engine!r}; use one of: {', '.join(ENGINES)}")
+
+
+def check_shapes(shapes: Sequence[str | Path]) -> None:
+    """``LoadError``/``ShapesError`` for shapes files that are missing, do not parse or hold no shapes: what a
+    command checks before it loads data (the files are read again when validation runs)."""
+    from .shapes import load_shapes
+
+    load_shapes(shapes)
+
+
+@quiet_rdflib()
 def validate(
     store: Store,
     *,
@@ -64,12 +82,13 @@ def validate(
     """Validate the store as it stands (asserted + inferred graphs) against the SHACL shapes.
 
     Nothing is inferred here: run ``reason`` first (or call ``check``) to validate the OWL 2 RL closure.
+    An ill-typed literal is reported by the shapes that give its property a datatype (``sh:datatype``), and
+    by ``reason`` as a dt-not-type inconsistency.
     ``shapes``: shapes files (default: the bundled shapes). ``engine``: ``sparql`` (the default, shapes
     compiled to SPARQL) or ``pyshacl`` (the reference); both give the same report
     (docs/validation-engines.md).
     """
-    if engine not in ENGINES:
-        raise ShapesError(f"unknown validation engine {engine!r}; use one of: {', '.join(ENGINES)}")
+    check_engine(engine)
     from . import sparql
     from .describe import build_report, context_graph
     from .reference import run_pyshacl

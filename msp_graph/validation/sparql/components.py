@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from decimal import Decimal
 
 import rdflib
 from pyshacl.constraints.core.cardinality_constraints import (
@@ -49,7 +50,7 @@ from pyshacl.constraints.core.value_range_constraints import (
 from rdflib import RDF, SH, XSD
 
 from .plan import Focus, Rule, Site
-from .terms import Unsupported, ill_formed, instance_of, ordered, term
+from .terms import COUNT_LIMIT, Unsupported, ill_formed, instance_of, ordered, term
 
 __all__ = ["VALUE_COMPILERS"]
 
@@ -60,7 +61,7 @@ __all__ = ["VALUE_COMPILERS"]
 def _count(literal: rdflib.Literal, parameter: str, site: Site) -> int:
     if site.path is None:
         raise Unsupported(f"{parameter} on a node shape")
-    return int(literal.value)
+    return min(int(literal.value), COUNT_LIMIT)
 
 
 def _grouped(site: Site, this: str, test: str) -> str:
@@ -211,12 +212,12 @@ def _pattern(c: PatternConstraintComponent, site: Site) -> list[Rule]:
 
 
 def _min_length(c: MinLengthConstraintComponent, site: Site) -> list[Rule]:
-    n = int(c.string_rules[0].value)
+    n = min(int(c.string_rules[0].value), COUNT_LIMIT)
     return [site.filtered(lambda v: f"isBlank({v}) || STRLEN(STR({v})) < {n}")] if n else []
 
 
 def _max_length(c: MaxLengthConstraintComponent, site: Site) -> list[Rule]:
-    n = int(c.string_rules[0].value)
+    n = min(int(c.string_rules[0].value), COUNT_LIMIT)
     return [site.filtered(lambda v: f"isBlank({v}) || STRLEN(STR({v})) > {n}")]
 
 
@@ -231,9 +232,27 @@ def _range(c, site: Site) -> list[Rule]:
     for bound in graph.objects(site.shape.node, parameter):
         if not isinstance(bound, rdflib.Literal):
             raise Unsupported(f"{graph.qname(parameter)} that is not a literal")
-        limit = term(bound)
+        limit = _number(bound) or term(bound)
         out.append(site.filtered(lambda v, k=limit: f"!COALESCE({v} {_RANGE[parameter]} {k}, false)"))
     return out
+
+
+def _number(bound: rdflib.Literal) -> str | None:
+    """A numeric bound beyond Oxigraph's numbers (64-bit xsd:integer, xsd:decimal of 18 decimal places below
+    1.7 * 10^20), written as the xsd:double nearest to it: as written it is an ill-formed literal there, and
+    every comparison with it an error (a violation). None for any other bound."""
+    value = bound.value
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        return None
+    if isinstance(value, Decimal) and not value.is_finite():  # "NaN"^^xsd:decimal, as rdflib reads it
+        return None
+    fits = -(2**63) <= value < 2**63 if isinstance(value, int) else abs(value) < _DECIMALS_BELOW
+    if fits and (isinstance(value, int) or -value.as_tuple().exponent <= 18):
+        return None
+    return f'"{float(value)!r}"^^<{XSD.double}>'
+
+
+_DECIMALS_BELOW = Decimal(2**127) / 10**18
 
 
 def _language_in(c: LanguageInConstraintComponent, site: Site) -> list[Rule]:

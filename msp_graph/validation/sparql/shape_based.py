@@ -26,7 +26,7 @@ from rdflib import SH
 
 from ...sparql_text import code
 from .plan import Focus, Rule, Site
-from .terms import ordered
+from .terms import COUNT_LIMIT, ordered
 
 __all__ = ["SHAPE_COMPILERS"]
 
@@ -147,6 +147,7 @@ def _qualified(c: QualifiedValueShapeConstraintComponent, site: Site) -> list[Ru
 def _count_rule(site: Site, counted: Callable[[str], str], n: int, component) -> Rule:
     """Too few (``QualifiedMinCount``) or too many (``QualifiedMaxCount``) value nodes pass ``counted``."""
     too_few = component == SH.QualifiedMinCountConstraintComponent
+    n = min(n, COUNT_LIMIT)
 
     def report(focus: Focus) -> str:
         values = f"{site.values('?this', '?value')} FILTER ({counted('?value')})"

@@ -13,6 +13,7 @@ import rdflib
 from rdflib import RDF, SH
 
 __all__ = [
+    "COUNT_LIMIT",
     "ILL_FORMED",
     "INSTANCE_OF",
     "MARKED",
@@ -25,6 +26,12 @@ __all__ = [
     "sparql_path",
     "term",
 ]
+
+
+#: The largest count written into a query: Oxigraph's xsd:integer is 64 bits, and a larger literal is
+#: ill-formed there, which turned ``COUNT(...) < 10^23`` (``sh:minCount 10^23``) into an error, not true. No
+#: count reaches it, so every count compares with it as with the larger number.
+COUNT_LIMIT = 2**63 - 1
 
 
 class Unsupported(Exception):
