@@ -1,5 +1,6 @@
-"""What every store shares: the one RDF format table, term conversion, and the one translation of
-pyoxigraph's parser and SPARQL errors into the package's error family.
+"""What every store shares: the one RDF format table, term conversion, the one way input files are opened
+and screened before pyoxigraph reads them, and the one translation of pyoxigraph's parser and SPARQL errors
+into the package's error family.
 
 >>> rdf_format("data/alliance.ttl").name
 'turtle'
@@ -10,15 +11,20 @@ pyoxigraph's parser and SPARQL errors into the package's error family.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
+from xml.parsers import expat
 
 import pyoxigraph as ox
 
 from ..errors import LoadError, QueryError
+from ..limits import LIMITS, limit
 
 if TYPE_CHECKING:
     import rdflib
@@ -35,6 +41,7 @@ __all__ = [
     "rdflib_term",
     "read_source",
     "running_sparql",
+    "screen",
     "short",
     "sparql_message",
     "term",
@@ -95,25 +102,65 @@ def format_name(name_or_path: str | Path) -> str:
 
 
 def read_source(source: str | Path | bytes, format: str | None) -> tuple[str, bytes, RdfFormat, str | None]:
-    """``(where, data, format, base IRI)`` of a file or payload to load; ``LoadError`` when it cannot be read.
+    """``(where, data, format, base IRI)`` of a file or payload to load; ``LoadError`` when it cannot be read
+    or is refused (``file_source``, ``screen``).
 
     Bytes default to Turtle; a file's format comes from ``format`` or its suffix, its base IRI is its URI.
     """
     if isinstance(source, bytes):
-        return "<data>", source, rdf_format(format or "ttl"), None
-    where, fmt, base = file_source(source, format)
-    with _reading(source):
-        data = Path(source).read_bytes()
-    return where, data, fmt, base
+        fmt = rdf_format(format or "ttl")
+        screen("<data>", source, fmt)
+        return "<data>", source, fmt, None
+    fmt = rdf_format(format or source)
+    with _opened(source) as handle:
+        data = handle.read()
+    screen(str(source), data, fmt)
+    return str(source), data, fmt, Path(source).resolve().as_uri()
 
 
 def file_source(source: str | Path, format: str | None) -> tuple[str, RdfFormat, str]:
     """``(where, format, base IRI)`` of a file a loader will read itself; ``LoadError`` when it cannot be
-    read (missing, a directory, no permission) or its format is unknown."""
+    read (missing, a directory, a FIFO or device, no permission), is larger than the limit
+    ``max_file_bytes``, is of no known format, or holds what ``screen`` refuses. A file is screened once
+    while it stays the same (checking files first and loading them next reads it once more, not twice)."""
     fmt = rdf_format(format or source)
-    with _reading(source), open(source, "rb"):
-        pass
+    with _opened(source) as handle:
+        info = os.fstat(handle.fileno())
+        seen = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns, fmt.name)
+        if seen not in _SCREENED:
+            screen(str(source), handle, fmt)
+            if len(_SCREENED) > 4096:
+                _SCREENED.clear()
+            _SCREENED.add(seen)
     return str(source), fmt, Path(source).resolve().as_uri()
+
+
+_SCREENED: set[tuple] = set()  # files screened already: (device, inode, size, mtime, ctime, format)
+
+
+@contextlib.contextmanager
+def _opened(source: str | Path) -> Iterator[BinaryIO]:
+    """The file opened for reading, once it is known to be a regular file within the size limit.
+
+    Opened without blocking, so that a FIFO is refused at once instead of waiting for a writer for ever.
+    """
+    with _reading(source):
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+        with open(os.open(source, flags), "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if stat.S_ISDIR(info.st_mode):
+                raise LoadError(f"{source}: is a directory, not an RDF file")
+            if not stat.S_ISREG(info.st_mode):
+                raise LoadError(
+                    f"{source}: not a regular file (a FIFO, device or socket); save the data to a file first"
+                )
+            maximum = limit("max_file_bytes")
+            if info.st_size > maximum:
+                raise LoadError(
+                    f"{source}: {info.st_size:,} bytes, more than the limit of {maximum:,} bytes for one "
+                    f"input file; raise {LIMITS['max_file_bytes'].env} to read it"
+                )
+            yield handle
 
 
 @contextlib.contextmanager
@@ -126,6 +173,174 @@ def _reading(source: str | Path) -> Iterator[None]:
         raise LoadError(f"{source}: is a directory, not an RDF file") from None
     except OSError as error:
         raise LoadError(f"{source}: cannot read: {error.strerror}") from None
+
+
+# --- screening: what pyoxigraph must not be given ------------------------------------------------------
+
+#: pyoxigraph's parsers hold one term, comment or line in a buffer of at most this many bytes.
+_PARSER_BUFFER = 16 * 1024 * 1024
+#: The deepest nesting read where pyoxigraph's parsers recurse: JSON-LD objects and arrays, RDF 1.2 triple
+#: terms (``<<( ... )>>``, ``rdf:parseType="Triple"``). pyoxigraph 0.5 kills the process (a stack overflow,
+#: no exception) from about 4,000 JSON-LD levels and 20,000 triple terms; data nests a few levels.
+_MAX_NESTING = 1000
+_CHUNK = 1 << 20
+_TURTLE_FAMILY = ("turtle", "nt", "nquads", "trig", "n3")
+
+
+def screen(where: str, data: bytes | BinaryIO, fmt: RdfFormat) -> None:
+    """``LoadError`` for input that pyoxigraph must not be given, found without parsing it:
+
+    * UTF-16 text, and a byte order mark where the format does not allow one (Turtle and its kin);
+    * XML entity declarations in RDF/XML, wherever they are (pyoxigraph reads a DOCTYPE even inside the
+      root element): entity expansion is off, so a "billion laughs" is refused in a few milliseconds;
+    * nesting deeper than ``_MAX_NESTING`` where pyoxigraph recurses (JSON-LD objects and arrays, RDF 1.2
+      triple terms), which would crash the process.
+
+    ``data``: the bytes, or a file opened for reading (read from its start, in pieces).
+
+    >>> screen("<data>", b'<!DOCTYPE r [<!ENTITY a "b">]><r/>', rdf_format("rdf"))
+    Traceback (most recent call last):
+    ...
+    msp_graph.errors.LoadError: <data>: XML entity declarations are not accepted (entity expansion is off)...
+    """
+    head = next(_chunks(data), b"")[:4]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise LoadError(f"{where}: UTF-16 text; RDF files are read as UTF-8: save it as UTF-8")
+    if fmt.name == "rdfxml":
+        _screen_xml(where, data)
+    elif fmt.name == "jsonld":
+        _screen_json(where, data)
+    elif fmt.name in _TURTLE_FAMILY:
+        if head.startswith(b"\xef\xbb\xbf"):
+            raise LoadError(
+                f"{where}:1:1: starts with a byte order mark (BOM), which {fmt.oxigraph.name} files may "
+                "not hold; save the file as UTF-8 without BOM"
+            )
+        _screen_triple_terms(where, data)
+
+
+def _chunks(data: bytes | BinaryIO, keep: int = 0) -> Iterator[bytes]:
+    """The input in pieces of 1 MiB, each after the last ``keep`` bytes of the one before (a mark cut in two
+    is still found whole)."""
+    if isinstance(data, bytes):
+        yield data
+        return
+    data.seek(0)
+    tail = b""
+    while block := data.read(_CHUNK):
+        yield tail + block
+        tail = block[-keep:] if keep else b""
+
+
+def _too_deep(where: str, what: str) -> LoadError:
+    return LoadError(
+        f"{where}: {what} nested more than {_MAX_NESTING} deep, which the parser cannot read safely; "
+        "flatten the data"
+    )
+
+
+_ENTITY = re.compile(rb"<!\s*ENTITY", re.IGNORECASE)
+
+
+def _screen_xml(where: str, data: bytes | BinaryIO) -> None:
+    """No entity declarations (a byte search: pyoxigraph reads UTF-8 only, where ``<!ENTITY`` is these
+    bytes); and, when the file has enough ``parseType`` attributes for triple terms to nest too deep, the
+    depth of its elements, measured by expat."""
+    marks = 0
+    for chunk in _chunks(data, keep=16):
+        if _ENTITY.search(chunk):
+            raise LoadError(
+                f"{where}: XML entity declarations are not accepted (entity expansion is off); "
+                "write the values out in place of the entity references"
+            )
+        marks += chunk.count(b"parseType")
+    if marks > _MAX_NESTING:
+        _xml_depth(where, data)
+
+
+def _xml_depth(where: str, data: bytes | BinaryIO) -> None:
+    """``LoadError`` when elements nest deeper than ``_MAX_NESTING`` or the XML is not well-formed (expat:
+    no entity declarations remain, and it never fetches an external DTD)."""
+    parser = expat.ParserCreate()
+    depth = 0
+
+    def start(name: str, attributes: dict) -> None:
+        nonlocal depth
+        depth += 1
+        if depth > _MAX_NESTING:
+            raise _too_deep(where, "XML elements")
+
+    def end(name: str) -> None:
+        nonlocal depth
+        depth -= 1
+
+    parser.StartElementHandler, parser.EndElementHandler = start, end
+    try:
+        for chunk in _chunks(data):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except expat.ExpatError as error:
+        message = expat.errors.messages[error.code]
+        raise LoadError(
+            f"{where}:{error.lineno}:{error.offset + 1}: not well-formed XML: {message}"
+        ) from None
+
+
+_NOT_MARKS = bytes(sorted(set(range(256)) - set(b'"{}[]')))
+_STEP = {ord("{"): 1, ord("["): 1, ord("}"): -1, ord("]"): -1}
+
+
+def _screen_json(where: str, data: bytes | BinaryIO) -> None:
+    """The nesting of objects and arrays, strings left out. With escaped backslashes and quotes taken away,
+    quotes alternate between opening and closing a string; only quotes and brackets are kept, and two quotes
+    side by side dropped (nothing lies between them), so that few pieces are left to look at."""
+    depth, inside, carry = 0, False, b""
+    for chunk in _chunks(data):
+        text = carry + chunk
+        cut = len(text) - (len(text) - len(text.rstrip(b"\\"))) % 2  # an odd backslash at the end escapes
+        text, carry = text[:cut], text[cut:]  # what the next piece starts with
+        if b"\\" in text:
+            text = text.replace(b"\\\\", b"").replace(b'\\"', b"")
+        pieces = text.translate(None, _NOT_MARKS).replace(b'""', b"").split(b'"')
+        outside = b"".join(pieces[1::2] if inside else pieces[0::2])
+        inside ^= len(pieces) % 2 == 0  # an odd number of quotes: the piece ends inside a string
+        if outside:
+            levels = list(accumulate(map(_STEP.__getitem__, outside), initial=depth))
+            if max(levels) > _MAX_NESTING:
+                raise _too_deep(where, "JSON objects and arrays")
+            depth = levels[-1]
+
+
+# Turtle and its kin: what may hold "<<(" or ")>>" without being one (strings, IRIs, escapes, comments).
+_TURTLE_TEXT = re.compile(
+    rb'"""(?:[^"\\]|\\.|"(?!""))*"""'
+    rb"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    rb'|"(?:[^"\\\r\n]|\\.)*"'
+    rb"|'(?:[^'\\\r\n]|\\.)*'"
+    rb'|<[^<>"{}|^`\\\x00-\x20]*>'
+    rb"|\\."
+    rb"|#[^\r\n]*",
+    re.DOTALL,
+)
+_TRIPLE_TERM = re.compile(rb"<<\(|\)>>")
+
+
+def _screen_triple_terms(where: str, data: bytes | BinaryIO) -> None:
+    """The nesting of RDF 1.2 triple terms: at most the number of ``<<(`` (counted in pieces, cheaply); only
+    a file with more than ``_MAX_NESTING`` of them is read whole and measured."""
+    if sum(chunk.count(b"<<(") for chunk in _chunks(data, keep=2)) <= _MAX_NESTING:
+        return
+    if not isinstance(data, bytes):
+        data.seek(0)
+        data = data.read()
+    depth = 0
+    for mark in _TRIPLE_TERM.findall(_TURTLE_TEXT.sub(b" ", data)):
+        depth += 1 if mark == b"<<(" else -1
+        if depth > _MAX_NESTING:
+            raise _too_deep(where, "RDF 1.2 triple terms <<( ... )>>")
+
+
+# --- parse errors ----------------------------------------------------------------------------------------
 
 
 def location(where: Path | str, error: SyntaxError) -> str:
@@ -146,15 +361,67 @@ def parsing(where: str | Path | None, error: Callable[[str], Exception] = LoadEr
     """Inside the block, pyoxigraph's parse errors become ``error`` (``LoadError``) naming file:line:col.
 
     ``where=None`` is for a snippet the program wrote itself, whose lines and columns would mean nothing
-    to the reader: the message is then pyoxigraph's alone.
+    to the reader: the message is then pyoxigraph's alone. A term over the parser's 16 MiB buffer (which
+    pyoxigraph reports as a ``MemoryError``) and a file removed while it was read are errors too.
     """
     try:
         yield
     except SyntaxError as failure:
         place = None if where is None else location(where, failure)
-        raise error(f"{place}: {short(failure)}" if place else short(failure)) from None
+        message = _parse_message(failure)
+        raise error(f"{place}: {message}" if place else message) from None
+    except MemoryError as failure:
+        raise error(_too_long(where, failure)) from None
+    except FileNotFoundError:
+        raise error(f"{where}: no such file" if where is not None else "no such file") from None
     except (OSError, ValueError) as failure:
-        raise error(f"{where}: {short(failure)}" if where is not None else short(failure)) from None
+        message = _parse_message(failure)
+        raise error(f"{where}: {message}" if where is not None else message) from None
+
+
+def _parse_message(error: Exception) -> str:
+    """A parser's message on one printable line, without the location said already in front of it."""
+    text = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in str(error).strip()[:500])
+    text = re.sub(
+        r"^(Parser error at line \d+ (column \d+|between columns \d+ and \d+)|error at \d+:\d+):\s*", "", text
+    )
+    return re.sub(r"\s*\(([^()]*, )?line \d+\)$", "", text).strip() or type(error).__name__
+
+
+def _too_long(where: str | Path | None, failure: MemoryError) -> str:
+    found = re.search(r"buffer maximal size of (\d+)", str(failure))
+    if found is None:
+        text = "out of memory while parsing; split the input or free memory"
+        return f"{where}: {text}" if where is not None else text
+    size = int(found[1])
+    line = _first_line_over(where, size) if where is not None else None
+    text = (
+        f"a term, comment or line longer than {size / 2**20:g} MiB, the most the parser holds; "
+        "shorten it (keep long texts outside the RDF and link to them)"
+    )
+    place = f"{where}:{line}" if line else where
+    return f"{place}: {text}" if place is not None else text
+
+
+def _first_line_over(where: str | Path, size: int) -> int | None:
+    """The number of the first line of file ``where`` longer than ``size`` bytes, if ``where`` is a file and
+    has one (a long term spread over lines has none)."""
+    if not os.path.isfile(where):
+        return None
+    line, run = 1, 0
+    with contextlib.suppress(OSError), open(where, "rb") as handle:
+        while block := handle.read(_CHUNK):
+            first = block.find(b"\n")
+            if first < 0:
+                run += len(block)
+            elif run + first > size:
+                return line
+            else:
+                line += block.count(b"\n")
+                run = len(block) - block.rfind(b"\n") - 1
+            if run > size:
+                return line
+    return None
 
 
 @contextlib.contextmanager
