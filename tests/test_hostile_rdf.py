@@ -447,3 +447,21 @@ def test_a_file_removed_between_the_check_and_the_read(tmp_path, monkeypatch):
     with pytest.raises(LoadError, match=r"gone\.ttl: no such file"):
         store.load(path, graph=GRAPH)
     assert store.graphs() == []
+
+
+def test_deeply_nested_rdf_xml_is_refused_before_the_quadratic_parse(tmp_path):
+    """Plain nested descriptions (no triple terms): pyoxigraph's RDF/XML parser takes time quadratic in the
+    depth (10^5 levels, 2.6 MB: about 70 s), so the depth is measured first, for every RDF/XML input."""
+    depth = 100_000
+    path = tmp_path / "deep.rdf"
+    path.write_bytes(
+        b'<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+        b'xmlns:ex="http://example.org/"><rdf:Description rdf:about="http://example.org/a">'
+        + b"<ex:p><rdf:Description>" * depth
+        + b"</rdf:Description></ex:p>" * depth
+        + b"</rdf:Description></rdf:RDF>"
+    )
+    with pytest.raises(LoadError, match="nested more than"):
+        load_files(open_store(), [path])
+    _refused(_cli("load", str(path), "--store", str(tmp_path / "s"), cwd=tmp_path), "deep.rdf", "nested")
+    assert not (tmp_path / "s").exists()
