@@ -25,13 +25,14 @@ from .errors import (
     MspGraphError,
     QueryError,
     ReasoningError,
+    SettingError,
     ShapesError,
     SpreadsheetError,
     StoreError,
 )
 from .export import export
 from .loading import load_bundled, load_files, open_store
-from .queries import QueryResult, get_query, list_queries, run_query
+from .queries import QueryResult, get_query, list_queries, run_query, run_update
 from .stores import INFERRED_GRAPH, ONTOLOGY_GRAPH, EmbeddedStore, RemoteStore, Store, source_graph
 
 # Reasoning and validation are imported on first use (PEP 562): they bring rdflib, owlrl and pyshacl, which
@@ -78,6 +79,7 @@ __all__ = [
     "ReasoningError",
     "ReasoningResult",
     "RemoteStore",
+    "SettingError",
     "ShapesError",
     "SpreadsheetError",
     "Store",
@@ -94,6 +96,7 @@ __all__ = [
     "open_store",
     "reason",
     "run_query",
+    "run_update",
     "source_graph",
     "validate",
 ]
