@@ -24,19 +24,17 @@ import datetime as _dt
 import hashlib
 import os
 import re
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from .errors import EndpointError
+from .errors import EndpointError, LoadError
 from .resources import bundled_dir
 from .stores import (
     GRAPH_BASE,
     INFERRED_GRAPH,
     ONTOLOGY_GRAPH,
-    STAGING_PREFIX,
     EmbeddedStore,
     RemoteStore,
     Store,
@@ -85,14 +83,17 @@ _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 Progress = Callable[[str], None]
 
 
-def open_store(path: str | Path | None = None) -> EmbeddedStore:
+def open_store(path: str | Path | None = None, *, mode: str = "write") -> EmbeddedStore:
     """An embedded store: in memory, or on disk in ``path`` (created on first use, reopened later).
+
+    ``mode`` (on disk): ``write`` holds the store's lock (one writer at a time); ``read`` reads a snapshot
+    beside any writer and never writes; ``auto`` reads until its first write, which takes the lock.
 
     >>> store = open_store()
     >>> store.graphs()
     []
     """
-    return EmbeddedStore(path)
+    return EmbeddedStore(path, mode=mode)
 
 
 def _rdf_files(folder: Path) -> list[Path]:
@@ -134,7 +135,8 @@ def slug_for(path: str | Path) -> str:
 
 
 def parse_file(path: str | Path, *, format: str | None = None) -> list[ox.Quad]:
-    """Parse one RDF file completely; ``LoadError`` names ``file:line:column`` on a syntax error."""
+    """Parse one RDF file completely; ``LoadError`` names ``file:line:column`` on a syntax error, and the
+    file for what ``check_files`` refuses or a term over the parser's 16 MiB buffer."""
     where, data, fmt, base = read_source(Path(path), format)
     with parsing(where):
         return list(ox.parse(data, format=fmt.oxigraph, base_iri=base))
@@ -147,8 +149,11 @@ def _nt(quads: Iterable[ox.Quad]) -> bytes:
 
 def load_ontology(store: Store, *, files: Sequence[Path] | None = None) -> int:
     """Replace ``ONTOLOGY_GRAPH`` with the ontology, its imports and the vocabularies; return its size."""
-    quads = [q for path in (files if files is not None else ontology_files()) for q in parse_file(path)]
-    return store.load(_nt(quads), graph=ONTOLOGY_GRAPH, format="nt")
+    return store.load(_ontology_nt(files), graph=ONTOLOGY_GRAPH, format="nt")
+
+
+def _ontology_nt(files: Sequence[Path] | None = None) -> bytes:
+    return _nt(q for path in (files if files is not None else ontology_files()) for q in parse_file(path))
 
 
 def source_graphs(store: Store) -> list[str]:
@@ -237,67 +242,78 @@ def load_files(
 ) -> list[str]:
     """Load data files, one source graph each; return the graph IRIs written.
 
-    Each file is parsed once, by the store's loader. All or nothing: a missing or malformed file raises
-    ``LoadError`` and leaves the store as it was (a graph that is new is loaded in place and dropped again
-    on failure; an existing one is loaded beside it and replaces it only when every file has loaded). With
-    ``replace=True`` the source graphs not among ``paths`` are dropped afterwards (the files replace the data
-    held so far); otherwise they are kept.
+    Each file is parsed once, by the store's loader. One transaction (``Store.replace_graphs``): the files'
+    graphs, their metadata and, with ``replace=True``, the removal of the source graphs not among ``paths``
+    (the files replace the data held so far; otherwise those are kept) happen together or not at all, for a
+    reader meanwhile and after a crash. A missing or malformed file raises ``LoadError`` and changes nothing.
     """
-    files = [Path(p) for p in paths]
+    return _load(store, [Path(p) for p in paths], replace=replace, progress=progress)
+
+
+def _load(
+    store: Store,
+    files: list[Path],
+    *,
+    replace: bool = False,
+    progress: Progress | None = None,
+    ontology: bool = False,
+) -> list[str]:
+    """``load_files``; with ``ontology``, the bundled ontology and vocabularies in the same transaction."""
     check_files(files)
-    existing = set(store.graphs())
-    loaded: dict[str, str] = {}  # target graph -> the graph it was loaded into
-    try:
-        for path, slug in zip(files, _unique_slugs(files), strict=True):
-            if progress is not None:
-                progress(f"loading {path}")
-            graph = source_graph(slug)
-            into = f"{STAGING_PREFIX}{uuid.uuid4().hex}" if graph in existing else graph
-            loaded[graph] = into
-            store.load(path, graph=into)
-    except BaseException:
-        for into in loaded.values():
-            store.drop(into)
-        raise
+    graphs = [source_graph(slug) for slug in _unique_slugs(files)]
     when = _now()
-    for (graph, into), path in zip(loaded.items(), files, strict=True):
-        move = f"MOVE SILENT {ox.NamedNode(into)} TO {ox.NamedNode(graph)} ;\n" if into != graph else ""
-        store.update(move + describe_source(graph, name=source_name(path), sha256=_sha256(path), when=when))
+    then = [
+        describe_source(graph, name=source_name(path), sha256=_sha256(path), when=when)
+        for graph, path in zip(graphs, files, strict=True)
+    ]
     if replace:
-        for graph in source_graphs(store):
-            if graph not in loaded:
-                store.drop(graph)
-                meta, old = ox.NamedNode(METADATA_GRAPH), ox.NamedNode(graph)
-                store.update(f"DELETE WHERE {{ GRAPH {meta} {{ {old} ?p ?o }} }}")
-    return list(loaded)
+        meta = ox.NamedNode(METADATA_GRAPH)
+        for old in map(ox.NamedNode, source_graphs(store)):
+            if old.value not in graphs:
+                then += [f"DROP SILENT GRAPH {old}", f"DELETE WHERE {{ GRAPH {meta} {{ {old} ?p ?o }} }}"]
+    sources: list[tuple[str, str | Path | bytes, str | None]]
+    sources = [(graph, path, None) for graph, path in zip(graphs, files, strict=True)]
+    if ontology:
+        if progress is not None:
+            progress("loading the ontology and vocabularies")
+        sources.insert(0, (ONTOLOGY_GRAPH, _ontology_nt(), "nt"))
+    store.replace_graphs(sources, then=" ;\n".join(then), progress=progress)
+    return graphs
 
 
 def check_files(paths: Iterable[str | Path]) -> None:
-    """``LoadError`` for the first path that is missing, not a file, unreadable or of no known RDF format:
-    what can be told without parsing (syntax errors come from the one parse, when the file is loaded)."""
+    """``LoadError`` for the first path that is missing, not a regular file, unreadable, over the limit
+    ``max_file_bytes``, of no known RDF format, or refused by ``stores.terms.screen`` (XML entity
+    declarations, nesting that would crash the parser, UTF-16, a BOM): what can be told without parsing
+    (syntax errors come from the one parse, when the file is loaded). The store's loader does not screen a
+    file checked here again unless it changed."""
     for path in paths:
         file_source(path, None)
 
 
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as error:  # removed or replaced since it was checked
+        raise LoadError(f"{path}: cannot read: {error.strerror}") from None
     return digest.hexdigest()
 
 
 def load_bundled(store: Store, *, data: bool = True, progress: Progress | None = None) -> list[str]:
-    """Load the bundled ontology and vocabularies and (with ``data=True``) the curated data files.
+    """Load the bundled ontology and vocabularies and (with ``data=True``) the curated data files, in one
+    transaction.
 
     Returns the source graphs written.
     """
-    if progress is not None:
-        progress("loading the ontology and vocabularies")
-    load_ontology(store)
     if not data:
+        if progress is not None:
+            progress("loading the ontology and vocabularies")
+        load_ontology(store)
         return []
-    return load_files(store, bundled_data_files(), progress=progress)
+    return _load(store, bundled_data_files(), progress=progress, ontology=True)
 
 
 def open_workspace(
@@ -313,9 +329,13 @@ def open_workspace(
     * ``files`` given: they are loaded (one source graph each); in a fresh store they *replace* the bundled
       data unless ``with_bundled`` is set, in which case the bundled data is loaded too;
     * no ``files``: a store that already holds data is used as it is; an empty one gets the bundled data.
+
+    A store on disk is opened for reading (a snapshot: no lock, beside any writer) unless ``files`` or
+    ``with_bundled`` will be loaded; it takes the lock at its first write (mode ``auto``), so a command
+    that only reads never blocks, nor is blocked by, a writer.
     """
     check_files(files)
-    store = open_store(store_dir)
+    store = open_store(store_dir, mode="write" if files or with_bundled else "auto")
     try:
         graphs = store.graphs()
         if ONTOLOGY_GRAPH not in graphs:
@@ -367,39 +387,63 @@ def open_data(
 
 
 def push(
-    remote: Store,
-    files: Iterable[Path] = (),
+    remote: RemoteStore,
+    files: Iterable[str | Path] = (),
     *,
-    store: Path | None = None,
-    progress=None,
+    store: str | Path | None = None,
+    progress: Progress | None = None,
 ) -> list[str]:
-    """Load local data into ``remote``, one named graph per source; return the graphs written.
+    """Load local data into the endpoint ``remote``, one named graph per source; return the graphs written.
 
-    ``files``: the bundled ontology and vocabularies, then each file into its source graph. ``store``: every
-    graph of a local store, copied as it is. Neither: the bundled ontology, vocabularies and data.
+    ``files``: the bundled ontology and vocabularies, then each file into its source graph (described in the
+    metadata graph). ``store``: every graph of a local store, copied as it is. Neither: the bundled ontology,
+    vocabularies and data. Check first, then write: every file and argument is read and parsed before the
+    first request that changes the server, so a ``LoadError`` or ``StoreError`` leaves it as it was; then
+    the graphs are replaced in one transaction (``RemoteStore.replace_graphs``): old or new, never a mix.
     """
-    files = list(files)
+    import tempfile
+
+    from .errors import StoreError
+
+    if not isinstance(remote, RemoteStore):
+        raise EndpointError("push: needs a RemoteStore (open_remote); load a local store with load_files")
+    files = [Path(files)] if isinstance(files, str | Path) else [Path(p) for p in files]
     if store is not None:
+        store = Path(store)
         if files:
             raise EndpointError("push: give FILES or --store, not both")
-        if not Path(store).is_dir():
-            raise EndpointError(f"{store}: no such store directory")
-        written = []
-        with EmbeddedStore(store) as local:
-            for graph in local.graphs():
-                if progress is not None:
-                    progress(f"pushing <{graph}>")
-                remote.load(local.dump(format="nt", graphs=[graph]), graph=graph, format="nt")
-                written.append(graph)
-        return written
-    load_bundled(remote, data=False, progress=progress)
-    return load_files(remote, files or bundled_data_files(), progress=progress)
+        if not (store / "CURRENT").is_file():  # what EmbeddedStore finds in a store; never create one here
+            raise StoreError(f"{store}: not an msp-graph store (no Oxigraph database found); give a --store "
+                             "DIR that msp-graph load made")  # fmt: skip
+        reading = EmbeddedStore(store, mode="read")  # no lock: a writer may go on beside the push
+        with tempfile.TemporaryDirectory(prefix="msp-graph-push-") as folder, reading as local:
+            sources: list[tuple[str, str | Path | bytes, str | None]] = []
+            for n, graph in enumerate(local.graphs()):  # one graph in memory at a time, then a file
+                path = Path(folder) / f"{n}.nt"
+                path.write_bytes(local.dump(format="nt", graphs=[graph]))
+                sources.append((graph, path, "nt"))
+            remote.replace_graphs(sources, progress=progress)
+        return [graph for graph, _, _ in sources]
+    files = files or bundled_data_files()
+    check_files(files)
+    if progress is not None:
+        progress("reading the ontology, the vocabularies and the files")
+    ontology = _nt([quad for path in ontology_files() for quad in parse_file(path)])
+    graphs = [source_graph(slug) for slug in _unique_slugs(files)]
+    when = _now()
+    then = " ;\n".join(
+        describe_source(graph, name=source_name(path), sha256=_sha256(path), when=when)
+        for graph, path in zip(graphs, files, strict=True)
+    )
+    sources = [(ONTOLOGY_GRAPH, ontology, "nt"), *((g, p, None) for g, p in zip(graphs, files, strict=True))]
+    remote.replace_graphs(sources, then=then, progress=progress)
+    return graphs
 
 
 def _file_name(graph: str, used: set[str]) -> str:
     tail = graph[len(GRAPH_BASE) :] if graph.startswith(GRAPH_BASE) else graph
     tail = tail.removeprefix("source/")
-    name = re.sub(r"[^A-Za-z0-9]+", "-", tail).strip("-").lower()[-80:] or "graph"
+    name = re.sub(r"[^A-Za-z0-9]+", "-", tail).lower()[-80:].strip("-") or "graph"
     unique, n = name, 1
     while unique in used:
         n += 1
@@ -409,31 +453,56 @@ def _file_name(graph: str, used: set[str]) -> str:
 
 
 def pull(
-    remote: RemoteStore, folder: Path, *, format: str = "ttl", graphs: Iterable[str] | None = None
+    remote: RemoteStore, folder: str | Path, *, format: str = "ttl", graphs: Iterable[str] | None = None
 ) -> list[Path]:
     """Dump ``graphs`` (default: all) into ``folder``: one file per graph (Turtle, N-Triples) starting with a
-    ``# graph: IRI`` line, or one ``dataset.trig`` / ``dataset.nq`` for quad formats. Paged, streamed."""
+    ``# graph: IRI`` line, or one ``dataset.trig`` / ``dataset.nq`` for quad formats. Paged, streamed.
+
+    A graph asked for that the endpoint does not have is an ``EndpointError`` naming it and some of the
+    graphs there are, and nothing is written. Files appear when all of them are complete.
+    """
+    from .errors import MspGraphError, QueryError
+
     fmt = rdf_format(format)
-    names = list(graphs) if graphs is not None else remote.graphs()
+    there = remote.graphs()
+    names = (
+        list(dict.fromkeys([graphs] if isinstance(graphs, str) else graphs)) if graphs is not None else there
+    )
+    for graph in names:
+        try:
+            ox.NamedNode(graph)
+        except (TypeError, ValueError):
+            raise QueryError(f"--graph {graph!r}: not a valid IRI") from None
+        if graph not in there:
+            shown = ", ".join(f"<{g}>" for g in there[:5]) + (
+                f" and {len(there) - 5} more" * (len(there) > 5)
+            )
+            has = f"it has {len(there)} graph(s): {shown}" if there else "it holds no graph"
+            raise EndpointError(
+                f"{remote.endpoint}: no graph <{graph}> there; {has}; give one of them with --graph, or "
+                "leave --graph out to pull every graph"
+            )
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    suffix = fmt.suffix
     if fmt.quads:
-        targets = [(folder / f"dataset.{suffix}", names)]
+        targets = [(folder / f"dataset.{fmt.suffix}", names)]
     else:
         used: set[str] = set()
-        targets = [(folder / f"{_file_name(g, used)}.{suffix}", [g]) for g in names]
-    written = []
-    for path, graphs_of_file in targets:
-        partial = path.with_name(f".{path.name}.part")
-        try:
+        targets = [(folder / f"{_file_name(g, used)}.{fmt.suffix}", [g]) for g in names]
+    partials = [path.with_name(f".{path.name}.part") for path, _ in targets]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for (_, graphs_of_file), partial in zip(targets, partials, strict=True):
             with open(partial, "wb") as out:
                 if len(graphs_of_file) == 1 and fmt.name != "rdfxml":
                     out.write(f"# graph: {graphs_of_file[0]}\n".encode())
                 remote.dump_to(out, format=format, graphs=graphs_of_file)
+        for (path, _), partial in zip(targets, partials, strict=True):
             os.replace(partial, path)
-        finally:
+    except OSError as error:
+        where = error.filename or folder
+        raise MspGraphError(f"{where}: cannot write: {error.strerror}; give another -o folder") from None
+    finally:
+        for partial in partials:
             if partial.exists():
                 partial.unlink()
-        written.append(path)
-    return written
+    return [path for path, _ in targets]

@@ -186,7 +186,8 @@ def test_store_locked_by_another_process(tmp_path):
     )
     try:
         assert holder.stdout.readline().strip() == "ready"
-        one_line_error(run("stats", "--store", store), str(store), "locked by another process")
+        # A second writer is refused; readers (stats, query...) read beside the writer (test_hostile_store).
+        one_line_error(run("load", SMALL, "--store", store), str(store), "locked by another process")
     finally:
         holder.communicate("")
 

@@ -25,13 +25,13 @@ def _files(tmp_path, **texts):
 def test_each_file_is_parsed_once_by_the_store(tmp_path, monkeypatch):
     store = EmbeddedStore()
     calls = []
-    real = store.load
+    real = store._bulk_load
 
-    def counted(source, **kwargs):
+    def counted(source, *args, **kwargs):
         calls.append(source)
-        return real(source, **kwargs)
+        return real(source, *args, **kwargs)
 
-    monkeypatch.setattr(store, "load", counted)
+    monkeypatch.setattr(store, "_bulk_load", counted)
     monkeypatch.setattr(loading.ox, "parse", lambda *a, **k: pytest.fail("parsed outside the store"))
     paths = _files(tmp_path, one=GOOD, two=GOOD.replace(":b>", ":c>"))
     assert load_files(store, paths) == [source_graph("one"), source_graph("two")]

@@ -45,6 +45,7 @@ __all__ = [
     "Group",
     "RemoteOptions",
     "Reporter",
+    "check_output",
     "choose_format",
     "data_options",
     "is_stdout",
@@ -54,6 +55,8 @@ __all__ = [
     "write",
 ]
 
+# Typer raises its own copy of click's usage errors (typer.BadParameter derives from it); click's too.
+_USAGE_ERRORS = (click.UsageError, *(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError"))
 _VERBOSITY = "msp_graph.verbosity"
 _QUIET = "msp_graph.quiet"
 
@@ -70,12 +73,24 @@ class Group(TyperGroup):
             message = " ".join(str(error).split("\n")).strip() or type(error).__name__
             click.echo(f"msp-graph: error: {message}", err=True)
             raise typer.Exit(2) from None
+        except _USAGE_ERRORS as error:  # click's own: usage, blank line, error; here one line
+            click.echo(f"msp-graph: error: {_usage_error(error)}", err=True)
+            raise typer.Exit(2) from None
         except OSError as error:  # writing -o, reading a folder: the system's own words, one line
             if ctx.meta.get(_VERBOSITY, 0) >= 2:
                 traceback.print_exc(file=sys.stderr)
             where = f"{error.filename}: " if error.filename else ""
             click.echo(f"msp-graph: error: {where}{error.strerror or error}", err=True)
             raise typer.Exit(2) from None
+
+
+def _usage_error(error: Exception) -> str:
+    """``load: missing option '--store'; see msp-graph load -h``: where, what, and where the help is."""
+    message = " ".join(error.format_message().split()).rstrip(".")
+    message = message[:1].lower() + message[1:]
+    path = error.ctx.command_path if error.ctx is not None else "msp-graph"
+    where = path.partition(" ")[2]
+    return f"{where + ': ' if where else ''}{message}; see {path} -h"
 
 
 class Reporter:
@@ -137,6 +152,29 @@ def write(output: Path | None, data: str | bytes) -> None:
             _write_through(given, payload)
         else:
             _replace(target, payload)
+    except OSError as error:
+        raise MspGraphError(_write_error(given, error)) from None
+
+
+def check_output(output: Path) -> None:
+    """What ``write`` would refuse, told before the command reads or writes anything (check first, then
+    write): ``-o`` in a missing folder or under a file, a directory, a file or folder that may not be
+    written. The same one line as ``write`` gives."""
+    given = output.expanduser()
+    try:
+        target, straight = _destination(given)
+        if straight:
+            return
+        folder = target.parent
+        try:
+            mode = os.stat(folder).st_mode
+        except FileNotFoundError:
+            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(target)) from None
+        if not stat.S_ISDIR(mode):
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(target))
+        writable = os.access(target, os.W_OK) if target.exists() else os.access(folder, os.W_OK | os.X_OK)
+        if not writable:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(target))
     except OSError as error:
         raise MspGraphError(_write_error(given, error)) from None
 
@@ -212,10 +250,14 @@ def _replace(path: Path, payload: bytes) -> None:
 
 
 def _temporary(path: Path, mode: int) -> tuple[int, Path]:
-    """A new hidden file beside ``path`` (same folder, so the rename is atomic), opened for writing."""
+    """A new hidden file beside ``path`` (same folder, so the rename is atomic), opened for writing.
+
+    Its name is short whatever ``path``'s (at most 60 bytes): any name the folder accepts for ``path`` can
+    be written, and an error is about ``path``, not about a longer temporary name."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    stem = os.fsencode(path.name)[:40].decode("utf-8", "ignore")
     for _ in range(100):
-        temporary = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+        temporary = path.parent / f".{stem}.{secrets.token_hex(4)}.tmp"
         try:
             return os.open(temporary, flags, mode), temporary
         except FileExistsError:
@@ -318,10 +360,26 @@ Files = Annotated[
         help="RDF files (Turtle, N-Triples, TriG, N-Quads, RDF/XML) to work on.", show_default=False
     ),
 ]
+
+
+def _not_empty(option: str, kind: Callable[[str], Any] = str) -> Callable[[str], Any]:
+    """A parser for ``option`` refusing an empty value (``--store ''`` would be the current folder)."""
+
+    def parse(value: str) -> Any:
+        if not value.strip():
+            raise typer.BadParameter("empty; give a value or leave the option out")
+        return kind(value)
+
+    return parse
+
+
 StoreDir = Annotated[
     Path | None,
     typer.Option(
-        "--store", help="Store directory on disk (created on first use, reused later).", metavar="DIR"
+        "--store",
+        help="Store directory on disk (created on first use, reused later).",
+        metavar="DIR",
+        parser=_not_empty("--store", Path),
     ),
 ]
 WithBundled = Annotated[
@@ -330,20 +388,34 @@ WithBundled = Annotated[
 Endpoint = Annotated[
     str | None,
     typer.Option(
-        "--endpoint", help="Work on a SPARQL endpoint's data (see docs/endpoints.md).", metavar="URL"
+        "--endpoint",
+        help="Work on a SPARQL endpoint's data (see docs/endpoints.md).",
+        metavar="URL",
+        parser=_not_empty("--endpoint"),
     ),
 ]
 RequiredEndpoint = Annotated[
-    str, typer.Option("--endpoint", help="SPARQL query endpoint URL.", metavar="URL")
+    str,
+    typer.Option(
+        "--endpoint", help="SPARQL query endpoint URL.", metavar="URL", parser=_not_empty("--endpoint")
+    ),
 ]
 UpdateEndpoint = Annotated[
     str | None,
-    typer.Option("--update-endpoint", help="SPARQL update URL (default: --endpoint).", metavar="URL"),
+    typer.Option(
+        "--update-endpoint",
+        help="SPARQL update URL (default: --endpoint).",
+        metavar="URL",
+        parser=_not_empty("--update-endpoint"),
+    ),
 ]
 GraphStore = Annotated[
     str | None,
     typer.Option(
-        "--graph-store", help="Graph Store HTTP Protocol URL (default: SPARQL updates).", metavar="URL"
+        "--graph-store",
+        help="Graph Store HTTP Protocol URL (default: SPARQL updates).",
+        metavar="URL",
+        parser=_not_empty("--graph-store"),
     ),
 ]
 Reasoner = Annotated[
@@ -386,7 +458,12 @@ def _options(adds: list[inspect.Parameter], gives: Sequence[str], pack: Callable
 
 @dataclass(frozen=True)
 class DataOptions:
-    """The data a command reads: ``FILES`` | ``--store DIR`` | ``--endpoint URL`` (``loading.open_data``)."""
+    """The data a command reads: ``FILES`` | ``--store DIR`` | ``--endpoint URL`` (``loading.open_data``).
+
+    A ``--store`` is opened for reading (a snapshot: no lock, beside a writer; a read-only directory is
+    fine) and takes the lock at the command's first write, if any (reasoning into it, loading FILES): a
+    command says nothing about it, and one that only reads never waits for, nor blocks, a writer.
+    """
 
     files: tuple[Path, ...] = ()
     store: Path | None = None
@@ -477,6 +554,8 @@ def output_options(
     def pack(output: Path | None, format: str | None = None) -> dict:
         if folder and is_stdout(output):
             raise MspGraphError("-o -: this command writes files into a folder, not to stdout; give -o DIR")
+        if not folder and not is_stdout(output):
+            check_output(output)
         if table is None:
             return {"output": output}
         return {"output": output, "format": choose_format(format, None if folder else output, table)}

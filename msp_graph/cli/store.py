@@ -24,6 +24,7 @@ from ..loading import (
     push,
     source_graphs,
 )
+from ..reasoning import check_engine
 from ..reasoning import reason as run_reasoning
 from ..stores import ONTOLOGY_GRAPH, EmbeddedStore
 from .common import (
@@ -88,6 +89,7 @@ def reason(
     *, data: DataOptions, output: Path | None, format: str, report: Reporter, reasoner: Reasoner = "rules"
 ):
     """Materialise the OWL 2 RL entailments into the inferred graph; list inconsistencies (exit 1 if any)."""
+    check_engine(reasoner)  # before the data is opened: with --store, opening loads FILES into the store
     with report.working("reasoning (OWL 2 RL)"), data.open(report) as store:
         result = run_reasoning(store, engine=reasoner)
     if format == "json":
@@ -165,18 +167,46 @@ def update(
         Path,
         typer.Option("--store", help="Store directory on disk to change.", metavar="DIR"),
     ] = ...,  # type: ignore[assignment]
+    allow_network: Annotated[
+        bool,
+        typer.Option(
+            "--allow-network",
+            help="Let LOAD <url> and SERVICE fetch the URLs they name (MSP_GRAPH_NETWORK_TIMEOUT bounds it).",
+        ),
+    ] = False,
 ):
-    """Run a SPARQL 1.1 update on a store on disk, as one transaction."""
-    text = sparql
-    if not any(c.isspace() for c in sparql.strip()) and Path(sparql).is_file():
-        text = Path(sparql).read_text(encoding="utf-8")
+    """Run a SPARQL 1.1 update on a store on disk, as one transaction.
+
+    The update (or its file) is read and checked before the store is opened; LOAD <url> and SERVICE are
+    refused without --allow-network. A failing update leaves the store as it was.
+    """
+    from ..queries import prepare_update
+
+    text, where = _update_text(sparql)
+    prepared = prepare_update(text, where=where, allow_network=allow_network)
     if not store.is_dir():
         raise StoreError(f"{store}: no such store; create one with `msp-graph load --store {store}`")
     with EmbeddedStore(store) as target:
         before = target.count()
-        target.update(text)
+        prepared.run(target)
         after = target.count()
     report.info(f"updated {store}: {before} -> {after} quads")
+
+
+def _update_text(sparql: str) -> tuple[str, str]:
+    """The update ``update`` runs and its name in messages: the file the argument names (an existing path,
+    or a word with no space, ``{`` or ``<``, which no update is), else the argument itself."""
+    from ..errors import LoadError
+    from ..queries import read_sparql_file
+
+    candidate = sparql.strip()
+    try:
+        exists = bool(candidate) and (Path(candidate).exists() or Path(candidate).is_symlink())
+    except (OSError, ValueError):  # a name too long, or holding NUL: not a file
+        exists = False
+    if exists or (candidate and not any(c.isspace() or c in "{<" for c in candidate)):
+        return read_sparql_file(candidate, what="update", error=LoadError), candidate
+    return sparql, "update"
 
 
 @message_options
@@ -192,7 +222,8 @@ def push_command(
 ):
     """Load FILES (default: the bundled data) or a --store into a SPARQL endpoint, one graph per source.
 
-    Each graph is replaced atomically (temporary graph, then MOVE): a failure leaves it as it was.
+    Every file is read and parsed before the server is touched; then all graphs are replaced in one
+    transaction (staging graphs, then one update that moves them): a failure leaves the old graphs.
     Credentials: MSP_GRAPH_USER / MSP_GRAPH_PASSWORD or ~/.netrc.
     """
     with report.working("pushing"), remote.open() as target:
@@ -217,7 +248,10 @@ def pull_command(
         list[str] | None, typer.Option("--graph", help="Only this graph (repeatable).", metavar="IRI")
     ] = None,
 ):
-    """Dump the graphs of a SPARQL endpoint into files (paged: any size), one file per graph."""
+    """Dump the graphs of a SPARQL endpoint into files (paged: any size), one file per graph.
+
+    A --graph the endpoint does not have is an error (exit 2) and nothing is written.
+    """
     with report.working("pulling"), remote.open() as source:
         paths = pull(source, output, format=format, graphs=graph or None)
     report.info(f"pulled {len(paths)} file(s) into {output}")

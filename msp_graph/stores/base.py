@@ -7,7 +7,7 @@ nothing from the reasoner, the validator or the command line.
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,7 +28,8 @@ GRAPH_BASE = "https://w3id.org/msp/id/graph/"
 ONTOLOGY_GRAPH = GRAPH_BASE + "ontology"
 INFERRED_GRAPH = GRAPH_BASE + "inferred"
 SHAPES_GRAPH = GRAPH_BASE + "shapes"
-# Temporary graphs of an atomic replace: never listed by ``graphs()``.
+# Temporary graphs (of an atomic replace, of the reasoner) and the embedded store's session graphs: never
+# listed by ``graphs()``, never seen by queries, removed by the next writer after a crash.
 STAGING_PREFIX = GRAPH_BASE + "staging/"
 
 
@@ -46,6 +47,22 @@ class Store(abc.ABC):
 
         For quad formats (TriG, N-Quads) the named graphs of the file are kept and ``graph`` receives the
         default-graph triples.
+        """
+
+    @abc.abstractmethod
+    def replace_graphs(
+        self,
+        sources: Sequence[tuple[str, str | Path | bytes, str | None]],
+        *,
+        then: str = "",
+        progress: Callable[[str], None] | None = None,
+    ) -> None:
+        """Replace several graphs as ONE transaction: the store ends with all the old graphs or all the new,
+        also for a reader meanwhile and after a crash.
+
+        ``sources``: ``(graph, file or bytes, format)``, each graph replaced by its source as ``load`` does.
+        ``then``: a SPARQL update run in the same transaction (e.g. the metadata of the files). A missing or
+        malformed source raises ``LoadError`` and changes nothing.
         """
 
     @abc.abstractmethod
@@ -92,10 +109,16 @@ class Store(abc.ABC):
 
     def to_rdflib(self, graphs: Iterable[str] | None = None) -> rdflib.Graph:
         """One rdflib graph holding the union of ``graphs`` (default: all), for pyshacl and owlrl."""
+        import pyoxigraph as ox
         import rdflib  # only here: importing rdflib costs 0.1 s of every command's start-up
 
+        from .terms import rdflib_term
+
+        # Parsed by pyoxigraph, not rdflib: rdflib's N-Triples reader is quadratic in a line's length (a
+        # 1 MB literal took 21 s, a 10 MB one never finished); as fast on ordinary data.
         g = rdflib.Graph()
-        g.parse(data=self.dump(format="nt", graphs=graphs), format="nt")
+        quads = ox.parse(self.dump(format="nt", graphs=graphs), format=ox.RdfFormat.N_TRIPLES)
+        g.addN((rdflib_term(q.subject), rdflib_term(q.predicate), rdflib_term(q.object), g) for q in quads)
         return g
 
     def close(self) -> None:  # noqa: B027 - optional hook

@@ -6,112 +6,404 @@
 1
 >>> store.graphs()
 ['http://example.org/g']
+
+A store on disk is shared by processes by three rules (docs/cli.md, "Stores on disk"):
+
+* **One writer at a time.** A writer holds the store's lock; a second one is refused ("locked by another
+  process").
+* **Readers beside it.** A reader opens a snapshot of its own: hard links to the store's files in
+  ``DIR/.msp-graph-readers/`` (RocksDB never changes a table file once written: it adds and deletes whole
+  files), opened read-only. It takes no lock, sees the store as it was when it opened for as long as it runs,
+  and the writer's compactions cannot delete a file from under it. Where no folder can be made (a read-only
+  directory) the store itself is opened read-only.
+* **Old or new, never a mix.** While a writer works, its *session* lists the graphs readers may see: what it
+  creates stays hidden until it publishes it, and what a writer that crashed had not published is removed by
+  the next writer that opens the store. ``replace_graphs`` stages every source and then replaces the graphs,
+  publishes the new ones and runs its metadata update in ONE transaction; closing the store publishes the
+  rest. The session is written as empty named graphs under ``SESSION_PREFIX``, which no query sees and which
+  cost union queries nothing; staging graphs holding triples are hidden from queries.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import functools
 import io
+import os
+import re
+import shutil
+import time
+import traceback
+import urllib.parse
 import uuid
-from collections.abc import Iterable
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
 from ..errors import StoreError
-from .base import STAGING_PREFIX, Store
+from .base import GRAPH_BASE, STAGING_PREFIX, Store
 from .terms import file_source, parsing, rdf_format, running_sparql, short, term
+
+try:
+    import fcntl
+except ImportError:  # no flock (Windows): readers open the store itself read-only, without a snapshot
+    fcntl = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
     import rdflib
 
-__all__ = ["EmbeddedStore"]
+__all__ = ["MODES", "SESSION_PREFIX", "EmbeddedStore"]
+
+#: How a store on disk is opened: ``write`` holds the lock from the start; ``read`` never writes;
+#: ``auto`` reads (no lock) until its first write, which takes the lock.
+MODES = ("write", "read", "auto")
+
+#: The embedded store's own graphs on disk, all empty: a writer's session and the store's version.
+SESSION_PREFIX = GRAPH_BASE + "session/"
+_SESSION = SESSION_PREFIX + "open"  # a writer's session is open
+_VISIBLE = SESSION_PREFIX + "visible/"  # + the quoted IRI: a graph readers see during the session
+_VERSION = SESSION_PREFIX + "version/"  # + hex: replaced whenever a writer's session ends
+_OURS = (STAGING_PREFIX, SESSION_PREFIX)  # graphs that are not data
+_READERS = ".msp-graph-readers"  # readers' snapshots, inside the store directory
+_SCRATCH = ".msp-graph-scratch-"  # scratch stores of replace_graphs, inside the store directory
+_ROCKSDB_FILE = re.compile(r"CURRENT|IDENTITY|MANIFEST-\d+|OPTIONS-\d+|\d+\.(?:sst|log|blob)")
+# The graphs an update moves, copies or adds data into: published in the same step as the update.
+_INTO = re.compile(
+    r"\b(?:MOVE|COPY|ADD)\s+(?:SILENT\s+)?(?:DEFAULT|(?:GRAPH\s+)?<[^<>\s]*>)"
+    r"\s+TO\s+(?:GRAPH\s+)?<([^<>\s]*)>",
+    re.IGNORECASE,
+)
+_BATCH = 100_000  # quads per bulk write of a difference: bounds the memory held
+_SNAPSHOT_TRIES = 60
+_ANY = "*"  # no version graph is named so: a writer that read nothing
 
 
 class EmbeddedStore(Store):
     """The default store: pyoxigraph in memory, or on disk when ``path`` is given.
 
-    A store directory is created on first use and reopened later. Opening a directory that is not an
-    Oxigraph store, or one that another process holds, raises ``StoreError``.
+    A store directory is created on first use and reopened later. ``mode`` (a store on disk): ``write``
+    (the default) opens it for writing and holds its lock; ``read`` opens a read-only snapshot, beside any
+    writer, and refuses writes; ``auto`` opens a snapshot and becomes a writer at its first write (taking the
+    lock then; if another process changed the store meanwhile, ``StoreError``: what was read is out of date).
+    Opening a directory that is not an Oxigraph store, a store another process writes (for writing), or a
+    missing store (``read``) raises ``StoreError``.
     """
 
-    def __init__(self, path: str | Path | None = None):
+    def __init__(self, path: str | Path | None = None, *, mode: str = "write"):
+        if mode not in MODES:
+            raise StoreError(f"mode {mode!r}: unknown; use one of: {', '.join(MODES)}")
         self.path = Path(path) if path is not None else None
+        self.mode = mode
+        self._db: ox.Store | None = None
+        self._writable = True
+        self._unpublished: frozenset[str] = frozenset()  # what this reader must not see
+        self._version: str | None = None  # the version this reader read
+        self._finalizer: weakref.finalize | None = None
         if self.path is None:
-            self._store = ox.Store()
+            self._db = ox.Store()
             return
-        if self.path.exists() and not self.path.is_dir():
-            raise StoreError(f"{self.path}: not a directory; --store needs a directory (created if missing)")
-        if self.path.is_dir() and any(self.path.iterdir()) and not (self.path / "CURRENT").exists():
+        _check_folder(self.path)
+        if mode == "write" or (mode == "auto" and not (self.path / "CURRENT").is_file()):
+            self._open_for_writing()
+        elif not (self.path / "CURRENT").is_file():
             raise StoreError(
-                f"{self.path}: not an msp-graph store (no Oxigraph database found); use another directory"
+                f"{self.path}: no store there; make one with `msp-graph load --store {self.path}`"
             )
+        else:
+            self._open_for_reading()
+
+    # --- opening ---------------------------------------------------------------------------------------
+
+    @property
+    def read_only(self) -> bool:
+        """True while the store is open for reading only (modes ``read`` and, before a write, ``auto``)."""
+        return not self._writable
+
+    def _open_for_writing(self, *, read_version: str | None = _ANY) -> None:
+        """Open for writing (the lock), undo what a crashed writer left, and begin a session. With
+        ``read_version`` (the version a reader saw), refuse if another writer changed the store since."""
         try:
-            self._store = ox.Store(str(self.path))
+            db = ox.Store(str(self.path))
         except OSError as error:
-            reason = "locked by another process" if "lock" in str(error).lower() else short(error)
-            raise StoreError(f"{self.path}: cannot open the store: {reason}") from None
+            raise StoreError(f"{self.path}: cannot open the store for writing: {_why(error)}") from None
+        try:
+            with _errors(self.path):
+                _recover(db, self.path)
+                if read_version != _ANY and _version(db) != read_version:
+                    raise StoreError(
+                        f"{self.path}: another process changed the store while this command was reading "
+                        "it, before it could write; run the command again"
+                    )
+                _begin(db)
+        except BaseException as error:
+            del db  # the lock goes with it, not with the traceback's frames
+            _forget(error)
+            raise
+        self._db, self._writable = db, True
+        self._unpublished = frozenset()
+        self._finalizer = weakref.finalize(self, _end_quietly, db)
+
+    def _open_for_reading(self) -> None:
+        taken = _snapshot(self.path)
+        if taken is None:
+            db = _open_read_only(self.path)
+        else:
+            db, release = taken
+            self._finalizer = weakref.finalize(self, release)
+        self._db, self._writable = db, False
+        with _errors(self.path):
+            self._version = _version(db)
+            self._unpublished = frozenset(_unpublished(db))
+
+    def _writer(self) -> ox.Store:
+        """pyoxigraph for writing: a store read in mode ``auto`` becomes a writer here."""
+        if self._writable:
+            return self._db
+        if self.mode == "read":
+            raise StoreError(f"{self.path}: opened read-only (mode 'read'); open it for writing to change it")
+        read = self._version
+        self._release()
+        self._open_for_writing(read_version=read)
+        return self._db
+
+    @property
+    def _store(self) -> ox.Store:
+        """pyoxigraph itself, for code that reads and writes it directly (the rules reasoner). Such code may
+        write, so a store read in mode ``auto`` becomes a writer first; mode ``read`` refuses."""
+        return self._writer()
+
+    def _release(self) -> None:
+        """Let go of pyoxigraph: a reader's snapshot is removed; a writer's session must be ended first."""
+        self._db = None
+        finalizer, self._finalizer = self._finalizer, None
+        if finalizer is not None:
+            finalizer()
+
+    def close(self) -> None:
+        """End a writer's session (publishing what it wrote) and flush; remove a reader's snapshot."""
+        if self._db is None:
+            return
+        if not (self._writable and self.path is not None):
+            self._release()
+            return
+        db, self._db = self._db, None
+        if self._finalizer is not None:
+            self._finalizer.detach()
+            self._finalizer = None
+        with _errors(self.path):
+            _end(db)
+            db.flush()
+
+    def __exit__(self, kind, error, trace) -> None:
+        self.close()
+        if self.path is not None:
+            _forget(error)
+
+    # --- writing ---------------------------------------------------------------------------------------
 
     def load(self, source: str | Path | bytes, *, graph: str, format: str | None = None) -> int:
-        target = ox.NamedNode(graph)
-        # A new graph is bulk-loaded in place (pyoxigraph's bulk loader: one parse, 4x faster than a
-        # transactional load on disk, but not atomic: a failure drops the graph again). An existing graph is
-        # replaced by loading a fresh temporary graph the same way, then MOVEing it over the target: a
-        # failure at any point leaves the old graph as it was.
-        exists = self._has_graph(target)
-        staging = ox.NamedNode(f"{STAGING_PREFIX}{uuid.uuid4().hex}") if exists else target
-        try:
-            self._bulk_load(source, format, staging)
-        except BaseException:
-            if self._has_graph(staging):
-                self._store.remove_graph(staging)
-            raise
-        # For TriG / N-Quads, to_graph only receives the default-graph triples; named graphs keep their names.
-        if exists:
-            self._store.update(f"MOVE SILENT {staging} TO {target}")
+        self.replace_graphs([(graph, source, format)])
         return self.count(graph)
 
-    def _bulk_load(self, source: str | Path | bytes, format: str | None, graph: ox.NamedNode) -> None:
+    def replace_graphs(
+        self,
+        sources: Sequence[tuple[str, str | Path | bytes, str | None]],
+        *,
+        then: str = "",
+        progress: Callable[[str], None] | None = None,
+    ) -> None:
+        """Replace several graphs as one transaction: readers, and the store after a crash, see all the old
+        graphs or all the new.
+
+        ``sources``: ``(graph, file or bytes, format)``; for quad formats ``graph`` receives the default-graph
+        triples and the file's named graphs are added to. A graph the store does not hold yet (from a triple
+        format) is bulk-loaded in place, where no other process sees it before the transaction. For a graph
+        the store holds, the source is bulk-loaded into a scratch store and compared with the graph: only the
+        triples to add and to remove are staged (so re-loading an unchanged file writes nothing to the
+        graph). Then ONE update applies every change, publishes the new graphs and runs ``then`` (e.g. the
+        metadata of the files). A failure at any point leaves the store as it was.
+        """
+        self._writer()
+        targets = [_iri(graph) for graph, _, _ in sources]
+        if len(set(targets)) < len(targets):
+            raise StoreError("replace_graphs: the same graph twice; give each graph one source")
+        work = _Work()
+        try:
+            for (graph, source, fmt), target in zip(sources, targets, strict=True):
+                if progress is not None:
+                    progress(f"loading {source if not isinstance(source, bytes) else f'<{graph}>'}")
+                work.operations += self._stage(target, source, fmt, work)
+            if work.operations or then.strip():
+                if progress is not None:
+                    progress(f"replacing {len(sources)} graph(s) in one transaction")
+                update = [*self._publishing(targets), *work.operations, then.strip()]
+                with running_sparql("update", StoreError):
+                    self._db.update(" ;\n".join(op for op in update if op))
+        except BaseException:
+            self._discard([*work.new, *work.staging])
+            raise
+        self._discard(work.staging)
+        if work.later:
+            with _errors(self.path):
+                self._db.bulk_extend(work.later)
+
+    def _stage(self, target: ox.NamedNode, source, fmt: str | None, work: _Work) -> list[str]:
+        """Load one source where the transaction will find it; return the operations that put it in place."""
+        kind = rdf_format(fmt or "ttl") if isinstance(source, bytes) else file_source(source, fmt)[1]
+        if not kind.quads and not self._has_graph(target):
+            work.new.append(target)
+            self._bulk_load(source, fmt, target)
+            return []
+        folder = self.path / f"{_SCRATCH}{uuid.uuid4().hex}" if self.path is not None else None
+        try:
+            with _errors(self.path):
+                scratch = ox.Store(str(folder) if folder is not None else None)
+            self._bulk_load(source, fmt, None, scratch=scratch)
+            operations = self._changes(scratch, ox.DefaultGraph(), target, work, replace=True)
+            for name in scratch.named_graphs():
+                if isinstance(name, ox.BlankNode):  # cannot be named in an update: added after it
+                    work.later += scratch.quads_for_pattern(None, None, None, name)
+                else:
+                    operations += self._changes(scratch, name, name, work, replace=False)
+        finally:
+            scratch = None  # closed before its folder (in the store directory, on the same disk) goes
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
+        return operations
+
+    def _changes(self, scratch: ox.Store, source, target, work: _Work, *, replace: bool) -> list[str]:
+        """Stage what turns ``target`` into ``scratch``'s graph ``source`` (``replace``) or adds it to
+        ``target``: the triples to add and those to remove, each into a staging graph of their own (a
+        stored blank node keeps its identity there); return the operations that apply them."""
+        adding = _staging_graph()
+        new = (
+            ox.Quad(q.subject, q.predicate, q.object, adding)
+            for q in scratch.quads_for_pattern(None, None, None, source)
+            if ox.Quad(q.subject, q.predicate, q.object, target) not in self._db
+        )
+        added = self._stage_quads(new, adding, work)
+        operations = [_apply("INSERT", adding, target)] if added else []
+        if replace and self.count(target.value) > _size(scratch, source) - added:
+            removing = _staging_graph()
+            gone = (
+                ox.Quad(q.subject, q.predicate, q.object, removing)
+                for q in self._db.quads_for_pattern(None, None, None, target)
+                if ox.Quad(q.subject, q.predicate, q.object, source) not in scratch
+            )
+            self._stage_quads(gone, removing, work)
+            operations.append(_apply("DELETE", removing, target))
+        return operations
+
+    def _stage_quads(self, quads: Iterable[ox.Quad], graph: ox.NamedNode, work: _Work) -> int:
+        """Bulk-write ``quads`` (into the staging graph ``graph``) in batches; return how many."""
+        work.staging.append(graph)
+        written, batch = 0, []
+        with _errors(self.path):
+            for quad in quads:
+                batch.append(quad)
+                if len(batch) >= _BATCH:
+                    self._db.bulk_extend(batch)
+                    written, batch = written + len(batch), []
+            if batch:
+                self._db.bulk_extend(batch)
+        return written + len(batch)
+
+    def _publishing(self, targets: Iterable[ox.NamedNode]) -> list[str]:
+        """The operations that let readers see every graph of the store now, and ``targets``."""
+        if self.path is None:
+            return []
+        names = {g.value for g in self._db.named_graphs() if isinstance(g, ox.NamedNode)}
+        names = {n for n in names if not n.startswith(_OURS)} | {t.value for t in targets}
+        return [f"CREATE SILENT GRAPH {_marker(n)}" for n in sorted(names)]
+
+    def _discard(self, graphs: Iterable[ox.NamedNode]) -> None:
+        for graph in graphs:
+            with contextlib.suppress(OSError, RuntimeError):
+                self._db.remove_graph(graph)
+
+    def _bulk_load(self, source, format: str | None, graph: ox.NamedNode | None, *, scratch=None) -> None:
         if isinstance(source, bytes):
             where, fmt, base, data = "<data>", rdf_format(format or "ttl"), None, {"input": source}
         else:
             where, fmt, base = file_source(source, format)
             data = {"path": str(source)}
         with parsing(where):
-            self._store.bulk_load(**data, format=fmt.oxigraph, to_graph=graph, base_iri=base)
+            (self._db if scratch is None else scratch).bulk_load(
+                **data, format=fmt.oxigraph, to_graph=graph, base_iri=base
+            )
 
     def _has_graph(self, graph: ox.NamedNode) -> bool:
-        return next(self._store.quads_for_pattern(None, None, None, graph), None) is not None
+        return next(self._db.quads_for_pattern(None, None, None, graph), None) is not None
 
     def add(self, data: rdflib.Graph, *, graph: str) -> int:
         target = ox.NamedNode(graph)
-        self._store.extend(
-            ox.Quad(term(s), term(p), term(o), target) for s, p, o in data.triples((None, None, None))
-        )
+        self._writer()
+        with _errors(self.path):
+            self._db.extend(
+                ox.Quad(term(s), term(p), term(o), target) for s, p, o in data.triples((None, None, None))
+            )
         return len(data)
 
-    def query(self, sparql: str):
-        with running_sparql("query"):
-            return self._store.query(sparql, use_default_graph_as_union=True)
-
     def update(self, sparql: str) -> None:
+        """Run a SPARQL 1.1 update as one transaction. A graph it moves, copies or adds into is published to
+        readers with it (its name marked visible just before); other graphs it creates, when the store closes.
+        """
+        self._writer()
+        into = sorted(set(_INTO.findall(sparql))) if self.path is not None else []
+        if into:
+            with _errors(self.path):
+                self._db.update(" ;\n".join(f"CREATE SILENT GRAPH {_marker(iri)}" for iri in into))
         with running_sparql("update"):
-            self._store.update(sparql)
+            self._db.update(sparql)
+
+    def drop(self, graph: str) -> None:
+        self.update(f"DROP SILENT GRAPH {ox.NamedNode(graph)}")
+
+    # --- reading ---------------------------------------------------------------------------------------
+
+    def _hidden(self) -> frozenset[str]:
+        """What queries must not see: staging graphs holding triples and, for a reader, what no writer had
+        published when it opened (fixed: a reader's snapshot does not change)."""
+        if not self._writable:
+            return self._unpublished
+        return frozenset(
+            g.value
+            for g in self._db.named_graphs()
+            if isinstance(g, ox.NamedNode) and g.value.startswith(STAGING_PREFIX) and self._has_graph(g)
+        )
+
+    def query(self, sparql: str):
+        hidden = self._hidden()
+        with running_sparql("query"):
+            if not hidden:
+                return self._db.query(sparql, use_default_graph_as_union=True)
+            shown = [
+                g
+                for g in self._db.named_graphs()
+                if not (isinstance(g, ox.NamedNode) and (g.value in hidden or g.value.startswith(_OURS)))
+            ]
+            # A writer still names its own staging graphs in GRAPH clauses (the reasoner does).
+            named = None if self._writable else shown
+            return self._db.query(sparql, default_graph=[*shown, ox.DefaultGraph()], named_graphs=named)
 
     def dump(self, *, format: str, graphs: Iterable[str] | None = None) -> bytes:
         fmt = rdf_format(format)
         names = list(graphs) if graphs is not None else self.graphs()
+        names = [n for n in names if n not in self._unpublished]
         if fmt.quads:
             quads = [
-                q
-                for name in names
-                for q in self._store.quads_for_pattern(None, None, None, ox.NamedNode(name))
+                q for name in names for q in self._db.quads_for_pattern(None, None, None, ox.NamedNode(name))
             ]
             return ox.serialize(quads, format=fmt.oxigraph) or b""
         triples = {
             ox.Triple(q.subject, q.predicate, q.object)
             for name in names
-            for q in self._store.quads_for_pattern(None, None, None, ox.NamedNode(name))
+            for q in self._db.quads_for_pattern(None, None, None, ox.NamedNode(name))
         }
         out = io.BytesIO()
         ox.serialize(sorted(triples, key=str), out, format=fmt.oxigraph)
@@ -120,21 +412,292 @@ class EmbeddedStore(Store):
     def graphs(self) -> list[str]:
         return sorted(
             g.value
-            for g in self._store.named_graphs()
-            if not g.value.startswith(STAGING_PREFIX)
-            and next(self._store.quads_for_pattern(None, None, None, g), None) is not None
+            for g in self._db.named_graphs()
+            if isinstance(g, ox.NamedNode)
+            and not g.value.startswith(_OURS)
+            and g.value not in self._unpublished
+            and self._has_graph(g)
         )
-
-    def drop(self, graph: str) -> None:
-        self._store.update(f"DROP SILENT GRAPH {ox.NamedNode(graph)}")
 
     def count(self, graph: str | None = None) -> int:
         if graph is None:
-            return len(self._store)
-        rows = self._store.query(f"SELECT (COUNT(*) AS ?n) {{ GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }} }}")
+            if not self._hidden():
+                return len(self._db)
+            default = sum(1 for _ in self._db.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+            return default + sum(self.count(name) for name in self.graphs())
+        if graph in self._unpublished:
+            return 0
+        rows = self._db.query(f"SELECT (COUNT(*) AS ?n) {{ GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }} }}")
         return int(next(iter(rows))["n"].value)
 
-    def close(self) -> None:
-        if self.path is not None:
-            self._store.flush()
-        del self._store
+
+@dataclass
+class _Work:
+    """What ``replace_graphs`` has written so far: graphs loaded in place, staging graphs, the operations of
+    its transaction, and quads to add after it (named by a blank node)."""
+
+    new: list[ox.NamedNode] = field(default_factory=list)
+    staging: list[ox.NamedNode] = field(default_factory=list)
+    operations: list[str] = field(default_factory=list)
+    later: list[ox.Quad] = field(default_factory=list)
+
+
+def _iri(graph: str) -> ox.NamedNode:
+    try:
+        return ox.NamedNode(graph)
+    except (TypeError, ValueError):
+        raise StoreError(f"graph {graph!r}: not a valid IRI") from None
+
+
+def _apply(verb: str, staging: ox.NamedNode, target: ox.NamedNode) -> str:
+    return f"{verb} {{ GRAPH {target} {{ ?s ?p ?o }} }} WHERE {{ GRAPH {staging} {{ ?s ?p ?o }} }}"
+
+
+def _size(store: ox.Store, graph) -> int:
+    pattern = "?s ?p ?o" if isinstance(graph, ox.DefaultGraph) else f"GRAPH {graph} {{ ?s ?p ?o }}"
+    return int(next(iter(store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}")))["n"].value)
+
+
+def _staging_graph() -> ox.NamedNode:
+    return ox.NamedNode(f"{STAGING_PREFIX}{uuid.uuid4().hex}")
+
+
+def _marker(graph: str) -> ox.NamedNode:
+    return ox.NamedNode(_VISIBLE + urllib.parse.quote(graph, safe=""))
+
+
+@contextlib.contextmanager
+def _errors(path: Path | None) -> Iterator[None]:
+    """pyoxigraph's storage errors (disk full, permissions, a corrupt store) as one ``StoreError``."""
+    try:
+        yield
+    except (OSError, RuntimeError) as error:
+        raise StoreError(f"{path or 'the store'}: {short(error)}") from None
+
+
+def _forget(error: BaseException | None) -> None:
+    """Clear the local variables of the frames ``error`` (and the errors it arose from) went through.
+
+    pyoxigraph has no ``close()``: a store, and its lock, lives while anything refers to it, and the frames
+    of a traceback do (a caller may keep the exception: click's test runner does). The lines stay."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        traceback.clear_frames(error.__traceback__)
+        error = error.__context__
+
+
+def _check_folder(path: Path) -> None:
+    if path.exists() and not path.is_dir():
+        raise StoreError(f"{path}: not a directory; --store needs a directory (created if missing)")
+    if path.is_dir() and any(path.iterdir()) and not (path / "CURRENT").exists():
+        raise StoreError(
+            f"{path}: not an msp-graph store (no Oxigraph database found); use another directory"
+        )
+
+
+def _why(error: OSError) -> str:
+    text = str(error)
+    if "While lock file" in text or "lock hold by" in text:
+        return (
+            "locked by another process (one writer at a time: run this when it is done; commands that only "
+            "read can run beside it)"
+        )
+    if "Permission denied" in text or "Read-only file system" in text:
+        return "permission denied (commands that only read can still open it)"
+    return short(error)
+
+
+# --- a writer's session ------------------------------------------------------------------------------------
+
+
+def _names(db: ox.Store) -> list[str]:
+    return [g.value for g in db.named_graphs() if isinstance(g, ox.NamedNode)]
+
+
+def _holds(db: ox.Store, name: str) -> bool:
+    return next(db.quads_for_pattern(None, None, None, ox.NamedNode(name)), None) is not None
+
+
+def _visible(names: Iterable[str]) -> set[str]:
+    return {urllib.parse.unquote(n[len(_VISIBLE) :]) for n in names if n.startswith(_VISIBLE)}
+
+
+def _version(db: ox.Store) -> str | None:
+    return next((n for n in _names(db) if n.startswith(_VERSION)), None)
+
+
+def _unpublished(db: ox.Store) -> set[str]:
+    """The graphs a reader must not see: staging graphs holding triples and, while a writer's session is
+    open, the graphs it has not published."""
+    names = _names(db)
+    hidden = {n for n in names if n.startswith(STAGING_PREFIX) and _holds(db, n)}
+    if _SESSION in names:
+        visible = _visible(names)
+        hidden |= {n for n in names if not n.startswith(_OURS) and n not in visible and _holds(db, n)}
+    return hidden
+
+
+def _begin(db: ox.Store) -> None:
+    """Open a session: the graphs there now are the ones readers see until the writer publishes more."""
+    names = [n for n in _names(db) if not n.startswith(_OURS)]
+    db.update(" ;\n".join(f"CREATE SILENT GRAPH {g}" for g in [ox.NamedNode(_SESSION), *map(_marker, names)]))
+
+
+def _end(db: ox.Store) -> None:
+    """Close the session: every graph is published; staging graphs left by failed cleanups are removed; the
+    version changes (a reader that wants to write then knows its snapshot is out of date)."""
+    names = _names(db)
+    for name in names:
+        if name.startswith(STAGING_PREFIX):
+            db.remove_graph(ox.NamedNode(name))
+    control = [n for n in names if n.startswith(SESSION_PREFIX)]
+    drops = [f"DROP SILENT GRAPH {ox.NamedNode(n)}" for n in control]
+    db.update(" ;\n".join([*drops, f"CREATE SILENT GRAPH {ox.NamedNode(_VERSION + uuid.uuid4().hex)}"]))
+
+
+def _end_quietly(db: ox.Store) -> None:
+    """``_end`` for a writer nobody closed, when it is collected or the interpreter exits."""
+    with contextlib.suppress(Exception):
+        _end(db)
+        db.flush()
+
+
+def _recover(db: ox.Store, path: Path) -> None:
+    """Undo what a writer that stopped without closing left: the graphs it made and never published (no
+    reader saw them), its staging graphs and scratch stores; and the snapshots of readers that are gone.
+    Nothing else to do after a clean close."""
+    names = _names(db)
+    if _SESSION in names:
+        visible = _visible(names)
+        for name in names:
+            if not name.startswith(_OURS) and name not in visible:
+                db.remove_graph(ox.NamedNode(name))
+        _end(db)
+    else:
+        for name in names:
+            if name.startswith(STAGING_PREFIX):
+                db.remove_graph(ox.NamedNode(name))
+    for scratch in path.glob(f"{_SCRATCH}*"):
+        shutil.rmtree(scratch, ignore_errors=True)
+    if fcntl is not None and (path / _READERS).is_dir():
+        _sweep(path / _READERS)  # snapshots of killed readers hold on to files the store deleted
+
+
+# --- a reader's snapshot -----------------------------------------------------------------------------------
+
+
+def _open_read_only(path: Path) -> ox.Store:
+    """The store itself, read-only (no snapshot could be made: a read-only directory, no hard links)."""
+    for attempt in range(10):
+        try:
+            return ox.Store.read_only(str(path))
+        except (OSError, RuntimeError) as error:
+            if "Permission denied" in str(error) or attempt == 9:
+                raise StoreError(f"{path}: cannot open the store for reading: {short(error)}") from None
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def _snapshot(path: Path) -> tuple[ox.Store, Callable[[], None]] | None:
+    """A read-only store on hard links to ``path``'s files in a folder of this process's own, and the
+    function that removes it; None where no snapshot can be made."""
+    if fcntl is None:
+        return None
+    folder = path / _READERS
+    try:
+        folder.mkdir(exist_ok=True)
+        _sweep(folder)
+        lock, target = _claim(folder)
+    except OSError:
+        return None
+    release = functools.partial(_remove_snapshot, lock, target)
+    try:
+        store = _linked(path, target)
+    except BaseException:
+        release()
+        raise
+    if store is None:
+        release()
+        return None
+    return store, release
+
+
+def _linked(path: Path, target: Path) -> ox.Store | None:
+    """Link the store's files into ``target`` and open them read-only; again while a writer changed the
+    store's file list meanwhile (the state is then taken again). None on a file system without links."""
+    for attempt in range(_SNAPSHOT_TRIES):
+        store = None
+        try:
+            before = _state(path)
+            target.mkdir()
+            for name in os.listdir(path):
+                if _ROCKSDB_FILE.fullmatch(name):
+                    with contextlib.suppress(FileNotFoundError):  # deleted meanwhile: the state tells
+                        os.link(path / name, target / name)
+            store = ox.Store.read_only(str(target))
+            if _state(path) == before:
+                return store
+        except PermissionError:
+            return None
+        except OSError as error:
+            if error.errno not in (None, errno.ENOENT, errno.EEXIST):  # else no hard links here
+                return None
+        except RuntimeError:
+            pass
+        store = None
+        shutil.rmtree(target, ignore_errors=True)
+        time.sleep(min(0.01 * (attempt + 1), 0.2))
+    return None
+
+
+def _state(path: Path) -> tuple:
+    """What changes when a writer changes the store's files: CURRENT and the manifest it names (table files
+    are added and deleted only by an edit of the manifest). The write-ahead log only grows between two
+    manifest edits, a whole transaction per record, so a snapshot may replay more of it, never a part."""
+    current = path / "CURRENT"
+    manifest = path / current.read_text(encoding="ascii").strip()
+    a, b = os.stat(current), os.stat(manifest)
+    return (a.st_ino, a.st_mtime_ns, manifest.name, b.st_ino, b.st_size, b.st_mtime_ns)
+
+
+def _claim(folder: Path) -> tuple[int, Path]:
+    """A snapshot folder name of this process's own, and its lock (held while the process reads)."""
+    for _ in range(10):
+        name = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        fd = os.open(folder / f"{name}.lock", os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if os.fstat(fd).st_nlink > 0:  # not removed by a sweep between open and lock
+                return fd, folder / name
+        except OSError:
+            pass
+        os.close(fd)
+    raise OSError("no snapshot folder could be claimed")
+
+
+def _sweep(folder: Path) -> None:
+    """Remove the snapshots of readers that are gone (their lock is free)."""
+    for lock in folder.glob("*.lock"):
+        try:
+            fd = os.open(lock, os.O_RDWR)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue
+        try:
+            shutil.rmtree(lock.with_suffix(""), ignore_errors=True)
+            lock.unlink(missing_ok=True)
+        finally:
+            os.close(fd)
+
+
+def _remove_snapshot(lock: int, target: Path) -> None:
+    shutil.rmtree(target, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        target.with_name(f"{target.name}.lock").unlink()
+    with contextlib.suppress(OSError):
+        os.close(lock)
