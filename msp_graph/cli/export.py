@@ -131,13 +131,17 @@ def export_spreadsheets(data: DataOptions, report: Reporter, *, format: str, out
         )
     if format == "xlsx":
         _not_to_a_terminal(format, output)
+
+    def warn(message: str) -> None:  # ill-typed literals, characters a format cannot hold
+        report.info(f"msp-graph: warning: {message}")
+
     with report.working("exporting"), data.open(report) as store:
         if in_folder:
-            written = export_sheets(store, output, format=format)
+            written = export_sheets(store, output, format=format, warn=warn)
         else:
             with tempfile.TemporaryDirectory(prefix="msp-graph-") as scratch:
                 made = Path(scratch) / ("sheets.xlsx" if format == "xlsx" else "sheets.zip")
-                export_sheets(store, made, format=format)
+                export_sheets(store, made, format=format, warn=warn)
                 payload = made.read_bytes()
             written = [output]
     if not in_folder:

@@ -49,8 +49,9 @@ def import_(
 ):
     """Import spreadsheets into the graph: one named graph per file, all or nothing, then validate.
 
-    Exit 0: imported, no violation; 1: imported, the shapes found violations in the imported records;
-    2: nothing imported (every error is listed with its file, sheet, row and column).
+    Exit 0: imported, no violation (also a file with headers and no rows: its graph then holds no records);
+    1: imported, the shapes found violations in the imported records; 2: nothing imported (the errors are
+    listed with their file, sheet, row and column: the first 100, then how many more).
     """
     from ..loading import open_workspace
     from ..sheets.importer import SheetImportError, import_sheets  # rdflib, openpyxl: not at start-up
@@ -66,26 +67,47 @@ def import_(
             raise typer.Exit(2) from None
     for warning in result.warnings:
         report.info(f"msp-graph: warning: {str(warning).replace('warning: ', '')}")
+    if result.warning_count > len(result.warnings):
+        report.info(
+            f"msp-graph: warning: {result.warning_count - len(result.warnings)} more warnings not listed"
+        )
     lines, violations = report_lines(result)
     for line in lines:
         click.echo(line)
-    counts = ", ".join(f"{n} {name}" for name, n in sorted(result.counts.items()))
-    where = f" into {store}" if store else ""
-    verb = "would import" if dry_run or not store else "imported"
-    report.info(
-        f"{verb} {counts} from {len(result.graphs)} file{'s' if len(result.graphs) != 1 else ''}{where}"
-        + ("" if store or dry_run else " (no --store: nothing kept)")
-    )
+    report.info(_summary(result, store, dry_run))
     if violations:
         raise typer.Exit(1)
 
 
+def _summary(result, store: Path | None, dry_run: bool) -> str:
+    """The last line of an import: what was (or would be) imported, from how many files, where."""
+    files = f"{len(result.graphs)} file{'s' if len(result.graphs) != 1 else ''}"
+    kept = "" if store or dry_run else " (no --store: nothing kept)"
+    if not result.counts:  # headers only: not an error, the file's graph is replaced by an empty one
+        if result.written:
+            graphs = "its graph" if len(result.graphs) == 1 else "their graphs"
+            hold = "holds" if len(result.graphs) == 1 else "hold"
+            return (
+                f"nothing imported: no rows under the headers of {files}; {graphs} in {store} now {hold} none"
+            )
+        return f"nothing to import: no rows under the headers of {files}{kept}"
+    counts = ", ".join(f"{n} {name}" for name, n in sorted(result.counts.items()))
+    where = f" into {store}" if store else ""
+    verb = "would import" if dry_run or not store else "imported"
+    return f"{verb} {counts} from {files}{where}{kept}"
+
+
 def _list_problems(error: SheetImportError) -> None:
-    """Every problem of a refused import on stderr, one a line, then how many errors there were."""
+    """The problems of a refused import on stderr, one a line (the first ``MAX_LISTED`` errors and warnings,
+    then how many more), then how many errors there were."""
+    listed = {"error": 0, "warning": 0}
     for problem in error.problems:
-        kind = "error" if problem.severity == "error" else "warning"
-        click.echo(f"msp-graph: {kind}: {str(problem).replace('warning: ', '')}", err=True)
-    errors = sum(1 for p in error.problems if p.severity == "error")
+        listed[problem.severity] += 1
+        click.echo(f"msp-graph: {problem.severity}: {str(problem).replace('warning: ', '')}", err=True)
+    for kind, total in (("error", error.error_count), ("warning", error.warning_count)):
+        if total > listed[kind]:
+            click.echo(f"msp-graph: {kind}: {total - listed[kind]} more {kind}s not listed", err=True)
+    errors = error.error_count
     click.echo(f"msp-graph: {errors} error{'s' if errors != 1 else ''}; nothing was imported", err=True)
 
 

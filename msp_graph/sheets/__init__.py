@@ -15,14 +15,16 @@ once, in ``msp_graph.sheets.layout``, and documented in ``docs/spreadsheets.md``
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from rdflib import Graph
 
+from ..errors import SpreadsheetError
 from ..stores import Store
-from .exporter import SHEET_FORMATS, description_row, export_tables, write_sheets
+from .exporter import SHEET_FORMATS, description_row, export_tables, ill_typed, write_sheets
 from .importer import ImportResult, Location, SheetImportError, import_sheets
-from .layout import SHEETS, strip_import_provenance
+from .layout import SHEETS, quiet_libraries, strip_import_provenance
 from .tables import Problem
 
 __all__ = [
@@ -61,19 +63,36 @@ def write_template(directory: str | Path) -> list[Path]:
 
 
 def export_sheets(
-    source: Store | Graph, target: str | Path, *, format: str, graphs: list[str] | None = None
+    source: Store | Graph,
+    target: str | Path,
+    *,
+    format: str,
+    graphs: list[str] | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> list[Path]:
     """Export the data of a store (its asserted data graphs) or of a graph as ``xlsx`` or ``csv``.
 
-    ``csv`` writes a folder of CSV files, or a ``.zip`` of them when ``target`` ends in ``.zip``.
+    ``csv`` writes a folder of CSV files, or a ``.zip`` of them when ``target`` ends in ``.zip``. ``warn``
+    hears what is written otherwise than it is (ill-typed literals, characters a format cannot hold).
+    ``SpreadsheetError`` for an unknown format or a target that cannot be written.
     """
     if format not in SHEET_FORMATS:
-        raise ValueError(f"unknown spreadsheet format {format!r}; use one of {', '.join(SHEET_FORMATS)}")
-    if isinstance(source, Graph):
-        graph = source
-    else:
-        from ..loading import asserted_graphs
+        raise SpreadsheetError(
+            f"unknown spreadsheet format {format!r}; use one of {', '.join(SHEET_FORMATS)}"
+        )
+    with quiet_libraries():
+        if isinstance(source, Graph):
+            graph = source
+        else:
+            from ..loading import asserted_graphs
 
-        names = graphs if graphs is not None else asserted_graphs(source, ontology=False)
-        graph = source.to_rdflib(names) if names else Graph()
-    return write_sheets(export_tables(graph), target, format=format)
+            names = graphs if graphs is not None else asserted_graphs(source, ontology=False)
+            graph = source.to_rdflib(names) if names else Graph()
+        for line in ill_typed(graph) if warn is not None else ():
+            warn(line)
+        tables = export_tables(graph)
+        try:
+            return write_sheets(tables, target, format=format, warn=warn)
+        except OSError as error:
+            where = error.filename or target
+            raise SpreadsheetError(f"{where}: cannot write it: {error.strerror or error}") from None

@@ -14,9 +14,9 @@ from rdflib.namespace import RDF, XSD
 
 from . import layout as L
 from . import vocab as V
-from .tables import write_csv_tables, write_xlsx
+from .tables import Warn, write_csv_tables, write_xlsx
 
-__all__ = ["SHEET_FORMATS", "export_tables", "write_sheets"]
+__all__ = ["SHEET_FORMATS", "export_tables", "ill_typed", "write_sheets"]
 
 SHEET_FORMATS = ("xlsx", "csv")
 
@@ -217,6 +217,16 @@ class _Exporter:
         return rows
 
 
+def ill_typed(graph: Graph, *, show: int = 10) -> list[str]:
+    """The ill-typed literals of ``graph`` (``"2020-13-45"^^xsd:date``), as warnings: the export writes them
+    as they are, in the ``triples`` sheet, and the import reads them back the same."""
+    found = sorted(f"<{s}> <{p}> {o.n3()}" for s, p, o in graph if isinstance(o, Literal) and o.ill_typed)
+    lines = [f"ill-typed literal kept as written: {triple}" for triple in found[:show]]
+    if len(found) > show:
+        lines.append(f"{len(found) - show} more ill-typed literals kept as written")
+    return lines
+
+
 def _plain(value, column: L.Column) -> bool:
     """Whether a label, text or IRI cell can hold ``value`` as it is."""
     if column.kind == "iri":
@@ -258,8 +268,9 @@ def description_row(sheet: L.Sheet) -> list[str]:
     return cells
 
 
-def write_sheets(tables, target: str | Path, *, format: str) -> list[Path]:
-    """Write tables as one ``.xlsx`` workbook (with an ``about`` sheet) or CSV files (folder or ``.zip``)."""
+def write_sheets(tables, target: str | Path, *, format: str, warn: Warn | None = None) -> list[Path]:
+    """Write tables as one ``.xlsx`` workbook (with an ``about`` sheet) or CSV files (folder or ``.zip``);
+    ``warn`` hears what had to be written otherwise than it is (characters a format cannot hold)."""
     target = Path(target)
     if format == "xlsx":
         sheets = [
@@ -273,10 +284,10 @@ def write_sheets(tables, target: str | Path, *, format: str) -> list[Path]:
             ]
             sheets.append((name, header, rows, widths))
         target.parent.mkdir(parents=True, exist_ok=True)
-        write_xlsx(target, sheets)
+        write_xlsx(target, sheets, warn=warn)
         return [target]
     if format == "csv":
-        return write_csv_tables(target, tables)
+        return write_csv_tables(target, tables, warn=warn)
     raise ValueError(f"unknown spreadsheet format {format!r}; use one of {', '.join(SHEET_FORMATS)}")
 
 

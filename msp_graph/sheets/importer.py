@@ -5,42 +5,59 @@ Every record gets a stable IRI (its ``id`` cell, or a slug of its acronym or nam
 ``csvw:rownum``, the row number the spreadsheet shows, part of a ``csvw:Table`` named after the sheet), so
 every fact and every validation result leads back to file, sheet and row. The description of the graph
 itself (file, import time) goes to the metadata graph, as ``msp_graph.loading`` does for RDF files.
+
+Rows are read as a stream (``msp_graph.sheets.tables``) into compact records; their triples go to
+N-Triples files (``msp_graph.sheets.graphs``), never into one graph in memory; the store is written only
+when every row has been read without an error. An id names one record across all the files of one import:
+the same id in two files is accepted only when both rows say the same thing.
 """
 
 from __future__ import annotations
 
 import difflib
-import hashlib
-import urllib.parse
-import uuid
-from collections.abc import Callable
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, SKOS
 
 from ..errors import SpreadsheetError
-from ..loading import describe_source, slug_for, source_name
+from ..loading import slug_for
 from ..stores import GRAPH_BASE, Store, source_graph
 from . import layout as L
 from . import vocab as V
+from .graphs import GraphFiles, replace_graphs
 from .layout import CSVW, PREFIXES
-from .tables import Problem, RawTable, read_inputs
+from .tables import Bounds, Problem, Problems, RawTable, read_inputs
 
 __all__ = ["CSVW", "PREFIXES", "ImportResult", "Location", "SheetImportError", "import_sheets"]
 
+#: Column kinds whose values repeat from row to row (codes of a vocabulary): held once.
+_CODES = {"concept", "country", "coverage", "sdg", "class"}
+#: Known names a "did you mean" hint is looked for among (difflib is quadratic in the worst case).
+_SUGGEST_FROM = 20_000
+
 
 class SheetImportError(SpreadsheetError):
-    """An import that found errors and changed nothing; ``problems`` lists every one, located."""
+    """An import that found errors and changed nothing. ``problems`` lists the first ``MAX_LISTED`` errors
+    and warnings, located; ``error_count`` and ``warning_count`` count them all."""
 
-    def __init__(self, problems: list[Problem]):
-        errors = [p for p in problems if p.severity == "error"]
-        more = (
-            f" (and {len(errors) - 1} more error{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
-        )
-        super().__init__(f"{errors[0]}{more}; nothing was imported")
-        self.problems = problems
+    def __init__(self, problems: Problems | list[Problem]):
+        if not isinstance(problems, Problems):
+            collected = Problems(keep=len(problems))
+            for problem in problems:
+                collected.add(problem)
+            problems = collected
+        first = next(p for p in problems if p.severity == "error")
+        others = problems.errors - 1
+        more = f" (and {others} more error{'s' if others > 1 else ''})" if others else ""
+        super().__init__(f"{first}{more}; nothing was imported")
+        self.problems = list(problems)
+        self.error_count = problems.errors
+        self.warning_count = problems.warnings
 
 
 @dataclass(frozen=True)
@@ -55,43 +72,108 @@ class Location:
 
 @dataclass
 class ImportResult:
-    """What an import read and wrote (or would write, with ``dry_run``)."""
+    """What an import read and wrote (or would write, with ``dry_run``).
 
-    graphs: dict[str, Graph]
-    records: dict[str, list[Location]]
+    ``graphs``: the IRIs of the graphs written (one per file); ``records``: where each record (by IRI)
+    came from; ``counts``: records per sheet; ``warnings``: the first ``MAX_LISTED`` warnings, of
+    ``warning_count``.
+    """
+
+    graphs: list[str]
+    records: Mapping[str, list[Location]]
     counts: dict[str, int]
     warnings: list[Problem]
     written: bool = False
     report: object | None = None  # msp_graph.validation.ValidationReport, when shapes ran
     partnerships: list[str] = field(default_factory=list)
+    warning_count: int = 0
 
 
-@dataclass
+class _Source:
+    """What the records of one table share: the sheet of the layout, the table, its graph, and where each
+    column stands (``index``: in the sheet, for messages; ``slots``: in the records' values)."""
+
+    __slots__ = ("graph", "index", "sheet", "slots", "table")
+
+    def __init__(self, sheet: L.Sheet, table: RawTable, graph: str, index: dict[str, int]):
+        self.sheet = sheet
+        self.table = table
+        self.graph = graph
+        self.index = index
+        self.slots = {name: n for n, name in enumerate(index)}
+
+
 class _Record:
-    sheet: L.Sheet
-    table: RawTable
-    row: int
-    cells: dict[str, str]
-    index: dict[str, int]
-    graph: str
-    iri: URIRef | None = None
-    minted: bool = False
+    """One row of a known sheet: its cells by column name (``record.cells`` is the record itself, read with
+    ``get``, ``[]`` and ``in``) and its IRI, a string, once assigned. Small: a million of them are held."""
+
+    __slots__ = ("iri", "minted", "row", "source", "values")
+
+    def __init__(self, source: _Source, row: int, values: tuple[str, ...]):
+        self.source = source
+        self.row = row
+        self.values = values
+        self.iri: str | None = None
+        self.minted = False
+
+    sheet = property(lambda self: self.source.sheet)
+    table = property(lambda self: self.source.table)
+    graph = property(lambda self: self.source.graph)
+    index = property(lambda self: self.source.index)
+    cells = property(lambda self: self)
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        slot = self.source.slots.get(name)
+        return default if slot is None else self.values[slot]
+
+    def __getitem__(self, name: str) -> str:
+        return self.values[self.source.slots[name]]
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.source.slots
 
     @property
     def location(self) -> Location:
         return Location(self.table.display, self.table.sheet, self.row)
 
 
+class _Located(Mapping):
+    """Where each record came from, by IRI (a view on the importer's index, built on demand)."""
+
+    def __init__(self, by_iri: dict[str, dict[str, _Record]], twins: dict[str, list[_Record]]):
+        self._by_iri = {name: records for name, records in by_iri.items() if name != "triples"}
+        self._twins = twins
+
+    def __getitem__(self, iri: str) -> list[Location]:
+        if iri in self._twins:
+            return [r.location for r in self._twins[iri]]
+        found = [records[iri].location for records in self._by_iri.values() if iri in records]
+        if not found:
+            raise KeyError(iri)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys(iri for records in self._by_iri.values() for iri in records))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 class _Importer:
-    def __init__(self, store: Store | None, vocab: V.Vocabularies, replacing: set[str]):
+    def __init__(self, store: Store | None, vocab: V.Vocabularies):
         self.store = store
         self.vocab = vocab
-        self.replacing = replacing
-        self.problems: list[Problem] = []
+        self.problems = Problems()
+        self.sources: dict[str, RawTable] = {}
+        self.records: list[_Record] = []
         self.by_iri: dict[str, dict[str, _Record]] = {s.name: {} for s in L.SHEETS}
-        self.by_name: dict[str, dict[str, set[str]]] = {s.name: {} for s in L.SHEETS}
+        self.by_name: dict[str, dict[str, str | set[str]]] = {s.name: {} for s in L.SHEETS}
+        self.twins: dict[str, list[_Record]] = {}
         self._store_cache: dict[str, tuple[set[str], dict[str, set[str]], dict[str, set[str]]]] = {}
-        self._all: list[_Record] = []
+        self._unassigned: Counter[tuple] = Counter()
+        self._known: dict[tuple[str, ...], list[str]] = {}
+        self._organisation_slugs: dict[str, str | set[str]] | None = None
+        self._codes: dict[str, str] = {}
 
     # -- problems --
     def error(self, record_or_table, message: str, column: str | None = None, *, warning: bool = False):
@@ -114,7 +196,7 @@ class _Importer:
         warning: bool = False,
     ) -> None:
         """A problem at ``row`` and ``column`` (as the spreadsheet names them) of ``table``."""
-        self.problems.append(
+        self.problems.add(
             Problem("warning" if warning else "error", table.display, message, table.sheet, row, column)
         )
 
@@ -126,7 +208,7 @@ class _Importer:
         names: dict[str, set[str]] = {}
         labels: dict[str, set[str]] = {}
         if self.store is not None and sheet.rdf_type is not None:
-            excluded = " ".join(f"<{g}>" for g in sorted(self.replacing)) or "<urn:x-none>"
+            excluded = " ".join(f"<{g}>" for g in sorted(self.sources)) or "<urn:x-none>"
             rows = self.store.query(
                 "SELECT ?s ?l WHERE { GRAPH ?g { ?s a <" + str(sheet.rdf_type) + "> } "
                 f"FILTER(?g NOT IN ({excluded.replace(' ', ', ')})) "
@@ -142,32 +224,41 @@ class _Importer:
         return self._store_cache[sheet.name]
 
     # -- reading --
-    def read(self, tables: list[RawTable]) -> list[_Record]:
-        records: list[_Record] = []
+    def read(self, tables: Iterator[RawTable]) -> None:
+        """Read every table (each one's rows as they stream in) into records."""
         for table in tables:
+            self.sources.setdefault(self.graph_for(table), table)
             sheet = L.sheet_named(table.sheet)
             if sheet is None:
+                table.close()
                 if table.is_xlsx:
                     if L.slugify(table.sheet) != "about":
                         known = ", ".join(s.name for s in L.SHEETS)
                         self.note(table, f"unknown sheet ignored; sheets read: {known}", warning=True)
                     continue
                 known = ", ".join(f"{s.name}.csv" for s in L.SHEETS)
-                self.problems.append(
+                self.problems.add(
                     Problem("error", table.display, f"cannot tell which sheet this file is; name it {known}")
                 )
                 continue
-            records += self._read_table(table, sheet)
-        self._all = records
-        return records
+            self._read_table(table, sheet)
 
-    def _read_table(self, table: RawTable, sheet: L.Sheet) -> list[_Record]:
-        if not any(h.strip() for h in table.header) and not table.rows:
-            if not table.is_xlsx:
-                self.error(table, "the file has no header row; start from the template (msp-graph template)")
-            return []
+    def _read_table(self, table: RawTable, sheet: L.Sheet) -> None:
+        rows = iter(table.rows)
+        if not any(h.strip() for h in table.header):
+            first = next(rows, None)
+            if first is None:
+                if not table.is_xlsx:
+                    self.error(
+                        table, "the file has no header row; start from the template (msp-graph template)"
+                    )
+                return
+            rows = _chain(first, rows)
         index = self._column_index(table, sheet)
-        return [] if index is None else self._records(table, sheet, index)
+        if index is None:
+            table.close()
+            return
+        self._records(table, sheet, index, rows)
 
     def _column_index(self, table: RawTable, sheet: L.Sheet) -> dict[str, int] | None:
         """Where each column of ``sheet`` stands in the header row; None when a required one is missing."""
@@ -196,13 +287,16 @@ class _Importer:
             self.error(table, f"missing required column {name!r}; add it to the header row", name)
         return None if missing else index
 
-    def _records(self, table: RawTable, sheet: L.Sheet, index: dict[str, int]) -> list[_Record]:
+    def _records(self, table: RawTable, sheet: L.Sheet, index: dict[str, int], rows) -> None:
         """The records of the rows under the header: empty and ``#`` comment rows skipped, duplicates out."""
-        graph = self.graph_for(table)
-        records: list[_Record] = []
+        source = _Source(sheet, table, self.graph_for(table), index)
+        positions = list(index.values())
+        spaced = index.get("object") if sheet.name == "triples" else None  # where spaces count
+        shared = {index[c.name] for c in sheet.columns if c.kind in _CODES and c.name in index}
+        read = set(positions)
         seen: dict[tuple[str, ...], int] = {}
         pending_empty: list[int] = []
-        for number, values in table.rows:
+        for number, values in rows:
             cells_in_use = [v for v in values if v.strip()]
             if not cells_in_use:
                 pending_empty.append(number)
@@ -212,22 +306,27 @@ class _Importer:
             for empty in pending_empty:  # empty rows at the end of a sheet are no mistake
                 self.note(table, "empty row skipped", empty, warning=True)
             pending_empty = []
-            self._warn_unheaded(table, number, values, index)
-            cells = _cells(sheet, values, index)
-            key = tuple(cells[c.name] for c in sheet.columns if c.name in cells)
-            if key in seen:
-                self.note(table, f"duplicate row: repeats row {seen[key]}; delete one", number)
+            self._warn_unheaded(table, number, values, read)
+            cells = tuple(self._cell(values, i, i == spaced, i in shared) for i in positions)
+            if cells in seen:
+                self.note(table, f"duplicate row: repeats row {seen[cells]}; delete one", number)
                 continue
-            seen[key] = number
-            records.append(_Record(sheet, table, number, cells, index, graph))
-        return records
+            seen[cells] = number
+            self.records.append(_Record(source, number, cells))
 
-    def _warn_unheaded(self, table: RawTable, number: int, values: list[str], index: dict[str, int]) -> None:
+    def _cell(self, values: list[str], index: int, spaced: bool, shared: bool) -> str:
+        """One cell of a row, trimmed (but for the triples sheet's ``object``, where spaces count); a code
+        (a group, a country...) is one string for all the rows that hold it."""
+        value = values[index] if index < len(values) else ""
+        if not spaced:
+            value = value.strip()
+        return self._codes.setdefault(value, value) if shared and len(value) <= 64 else value
+
+    def _warn_unheaded(self, table: RawTable, number: int, values: list[str], read: set[int]) -> None:
         """Warn of the values of row ``number`` that stand in a column with no header (they are not read)."""
-        read = set(index.values())
         for i, value in enumerate(values):
             if value.strip() and i not in read and (i >= len(table.header) or not table.header[i].strip()):
-                message = f"value {value!r} in a column with no header ignored"
+                message = f"value {value[:200]!r} in a column with no header ignored"
                 self.note(table, message, number, table.column_name(i), warning=True)
 
     @staticmethod
@@ -238,39 +337,51 @@ class _Importer:
         return source_graph(f"sheet-{slug_for(path)}")
 
     # -- identifiers --
-    def assign_ids(self, records: list[_Record]) -> None:
+    def assign_ids(self) -> None:
+        """Give every record its IRI: first the records others refer to, then the ones that refer."""
         stages = (
             ("partnerships", "organisations", "outputs"),
             ("memberships", "country-engagements", "statements"),
         )
+        for record in self.records:
+            if record.sheet.name in ("memberships", "country-engagements"):
+                self._unassigned[_mint_key(record)] += 1
         for stage in stages:
-            firsts: dict[tuple[str, str], _Record] = {}
-            for record in records:
-                if record.sheet.name not in stage:
-                    continue
-                iri = self._id_of(record)
-                if iri is None:
-                    continue
-                key = (record.graph, str(iri))
-                if key in firsts:
-                    other = firsts[key]
-                    how = "made from the name" if record.minted else "given"
-                    self.error(
-                        record,
-                        f"duplicate id {L.record_text(str(iri), record.sheet.kind)!r} ({how}; "
-                        f"also row {other.row}); give each row its own id",
-                        "id",
-                    )
-                    continue
-                firsts[key] = record
-                record.iri = iri
-                self.by_iri[record.sheet.name][str(iri)] = record
-                for column in ("name", "acronyms"):
-                    if column in record.cells:
-                        for value in _split(record.cells[column]):
-                            self.by_name[record.sheet.name].setdefault(V.normalise(value), set()).add(
-                                str(iri)
-                            )
+            for record in self.records:
+                if record.sheet.name in stage:
+                    self._assign(record, stage)
+
+    def _assign(self, record: _Record, stage: tuple[str, ...]) -> None:
+        iri = self._id_of(record)
+        if iri is None:
+            return
+        key = str(iri)
+        first = next((self.by_iri[name][key] for name in stage if key in self.by_iri[name]), None)
+        if first is not None:
+            group = self.twins.get(key, [first])
+            same = next((r for r in group if r.graph == record.graph), None)
+            if same is not None:
+                how = "made from the name" if record.minted else "given"
+                self.error(
+                    record,
+                    f"duplicate id {L.record_text(key, record.sheet.kind)!r} ({how}; also row {same.row}); "
+                    "give each row its own id",
+                    "id",
+                )
+                return
+            self.twins[key] = [*group, record]  # the same id in another file: compared once read
+        else:
+            self.by_iri[record.sheet.name][key] = record
+            for column in ("name", "acronyms"):
+                if column in record.cells:
+                    for value in _split(record.cells[column]):
+                        _index(self.by_name[record.sheet.name], V.normalise(value), key)
+        record.iri = key
+        if record.sheet.name in ("memberships", "country-engagements"):
+            mint = _mint_key(record)
+            self._unassigned[mint] -= 1
+            if not self._unassigned[mint]:
+                del self._unassigned[mint]
 
     def _id_of(self, record: _Record) -> URIRef | None:
         text = record.cells.get("id", "")
@@ -306,13 +417,10 @@ class _Importer:
         return None  # the required name is missing: reported when the row is read
 
     def _taken(self, sheet: L.Sheet, record: _Record, base: str) -> bool:
-        return f"{L.ID}{sheet.kind}/{base}" in self.by_iri[sheet.name] or any(
-            r is not record
-            and r.graph == record.graph
-            and r.sheet is sheet
-            and r.iri is None
-            and all(r.cells.get(n) == record.cells.get(n) for n in sheet.mint_from)
-            for r in self._all
+        """Whether the minted id ``base`` is given already, or another row of the same file and sheet that
+        names the same records has no id yet (the record itself has none yet either)."""
+        return (
+            f"{L.ID}{sheet.kind}/{base}" in self.by_iri[sheet.name] or self._unassigned[_mint_key(record)] > 1
         )
 
     # -- references --
@@ -333,7 +441,7 @@ class _Importer:
         for target in targets:
             sheet = L.sheet_named(target)
             for names in (self.by_name[target], self._store_index(sheet)[1]):
-                found = names.get(key, set())
+                found = _found(names, key)
                 if len(found) == 1:
                     return URIRef(next(iter(found)))
                 if len(found) > 1:
@@ -342,13 +450,7 @@ class _Importer:
                         + ", ".join(L.record_text(i, kind) for i in sorted(found))
                         + "; write its id instead"
                     )
-        known = set()
-        for target in targets:
-            sheet = L.sheet_named(target)
-            known |= {L.record_text(i, kind) for i in self.by_iri[target]} | set(self.by_name[target])
-            known |= {L.record_text(i, kind) for i in self._store_index(sheet)[0]}
-        close = difflib.get_close_matches(text, sorted(known), n=3, cutoff=0.6)
-        close += [k for k in difflib.get_close_matches(key, sorted(known), n=3, cutoff=0.6) if k not in close]
+        close = self._suggest(text, key, tuple(targets), kind)
         hint = (
             f"; did you mean {' or '.join(repr(c) for c in close[:3])}?"
             if close
@@ -356,6 +458,22 @@ class _Importer:
         )
         what = "record" if column.ref == "any" else L.sheet_named(column.ref).kind
         raise L.CellError(f"no {what} {text!r} in the file or the store{hint}")
+
+    def _suggest(self, text: str, key: str, targets: tuple[str, ...], kind: str) -> list[str]:
+        """Known ids and names close to ``text``: only while problems are still listed, among at most
+        ``_SUGGEST_FROM`` names (a hint for every one of a million rows would take hours)."""
+        if self.problems.errors >= self.problems.keep:
+            return []
+        if targets not in self._known:
+            known = set()
+            for target in targets:
+                sheet = L.sheet_named(target)
+                known |= {L.record_text(i, kind) for i in self.by_iri[target]} | set(self.by_name[target])
+                known |= {L.record_text(i, kind) for i in self._store_index(sheet)[0]}
+            self._known[targets] = sorted(known) if len(known) <= _SUGGEST_FROM else []
+        known = self._known[targets]
+        close = difflib.get_close_matches(text, known, n=3, cutoff=0.6)
+        return close + [k for k in difflib.get_close_matches(key, known, n=3, cutoff=0.6) if k not in close]
 
     # -- cells -> terms --
     def parse_value(self, record: _Record, column: L.Column, text: str):
@@ -373,25 +491,56 @@ class _Importer:
             return None
 
     # -- records -> triples --
-    def triples(self, records: list[_Record]) -> dict[str, set]:
-        """The triples of every record (IRIs already assigned), by graph; problems are collected."""
-        data: dict[str, set] = {}
+    def write(self, out: GraphFiles) -> None:
+        """Write the triples and the provenance of every record (IRIs already assigned) to ``out``;
+        problems are collected. Then compare the rows that share an id across files."""
+        for graph, table in self.sources.items():
+            out.start(graph, table)
         blanks: dict[str, dict[str, BNode]] = {}
-        for record in records:
-            target = data.setdefault(record.graph, set())
-            if record.sheet.name == "triples":
-                triple = self.triple_row(record, blanks.setdefault(record.graph, {}))
-                if triple is not None:
-                    target.add(triple)
-                    if isinstance(triple[0], URIRef):
-                        record.iri = triple[0]
-            elif record.iri is None:
-                self._report_unnamed(record)
-            else:
-                target |= self.row_triples(record)
-                self._check_collision(record)
-                self._check_namesake(record)
-        return data
+        twins: dict[str, list[tuple[_Record, set]]] = {}
+        for record in self.records:
+            triples = self._triples_of(record, blanks.setdefault(record.graph, {}))
+            if triples and record.iri in self.twins and record.sheet.name != "triples":
+                twins.setdefault(record.iri, []).append((record, triples))
+            try:
+                out.triples(record.graph, triples or ())
+                out.row(record.graph, record.table, record.row, record.iri)
+            except ValueError as error:  # an IRI that passed the cell checks but is no IRI to RDF
+                self.error(record, f"cannot be written as RDF ({error}); check the IRIs of this row")
+        self._compare_twins(twins)
+
+    def _triples_of(self, record: _Record, blanks: dict[str, BNode]) -> set | None:
+        """The triples of one record; None when it has none (its problems are collected)."""
+        if record.sheet.name == "triples":
+            triple = self.triple_row(record, blanks)
+            if triple is None:
+                return None
+            if isinstance(triple[0], URIRef):
+                record.iri = str(triple[0])
+            return {triple}
+        if record.iri is None:
+            self._report_unnamed(record)
+            return None
+        triples = self.row_triples(record)
+        self._check_collision(record)
+        self._check_namesake(record)
+        return triples
+
+    def _compare_twins(self, twins: dict[str, list[tuple[_Record, set]]]) -> None:
+        """The same id in several files: accepted when the rows make the same triples, else an error on each
+        later row naming the first."""
+        for iri, found in twins.items():
+            first, triples = found[0]
+            for record, other in found[1:]:
+                if other != triples:
+                    given = L.record_text(iri, record.sheet.kind)
+                    self.error(
+                        record,
+                        f"the id {given!r} is also given in {first.location}, which says something "
+                        "else; ids must be unique across the files of one import: give this row another id, "
+                        "or make the two rows the same",
+                        "id",
+                    )
 
     def _report_unnamed(self, record: _Record) -> None:
         """Say why a record without an id cell got no IRI (errors in an id cell are reported already)."""
@@ -414,14 +563,14 @@ class _Importer:
         if not record.minted or record.sheet.name not in ("partnerships", "organisations", "outputs"):
             return
         _, _, labels = self._store_index(record.sheet)
-        existing = labels.get(str(record.iri))
+        existing = labels.get(record.iri)
         if not existing:
             return
         mine = {V.normalise(v) for n in ("name", "acronyms") for v in _split(record.cells.get(n, ""))}
         if not existing & mine:
             self.error(
                 record,
-                f"the id made from the name, {L.record_text(str(record.iri), record.sheet.kind)!r}, already "
+                f"the id made from the name, {L.record_text(record.iri, record.sheet.kind)!r}, already "
                 f"names another {record.sheet.kind} in the store ({sorted(existing)[0]!r}); "
                 "give this row an explicit id",
                 "id",
@@ -434,12 +583,11 @@ class _Importer:
         if record.sheet.name != "partnerships":
             return
         sheet = L.sheet_named("organisations")
-        iris, names, _ = self._store_index(sheet)
-        slug = str(record.iri).rsplit("/", 1)[-1]
-        found = {i for i in iris | set(self.by_iri["organisations"]) if i.rsplit("/", 1)[-1] == slug}
+        _, names, _ = self._store_index(sheet)
+        found = _found(self._slugs(), record.iri.rsplit("/", 1)[-1])
         for value in _split(record.cells.get("name", "")) + _split(record.cells.get("acronyms", "")):
             key = V.normalise(value)
-            found |= names.get(key, set()) | self.by_name["organisations"].get(key, set())
+            found |= _found(names, key) | _found(self.by_name["organisations"], key)
         if found:
             others = ", ".join(f"<{i}>" for i in sorted(found))
             self.error(
@@ -450,9 +598,18 @@ class _Importer:
                 warning=True,
             )
 
+    def _slugs(self) -> dict[str, str | set[str]]:
+        """The organisations of the files and the store by the last segment of their IRI (built once)."""
+        if self._organisation_slugs is None:
+            iris, _, _ = self._store_index(L.sheet_named("organisations"))
+            self._organisation_slugs = {}
+            for iri in iris | set(self.by_iri["organisations"]):
+                _index(self._organisation_slugs, iri.rsplit("/", 1)[-1], iri)
+        return self._organisation_slugs
+
     def row_triples(self, record: _Record) -> set[tuple]:
         """The triples of one record row (its IRI already assigned); problems are collected."""
-        s = record.iri
+        s = URIRef(record.iri)
         sheet = record.sheet
         triples: set[tuple] = set()
         if sheet.rdf_type is not None:
@@ -482,7 +639,7 @@ class _Importer:
                         triples.add((s, column.predicate, term))
                     if column.reverse is not None:
                         triples.add((term, column.reverse, s))
-        if "start" in period and "end" in period and _date_key(period["end"]) < _date_key(period["start"]):
+        if "start" in period and "end" in period and str(period["end"]) < str(period["start"]):
             self.error(record, f"ends ({period['end']}) before it starts ({period['start']})", "end")
         if period:
             triples |= L.period_triples(s, period_predicate, period.get("start"), period.get("end"))
@@ -499,48 +656,63 @@ class _Importer:
                 return None
             terms.append(term)
         s, p = terms
-        kind = cells.get("object_type", "").strip()
-        language = cells.get("language", "").strip()
-        text = cells["object"]
         try:
-            if kind == "iri":
-                o = _node(text.strip(), blanks, allow_blank=False)
-            elif kind == "blank":
-                o = _node(
-                    text.strip() if text.strip().startswith("_:") else "_:" + text.strip(),
-                    blanks,
-                )
-            elif language:
-                if kind:
-                    raise L.CellError("a value has either a language or an object_type, not both")
-                o = Literal(text, lang=language)
-            elif kind:
-                datatype = _node(kind, blanks, allow_blank=False)
-                o = Literal(text, datatype=datatype)
-                if datatype in _CHECKED and o.ill_typed:
-                    raise L.CellError(f"{text!r} is not a valid {kind}")
-            else:
-                o = Literal(text)
+            o = self._object(record, blanks)
         except L.CellError as error:
             self.error(record, str(error), "object")
             return None
         return (s, p, o)
 
+    def _object(self, record: _Record, blanks: dict[str, BNode]):
+        """The object of a triples-sheet row. An ill-typed value ("2020-13-45" as xsd:date) is kept as
+        written, with a warning: the data may hold one (the export writes it), and the shapes report it."""
+        cells = record.cells
+        kind = cells.get("object_type", "").strip()
+        language = cells.get("language", "").strip()
+        text = cells["object"]
+        if kind == "iri":
+            return _node(text.strip(), blanks, allow_blank=False)
+        if kind == "blank":
+            return _node(text.strip() if text.strip().startswith("_:") else "_:" + text.strip(), blanks)
+        if language:
+            if kind:
+                raise L.CellError("a value has either a language or an object_type, not both")
+            try:
+                return Literal(text, lang=language)
+            except ValueError:
+                raise L.CellError(f"bad language tag {language!r}; write e.g. en, fr or pt-BR") from None
+        if not kind:
+            return Literal(text)
+        literal = Literal(text, datatype=_node(kind, blanks, allow_blank=False))
+        if literal.ill_typed:
+            self.error(record, f"{text!r} is not a valid {kind}; kept as written", "object", warning=True)
+        return literal
 
-_CHECKED = {XSD.date, XSD.gYear, XSD.gYearMonth, XSD.integer, XSD.decimal, XSD.boolean, XSD.dateTime}
+
+def _index(index: dict[str, str | set[str]], key: str, iri: str) -> None:
+    """Add ``iri`` under ``key``: a string while it is the only one (a set costs 200 bytes more)."""
+    held = index.get(key)
+    if held is None:
+        index[key] = iri
+    elif isinstance(held, set):
+        held.add(iri)
+    elif held != iri:
+        index[key] = {held, iri}
 
 
-def _date_key(literal: Literal) -> str:
-    return str(literal)
+def _found(index: Mapping[str, str | set[str]], key: str) -> set[str]:
+    held = index.get(key)
+    return set() if held is None else {held} if isinstance(held, str) else set(held)
 
 
-def _cells(sheet: L.Sheet, values: list[str], index: dict[str, int]) -> dict[str, str]:
-    """A row's cells by column name, trimmed (but for the triples sheet's ``object``, where spaces count)."""
-    cells = {}
-    for name, i in index.items():
-        value = values[i] if i < len(values) else ""
-        cells[name] = value if sheet.name == "triples" and name == "object" else value.strip()
-    return cells
+def _chain(first, rest):
+    yield first
+    yield from rest
+
+
+def _mint_key(record: _Record) -> tuple:
+    """What a membership or engagement id is made from, in one file and sheet."""
+    return (record.graph, record.sheet.name, *(record.cells.get(n) for n in record.sheet.mint_from))
 
 
 def _split(text: str) -> list[str]:
@@ -558,7 +730,7 @@ def _node(text: str, blanks: dict[str, BNode], *, allow_blank: bool = True):
         return URIRef(text)
     if ":" in text:
         prefix, local = text.split(":", 1)
-        if prefix in PREFIXES and " " not in local:
+        if prefix in PREFIXES and L.is_iri(PREFIXES[prefix] + local):
             return URIRef(PREFIXES[prefix] + local)
         if prefix not in PREFIXES and " " not in text:
             raise L.CellError(
@@ -568,29 +740,6 @@ def _node(text: str, blanks: dict[str, BNode], *, allow_blank: bool = True):
     raise L.CellError(
         f"{text!r} is not an IRI; write a full IRI (https://...) or a prefixed name (msp:level)"
     )
-
-
-def _provenance(graph_iri: str, display: str, path: Path, tables: dict[str, list[_Record]], g: Graph):
-    file_node = URIRef(graph_iri + "#file")
-    g.add((file_node, RDF.type, CSVW.TableGroup))
-    # The file's name as the metadata gives it (relative, never an absolute path): a relative URL.
-    name = source_name(path)
-    g.add((file_node, CSVW.url, Literal(urllib.parse.quote(name), datatype=XSD.anyURI)))
-    g.add((file_node, DCTERMS.title, Literal(Path(display).name)))
-    for sheet_name, records in tables.items():
-        table_node = URIRef(f"{graph_iri}#sheet-{L.slugify(sheet_name) or 'sheet'}")
-        g.add((table_node, RDF.type, CSVW.Table))
-        g.add((table_node, DCTERMS.isPartOf, file_node))
-        g.add((table_node, DCTERMS.title, Literal(sheet_name)))
-        for record in records:
-            row = URIRef(f"{table_node}-row-{record.row}")
-            g.add((row, RDF.type, CSVW.Row))
-            g.add((row, CSVW.rownum, Literal(record.row)))
-            g.add((row, DCTERMS.isPartOf, table_node))
-            g.add((row, RDFS.label, Literal(str(Location(name, record.table.sheet, record.row)))))
-            if record.iri is not None:
-                g.add((row, CSVW.describes, record.iri))
-                g.add((record.iri, PROV.wasDerivedFrom, row))
 
 
 def import_sheets(
@@ -604,90 +753,68 @@ def import_sheets(
 ) -> ImportResult:
     """Import spreadsheets (``.xlsx``, ``.csv``, folders or ``.zip`` of CSV) into ``store``.
 
-    Raises ``SheetImportError`` (a ``SpreadsheetError``) listing every located error; the store is then
+    Raises ``SheetImportError`` (a ``SpreadsheetError``) listing the errors, located; the store is then
     unchanged. Warnings come back in the result. With ``dry_run`` nothing is written. With ``validate``
     the shapes run over the store as it would be after the import (on a copy) and the report comes back.
+    Inputs are bounded by ``msp_graph.limits`` (``max_rows``, ``max_sheet_bytes``; a bad setting is a
+    ``SettingError``) and read as a stream.
 
     >>> result = import_sheets(["msp-template.xlsx"], store=EmbeddedStore())   # doctest: +SKIP
     """
-    tables, problems = read_inputs([Path(p) for p in paths])
-    sources = {_Importer.graph_for(t): t for t in tables}
-    importer = _Importer(store, vocab or V.Vocabularies.bundled(), set(sources))
-    importer.problems += problems
-    records = importer.read(tables)
-    importer.assign_ids(records)
-    data = importer.triples(records)
-    if any(p.severity == "error" for p in importer.problems):
-        raise SheetImportError(importer.problems)
-    graphs = _graphs(sources, records, data)
-    result = _result(graphs, records, importer.problems)
-    if validate:
-        if progress is not None:
-            progress("validating with the shapes")
-        result.report = _validate_after(store, graphs, sources)
-    if not dry_run and store is not None:
-        _write(store, graphs, sources)
-        result.written = True
+    bounds = Bounds.current()
+    importer = _Importer(store, vocab or V.Vocabularies.bundled())
+    with L.quiet_libraries():
+        with read_inputs(paths, importer.problems, bounds) as tables:
+            importer.read(tables)
+        if importer.problems.over_limit:  # refused: checking the rows read so far would only take time
+            raise SheetImportError(importer.problems)
+        importer.assign_ids()
+        keep = validate or (not dry_run and store is not None)
+        with tempfile.TemporaryDirectory(prefix="msp-graph-import-") as scratch:
+            out = GraphFiles(Path(scratch) if keep else None)
+            try:
+                importer.write(out)
+            finally:
+                out.close()
+            if importer.problems.errors:
+                raise SheetImportError(importer.problems)
+            result = _result(importer)
+            paths_written = {g: p for g, p in out.paths.items() if p is not None}
+            if validate:
+                if progress is not None:
+                    progress("validating with the shapes")
+                result.report = _validate_after(store, paths_written, importer.sources)
+            if not dry_run and store is not None:
+                if progress is not None:
+                    progress(f"writing {len(paths_written)} graph{'s' if len(paths_written) != 1 else ''}")
+                replace_graphs(store, paths_written, importer.sources)
+                result.written = True
     return result
 
 
-def _graphs(sources: dict[str, RawTable], records: list[_Record], data: dict[str, set]) -> dict[str, Graph]:
-    """One graph per imported file: the triples of its records and the provenance of its rows."""
-    by_graph: dict[str, dict[str, list[_Record]]] = {}
-    for record in records:
-        by_graph.setdefault(record.graph, {}).setdefault(record.table.sheet, []).append(record)
-    graphs: dict[str, Graph] = {}
-    for iri, table in sources.items():
-        g = Graph()
-        for triple in data.get(iri, ()):
-            g.add(triple)
-        display = table.display if table.file.suffix.lower() != ".zip" else str(table.file)
-        _provenance(iri, display, table.file, by_graph.get(iri, {}), g)
-        graphs[iri] = g
-    return graphs
-
-
-def _result(graphs: dict[str, Graph], records: list[_Record], problems: list[Problem]) -> ImportResult:
+def _result(importer: _Importer) -> ImportResult:
     """What the import read: the graphs, where each record came from, counts per sheet, the warnings."""
+    problems = importer.problems
     result = ImportResult(
-        graphs=graphs,
-        records={},
+        graphs=list(importer.sources),
+        records=_Located(importer.by_iri, importer.twins),
         counts={},
         warnings=[p for p in problems if p.severity == "warning"],
+        warning_count=problems.warnings,
     )
-    for record in records:
+    partnerships: dict[str, None] = {}
+    for record in importer.records:
         result.counts[record.sheet.name] = result.counts.get(record.sheet.name, 0) + 1
-        if record.iri is not None and record.sheet.name != "triples":
-            result.records.setdefault(str(record.iri), []).append(record.location)
-            if record.sheet.name == "partnerships" and str(record.iri) not in result.partnerships:
-                result.partnerships.append(str(record.iri))
+        if record.sheet.name == "partnerships" and record.iri is not None:
+            partnerships[record.iri] = None
+        record.values = ()  # read: only where the record came from is kept
+    result.partnerships = list(partnerships)
+    importer.records = []
+    importer.by_name.clear()
     return result
 
 
-def _describe(graph: str, table: RawTable) -> str:
-    """The metadata of an imported graph, as for any loaded file: relative name, content hash, load time."""
-    digest = hashlib.sha256(table.file.read_bytes()).hexdigest()
-    return describe_source(graph, name=source_name(table.file), sha256=digest)
-
-
-def _write(store: Store, graphs: dict[str, Graph], sources: dict[str, RawTable]) -> None:
-    """Replace every imported graph in one update: load each into a staging graph, then MOVE them all."""
-    staged: dict[str, str] = {}
-    try:
-        for iri, g in graphs.items():
-            staging = f"{GRAPH_BASE}staging/{uuid.uuid4().hex}"
-            store.load(g.serialize(format="nt", encoding="utf-8"), graph=staging, format="nt")
-            staged[iri] = staging
-        operations = [f"MOVE SILENT <{staging}> TO <{iri}>" for iri, staging in staged.items()]
-        operations += [_describe(iri, sources[iri]) for iri in staged]
-        store.update(" ;\n".join(operations))
-    except BaseException:
-        for staging in staged.values():
-            store.drop(staging)
-        raise
-
-
-def _validate_after(store: Store | None, graphs: dict[str, Graph], sources: dict[str, RawTable]):
+def _validate_after(store: Store | None, paths: dict[str, Path], sources: dict[str, RawTable]):
     """Validate the store as it would be after the import, on an in-memory copy; the store is untouched."""
     from ..loading import load_ontology
     from ..stores import ONTOLOGY_GRAPH, EmbeddedStore
@@ -698,5 +825,5 @@ def _validate_after(store: Store | None, graphs: dict[str, Graph], sources: dict
         copy.load(store.dump(format="nq"), graph=f"{GRAPH_BASE}staging/unused", format="nq")
     if ONTOLOGY_GRAPH not in copy.graphs():
         load_ontology(copy)
-    _write(copy, graphs, sources)
+    replace_graphs(copy, paths, sources)
     return check(copy)

@@ -8,11 +8,14 @@ the triples it came from, so a value the layout cannot carry goes to the ``tripl
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import hashlib
+import logging
 import re
 import unicodedata
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from rdflib import Graph, Literal, Namespace, URIRef
@@ -34,6 +37,7 @@ __all__ = [
     "owner_sheets",
     "parse_cell",
     "period_triples",
+    "quiet_libraries",
     "ref_kind",
     "sheet_named",
     "slugify",
@@ -101,6 +105,34 @@ def record_slug(iri: str) -> str:
     return local_slug(iri)
 
 
+class _IllTyped(logging.Filter):
+    """Drops rdflib's report of an ill-typed literal (a logged traceback) or of a doubtful IRI: the
+    spreadsheet code reports both itself, located."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = str(record.msg)
+        return not (
+            message.startswith("Failed to convert Literal lexical form")
+            or "does not look like a valid URI" in message
+        )
+
+
+@contextlib.contextmanager
+def quiet_libraries() -> Iterator[None]:
+    """While reading or writing spreadsheets: no rdflib traceback for an ill-typed literal, no openpyxl
+    warning about workbook features it drops (data validation, conditional formatting...)."""
+    logger = logging.getLogger("rdflib.term")
+    dropped = _IllTyped()
+    logger.addFilter(dropped)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", module="openpyxl")
+            warnings.filterwarnings("ignore", message="Parsing weird boolean", module="rdflib")
+            yield
+    finally:
+        logger.removeFilter(dropped)
+
+
 class CellError(ValueError):
     """A cell value that cannot be read; ``str()`` says what is wrong and what to type instead."""
 
@@ -130,7 +162,7 @@ def parse_date(text: str) -> Literal:
     raise CellError(f"bad date {text!r}; write YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2019 or 2019-06-30)")
 
 
-_IRI = re.compile(r"^(https?://|urn:|file:|mailto:)[^\s<>\"{}|\\^`]+$")
+_IRI = re.compile(r"^(https?://|urn:|file:|mailto:)[^\x00-\x20\s<>\"{}|\\^`]+$")
 
 
 def is_iri(text: str) -> bool:
