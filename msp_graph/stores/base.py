@@ -107,8 +107,9 @@ class Store(abc.ABC):
         """Replace ``graph`` with ``data`` atomically."""
         return self.load(data.serialize(format="nt", encoding="utf-8"), graph=graph, format="nt")
 
-    def to_rdflib(self, graphs: Iterable[str] | None = None) -> rdflib.Graph:
-        """One rdflib graph holding the union of ``graphs`` (default: all), for pyshacl and owlrl."""
+    def to_rdflib(self, graphs: Iterable[str] | None = None, *, as_written: bool = False) -> rdflib.Graph:
+        """One rdflib graph holding the union of ``graphs`` (default: all), for pyshacl and owlrl;
+        ``as_written``: typed literals keep their lexical form (rdflib normalises them otherwise)."""
         import pyoxigraph as ox
         import rdflib  # only here: importing rdflib costs 0.1 s of every command's start-up
 
@@ -118,7 +119,11 @@ class Store(abc.ABC):
         # 1 MB literal took 21 s, a 10 MB one never finished); as fast on ordinary data.
         g = rdflib.Graph()
         quads = ox.parse(self.dump(format="nt", graphs=graphs), format=ox.RdfFormat.N_TRIPLES)
-        g.addN((rdflib_term(q.subject), rdflib_term(q.predicate), rdflib_term(q.object), g) for q in quads)
+        keep = False if as_written else None
+        g.addN(
+            (rdflib_term(q.subject), rdflib_term(q.predicate), rdflib_term(q.object, normalize=keep), g)
+            for q in quads
+        )
         return g
 
     def close(self) -> None:  # noqa: B027 - optional hook

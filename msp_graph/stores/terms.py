@@ -478,8 +478,13 @@ def term(value: rdflib.term.Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     raise TypeError(f"not an RDF term: {value!r}")
 
 
-def rdflib_term(value: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> rdflib.term.Node | None:
-    """The rdflib term of a pyoxigraph term (``None`` stays ``None``: an unbound variable)."""
+def rdflib_term(
+    value: ox.NamedNode | ox.BlankNode | ox.Literal | None, *, normalize: bool | None = None
+) -> rdflib.term.Node | None:
+    """The rdflib term of a pyoxigraph term (``None`` stays ``None``: an unbound variable).
+
+    ``normalize=False`` keeps a typed literal as written (rdflib would rewrite ``"yes"^^xsd:boolean`` as
+    ``"false"``); the default is rdflib's own (normalised), which the report comparisons expect."""
     import rdflib  # not at start-up: 0.1 s
 
     if value is None:
@@ -493,5 +498,5 @@ def rdflib_term(value: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> rdfli
             return rdflib.Literal(value.value, lang=value.language)
         if value.datatype.value == _XSD_STRING:
             return rdflib.Literal(value.value)  # a simple literal, as rdflib reads it from N-Triples
-        return rdflib.Literal(value.value, datatype=rdflib.URIRef(value.datatype.value))
+        return rdflib.Literal(value.value, datatype=rdflib.URIRef(value.datatype.value), normalize=normalize)
     raise TypeError(f"not an RDF term: {value!r}")
