@@ -458,3 +458,35 @@ def test_a_bad_output_is_refused_before_files_are_loaded_into_the_store(tmp_path
         assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
         assert f"no such folder {tmp_path / 'missing'}" in done.stderr
     assert view(store) == before
+
+
+def test_validate_beside_a_writer_reasons_on_a_copy_and_gives_the_same_report(tmp_path):
+    """validate reasons, which writes the inferred graph: beside another writer it works on an in-memory
+    copy instead (it used to exit 2, "locked by another process"), with the same report, and the store
+    keeps no inferred graph from it."""
+    store = tmp_path / "store"
+    assert msp("load", "--store", store, "-q").returncode == 0
+    alone = tmp_path / "alone"
+    shutil.copytree(store, alone)
+    expected = msp("validate", "--store", alone, "-f", "json", "-q")
+    assert expected.returncode == 1, expected.stderr
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import sys, msp_graph as m; s = m.open_store({str(store)!r}); print('ok', flush=True); "
+            "sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ok"
+        beside = msp("validate", "--store", store, "-f", "json", "-q")
+    finally:
+        holder.communicate("", timeout=60)
+    assert beside.returncode == 1, beside.stderr
+    assert beside.stdout == expected.stdout
+    with EmbeddedStore(store, mode="read") as after:
+        assert INFERRED_GRAPH not in after.graphs()

@@ -171,6 +171,21 @@ class EmbeddedStore(Store):
         self._open_for_writing(read_version=read)
         return self._db
 
+    def try_write(self) -> bool:
+        """Become a writer if no other process writes the store (and none has changed it since this one
+        read it); else stay a reader and return False. For a command that can do its writing elsewhere."""
+        if self._writable:
+            return True
+        if self.mode == "read":
+            return False
+        try:
+            self._writer()
+        except StoreError:
+            if self._db is None:  # the reader was let go to take the lock: read again
+                self._open_for_reading()
+            return False
+        return True
+
     @property
     def _store(self) -> ox.Store:
         """pyoxigraph itself, for code that reads and writes it directly (the rules reasoner). Such code may

@@ -128,8 +128,13 @@ def check(
 ) -> ValidationReport:
     """Reason (OWL 2 RL, into the inferred graph), then validate: the two steps of ``msp-graph validate``.
 
-    The report carries the reasoning result and its inconsistencies.
+    The report carries the reasoning result and its inconsistencies. A store on disk that another process
+    is writing (a load beside this validation) is not waited for: reasoning and validation run on an
+    in-memory copy of what it holds, and the store is left as it is.
     """
+    if isinstance(store, EmbeddedStore) and store.read_only and not store.try_write():
+        with _local_copy(store) as copy:
+            return check(copy, shapes=shapes, reasoner=reasoner, engine=engine)
     result = reason(store, engine=reasoner)
     report = validate(store, shapes=shapes, engine=engine)
     report.reasoning = result
@@ -138,7 +143,8 @@ def check(
 
 
 def _local_copy(store: Store) -> EmbeddedStore:
-    """An in-memory copy of a remote store, graph by graph, for the fast engine.
+    """An in-memory copy of a store (a remote one, or one on disk that another process writes), graph by
+    graph, for the fast engine.
 
     The compiled queries are not sent to the endpoint: Virtuoso 7 gets some of them wrong (transitive
     property paths inside ``FILTER NOT EXISTS`` / ``MINUS`` on a bound variable, and the composition query's
