@@ -22,6 +22,7 @@ import openpyxl
 import pytest
 import rdflib
 from conftest import write_csv
+from hostile_inputs import rewrite_zip
 from typer.testing import CliRunner
 
 from msp_graph.cli import app
@@ -81,14 +82,7 @@ def _organisations(count: int) -> list[list[str]]:
 
 def _rewrite(path: Path, change) -> Path:
     """Rewrite the zip ``path`` in place, each member's bytes passed through ``change(name, body)``."""
-    data = path.read_bytes()
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as sink:
-        for info in source.infolist():
-            body = source.read(info)
-            changed = change(info.filename, body)
-            sink.writestr(info.filename, body if changed is None else changed)
-    path.write_bytes(out.getvalue())
+    path.write_bytes(rewrite_zip(path.read_bytes(), change))
     return path
 
 

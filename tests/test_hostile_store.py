@@ -125,6 +125,23 @@ def kill(
             proc.wait()
 
 
+def hold_the_lock(store: Path) -> subprocess.Popen:
+    """Another process that opens ``store`` for writing and keeps it until its stdin closes (after "ok")."""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import sys, msp_graph as m; s = m.open_store({str(store)!r}); print('ok', flush=True); "
+            "sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline().strip() == "ok"
+    return holder
+
+
 def hidden(path: Path) -> set[str]:
     """Graphs holding triples that readers do not see (a writer's staging or unpublished graphs)."""
     try:
@@ -174,19 +191,8 @@ def test_a_second_writer_is_refused_in_one_line_and_readers_go_on(tmp_path):
     store = tmp_path / "store"
     small = nt(tmp_path / "small.nt", 10)
     assert msp("load", small, "--store", store, "-q").returncode == 0
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            f"import sys, msp_graph as m; s = m.open_store({str(store)!r}); print('ok', flush=True); "
-            "sys.stdin.read()",
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    holder = hold_the_lock(store)
     try:
-        assert holder.stdout.readline().strip() == "ok"
         second = msp("load", small, "--store", store)
         assert second.returncode == 2
         assert second.stderr.count("\n") == 1 and "locked by another process" in second.stderr
@@ -470,19 +476,8 @@ def test_validate_beside_a_writer_reasons_on_a_copy_and_gives_the_same_report(tm
     shutil.copytree(store, alone)
     expected = msp("validate", "--store", alone, "-f", "json", "-q")
     assert expected.returncode == 1, expected.stderr
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            f"import sys, msp_graph as m; s = m.open_store({str(store)!r}); print('ok', flush=True); "
-            "sys.stdin.read()",
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    holder = hold_the_lock(store)
     try:
-        assert holder.stdout.readline().strip() == "ok"
         beside = msp("validate", "--store", store, "-f", "json", "-q")
     finally:
         holder.communicate("", timeout=60)

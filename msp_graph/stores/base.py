@@ -41,13 +41,14 @@ def source_graph(slug: str) -> str:
 class Store(abc.ABC):
     """A quad store with named graphs: the one interface the rest of msp-graph talks to."""
 
-    @abc.abstractmethod
     def load(self, source: str | Path | bytes, *, graph: str, format: str | None = None) -> int:
         """Replace ``graph`` with the RDF in ``source`` (a path or bytes), atomically; return its size.
 
         For quad formats (TriG, N-Quads) the named graphs of the file are kept and ``graph`` receives the
-        default-graph triples.
+        default-graph triples. One source of ``replace_graphs``.
         """
+        self.replace_graphs([(graph, source, format)])
+        return self.count(graph)
 
     @abc.abstractmethod
     def replace_graphs(

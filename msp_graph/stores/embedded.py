@@ -221,10 +221,6 @@ class EmbeddedStore(Store):
 
     # --- writing ---------------------------------------------------------------------------------------
 
-    def load(self, source: str | Path | bytes, *, graph: str, format: str | None = None) -> int:
-        self.replace_graphs([(graph, source, format)])
-        return self.count(graph)
-
     def replace_graphs(
         self,
         sources: Sequence[tuple[str, str | Path | bytes, str | None]],
