@@ -20,8 +20,11 @@ what they share is in ``common``. Nothing outside ``msp_graph.cli`` imports it.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
+from .. import __version__
 from . import export, limits, query, sheets, store, validate
 from .common import Group
 
@@ -32,11 +35,27 @@ app = typer.Typer(
     name="msp-graph",
     help="Validate, query, reason over and export the knowledge graph of multi-stakeholder partnerships.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"msp-graph {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Validate, query, reason over and export the knowledge graph of multi-stakeholder partnerships."""
+
 
 for _name, _command in [
     ("validate", validate.validate),

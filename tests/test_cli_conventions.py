@@ -1,0 +1,55 @@
+"""Conventions users expect of a command and a library: ``--version``, shell completion, typed package."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.resources
+import os
+import subprocess
+import sys
+
+import msp_graph
+
+COMMAND = [sys.executable, "-m", "msp_graph.cli"]
+
+
+def _run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*COMMAND, *args], capture_output=True, text=True, timeout=60, env={**os.environ, **(env or {})}
+    )
+
+
+def test_version_prints_the_installed_version_and_exits_0():
+    done = _run("--version")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"msp-graph {msp_graph.__version__}\n"
+    # One version number: the package metadata is read from msp_graph.__version__.
+    assert importlib.metadata.version("msp-graph") == msp_graph.__version__
+
+
+def test_version_wins_over_a_command():
+    done = _run("--version", "validate", "no-such-file.ttl")
+    assert (done.returncode, done.stdout.split()) == (0, ["msp-graph", msp_graph.__version__])
+
+
+def test_shell_completion_script_is_offered():
+    done = _run("--show-completion", "bash")
+    assert done.returncode == 0, done.stderr
+    assert "_MSP_GRAPH_COMPLETE" in done.stdout
+
+
+def test_completion_lists_the_commands():
+    env = {"_MSP_GRAPH_COMPLETE": "complete_bash", "COMP_WORDS": "msp-graph va", "COMP_CWORD": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", "from msp_graph.cli import main; main()"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **env},
+    )
+    assert "validate" in done.stdout.split()
+
+
+def test_package_is_typed():
+    """PEP 561: mypy and pyright read the package's annotations only when ``py.typed`` ships with it."""
+    assert importlib.resources.files("msp_graph").joinpath("py.typed").is_file()
