@@ -10,8 +10,11 @@ child's ``ru_maxrss`` from ``wait4``):
   than ``MSP_GRAPH_MAX_ROWS`` rows (200,000 by default) is refused (exit 2);
 * ``limit raised``: the same with ``MSP_GRAPH_MAX_ROWS`` = N: every row read, checked and turned into
   triples (written nowhere);
-* ``--store``: also ``import --store DIR --no-validate`` (the triples written into a new store);
-* ``--validate``: also ``import --dry-run`` with validation (the shapes over a copy of the data).
+* ``--store``: also ``import --store DIR --no-validate`` (the triples written into a new store, each file
+  bulk-loaded a bounded part at a time, then published in one transaction);
+* ``--validate``: also ``import --dry-run`` with validation (reasoning and the shapes over an in-memory copy
+  of the data: memory grows with the triples); with ``--store`` too, ``import --store DIR`` as a user runs
+  it (validated, then written).
 
 The workbook is kept in ``--folder`` (default: a temporary folder) and reused when it is there.
 """
@@ -146,6 +149,16 @@ def main(argv: list[str] | None = None) -> int:
         )
     if options.validate:
         runs.append(("limit raised, validated", ["import", str(source), "--dry-run"], raised))
+    if options.validate and options.store:
+        store = folder / "store-validated"
+        shutil.rmtree(store, ignore_errors=True)
+        runs.append(
+            (
+                "limit raised, validated, into a new store",
+                ["import", str(source), "--store", str(store)],
+                raised,
+            )
+        )
     print(f"| {options.rows:,} rows ({options.format}) | exit | wall | peak RSS | last line |")
     print("|---|---|---|---|---|")
     for name, args, env in runs:

@@ -32,7 +32,7 @@ import pyoxigraph as ox
 
 from .errors import LoadError, MspGraphError
 from .loading import METADATA_GRAPH, asserted_graphs
-from .stores import FORMATS, INFERRED_GRAPH, ONTOLOGY_GRAPH, Store, format_named, rdf_format
+from .stores import FORMATS, INFERRED_GRAPH, ONTOLOGY_GRAPH, Store, format_named, rdf_format, written
 
 __all__ = ["EXPORT_FORMATS", "QUAD_FORMATS", "context", "export", "normalise_format"]
 
@@ -84,7 +84,8 @@ def export(
             names.append(INFERRED_GRAPH)
     else:
         names = list(graphs)
-    lines = _statements(store.dump(format="nquads", graphs=names), merge=not fmt.quads, load_times=load_times)
+    dump = _as_written(store.dump(format="nquads", graphs=names), written.read(store), names)
+    lines = _statements(dump, merge=not fmt.quads, load_times=load_times)
     lines.sort()  # code point order: RDFC-1.0's canonical N-Quads (N-Triples)
     if fmt.name in ("nt", "nquads"):
         return b"".join(lines)
@@ -150,6 +151,24 @@ def _shown(term) -> str:
     """A term in N-Triples, cut for a message (an IRI may be 100 KB long)."""
     text = str(term)
     return text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…"
+
+
+def _as_written(nquads: bytes, records: written.Written, names: Iterable[str]) -> bytes:
+    """The dump with the literals the store rewrote when it loaded them as they were written
+    (``stores.written``): ``"03"^^xsd:int`` stays that, not ``"3"^^xsd:integer``."""
+    if not records:
+        return nquads
+    swap: dict[bytes, bytes] = {}
+    for name in names:
+        graph = ox.NamedNode(name)
+        for key, forms in records.graphs.get(name, {}).items():
+            stored = ox.serialize([ox.Quad(key.subject, key.predicate, key.object, graph)], format=_NQ) or b""
+            swap[stored] = (
+                ox.serialize([ox.Quad(key.subject, key.predicate, form, graph) for form in forms], format=_NQ)
+                or b""
+            )
+    lines = nquads.splitlines(keepends=True)
+    return b"".join(swap.get(line, line) for line in lines)
 
 
 def _statements(nquads: bytes, *, merge: bool, load_times: bool) -> list[bytes]:

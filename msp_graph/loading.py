@@ -43,6 +43,7 @@ from .stores import (
     rdf_format,
     read_source,
     source_graph,
+    written,
 )
 from .stores.terms import parsing
 
@@ -79,8 +80,12 @@ _PROV = "http://www.w3.org/ns/prov#"
 _DCT = "http://purl.org/dc/terms/"
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+# The syntaxes whose typed literals the byte scan of ``stores.written`` finds; the others (RDF/XML, JSON-LD)
+# are parsed again to find the literals the store rewrites.
+_SCANNED = (".nt", ".nq", ".ttl", ".trig", ".n3")
 
-Progress = Callable[[str], None]
+# progress(message) at each step; while a file loads, again with done=bytes read, total=bytes, count=triples
+Progress = Callable[..., None]
 
 
 def open_store(path: str | Path | None = None, *, mode: str = "write") -> EmbeddedStore:
@@ -266,11 +271,14 @@ def _load(
         describe_source(graph, name=source_name(path), sha256=_sha256(path), when=when)
         for graph, path in zip(graphs, files, strict=True)
     ]
+    records = written.names(store)
+    then += _as_written(graphs, files, records)
     if replace:
         meta = ox.NamedNode(METADATA_GRAPH)
         for old in map(ox.NamedNode, source_graphs(store)):
             if old.value not in graphs:
                 then += [f"DROP SILENT GRAPH {old}", f"DELETE WHERE {{ GRAPH {meta} {{ {old} ?p ?o }} }}"]
+                then += written.record(old.value, [], records.get(old.value, ()))
     sources: list[tuple[str, str | Path | bytes, str | None]]
     sources = [(graph, path, None) for graph, path in zip(graphs, files, strict=True)]
     if ontology:
@@ -279,6 +287,27 @@ def _load(
         sources.insert(0, (ONTOLOGY_GRAPH, _ontology_nt(), "nt"))
     store.replace_graphs(sources, then=" ;\n".join(then), progress=progress)
     return graphs
+
+
+def _as_written(graphs: list[str], files: list[Path], records: dict[str, list[str]]) -> list[str]:
+    """The updates replacing the records of literals the store rewrites (``stores.written``) of the graphs
+    ``files`` load. A file in a syntax the byte scan reads (``_SCANNED``) is parsed here a second time only
+    when the scan finds a literal that may be one; the file's own named graphs (TriG, N-Quads) get their
+    records too."""
+    ops: list[str] = []
+    for graph, path in zip(graphs, files, strict=True):
+        found: dict[str, list[ox.Triple]] = {graph: []}
+        suffix = path.suffix.lower()
+        if suffix not in _SCANNED or written.may_change(path, bare_numbers=suffix not in (".nt", ".nq")):
+            for quad in parse_file(path):
+                name = graph if isinstance(quad.graph_name, ox.DefaultGraph) else quad.graph_name
+                if isinstance(name, ox.NamedNode):
+                    name = name.value
+                if isinstance(name, str):
+                    found.setdefault(name, []).append(quad)
+        for name, quads in found.items():
+            ops += written.record(name, written.changed(quads), records.get(name, ()))
+    return ops
 
 
 def check_files(paths: Iterable[str | Path]) -> None:

@@ -481,6 +481,37 @@ def test_import_command_into_a_store(tmp_path):
         assert graphs == ["https://w3id.org/msp/id/graph/source/sheet-acme-organisations"]
 
 
+def test_import_writes_its_graphs_through_the_stores_one_replace(tmp_path, monkeypatch):
+    write_csv(tmp_path / "acme" / "organisations.csv", ORG_HEADER, ["", "Acme Union", "syndicats"])
+    write_csv(tmp_path / "acme" / "partnerships.csv", PARTNERSHIP_HEADER, ["", "Alliance", "global"])
+    calls = []
+    real = EmbeddedStore.replace_graphs
+
+    def recorded(self, sources, **options):
+        calls.append(([graph for graph, _, _ in sources], options.get("then", "")))
+        return real(self, sources, **options)
+
+    monkeypatch.setattr(EmbeddedStore, "replace_graphs", recorded)
+    store = EmbeddedStore(tmp_path / "store")
+    result = import_sheets([tmp_path / "acme"], store=store, validate=False)
+    assert len(calls) == 1  # every graph and its metadata in one transaction, no staging graph
+    assert sorted(calls[0][0]) == sorted(result.graphs) and len(result.graphs) == 2
+    assert all(graph in calls[0][1] for graph in result.graphs)  # described in the same transaction
+    assert sorted(g for g in store.graphs() if "/sheet-" in g) == sorted(result.graphs)
+    store.close()
+
+
+def test_import_draws_its_write_as_a_progress_bar_on_a_terminal(tmp_path):
+    from test_loading import _on_a_terminal
+
+    rows = [["", f"Organisation {i}", "employers"] for i in range(300)]
+    path = write_csv(tmp_path / "acme" / "organisations.csv", ORG_HEADER, *rows)
+    status, drawn = _on_a_terminal(["import", str(path), "--store", str(tmp_path / "db"), "--no-validate"])
+    assert status == 0, drawn
+    assert "100%" in drawn and "triples/s" in drawn
+    assert "imported 300 organisations" in drawn
+
+
 def test_membership_ids_keep_every_word_of_a_hyphenated_partnership_id(tmp_path):
     """Was ``membership/deal--ilo`` for ``global-deal``: the first word of the partnership id was dropped."""
     write_csv(

@@ -56,11 +56,10 @@ def import_(
     from ..loading import open_workspace
     from ..sheets.importer import SheetImportError, import_sheets  # rdflib, openpyxl: not at start-up
 
-    progress = report.step if report.level >= 1 else None
-    with open_workspace(store, [], progress=progress) as workspace:
+    with report.working("importing"), open_workspace(store, [], progress=report.step) as workspace:
         try:
             result = import_sheets(
-                files, store=workspace, dry_run=dry_run, validate=not no_validate, progress=progress
+                files, store=workspace, dry_run=dry_run, validate=not no_validate, progress=report.step
             )
         except SheetImportError as error:
             _list_problems(error)

@@ -1,5 +1,6 @@
 """The graphs an import writes: N-Triples files in a scratch folder, written row by row (no graph is ever
-held in memory whole), the provenance of every row, and the replacement of the graphs in a store.
+held in memory whole), the provenance of every row, and the replacement of the graphs in a store (through
+``Store.replace_graphs``, which loads each file a bounded part at a time).
 
 Each imported file is one named graph. Its file node (``csvw:TableGroup``, ``csvw:url`` the file's relative
 name), one ``csvw:Table`` per sheet and one ``csvw:Row`` per record row (``csvw:rownum``, ``rdfs:label``
@@ -11,8 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import urllib.parse
-import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TextIO
 
@@ -20,7 +20,7 @@ import pyoxigraph as ox
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
 from ..loading import describe_source, source_name
-from ..stores import STAGING_PREFIX, Store, term
+from ..stores import Store, term
 from .layout import CSVW, slugify
 from .tables import RawTable
 
@@ -120,19 +120,18 @@ def _describe(graph: str, table: RawTable) -> str:
     return describe_source(graph, name=source_name(table.file), sha256=digest)
 
 
-def replace_graphs(store: Store, paths: dict[str, Path], sources: dict[str, RawTable]) -> None:
-    """Replace every imported graph at once: load each file into a staging graph, then one update MOVEs them
-    all into place and describes them; a failure drops the staging graphs and leaves the store as it was."""
-    staged: dict[str, str] = {}
-    try:
-        for iri, path in paths.items():
-            staging = f"{STAGING_PREFIX}{uuid.uuid4().hex}"
-            store.load(path, graph=staging, format="nt")
-            staged[iri] = staging
-        operations = [f"MOVE SILENT <{staging}> TO <{iri}>" for iri, staging in staged.items()]
-        operations += [_describe(iri, sources[iri]) for iri in staged]
-        store.update(" ;\n".join(operations))
-    except BaseException:
-        for staging in staged.values():
-            store.drop(staging)
-        raise
+def replace_graphs(
+    store: Store,
+    paths: dict[str, Path],
+    sources: dict[str, RawTable],
+    *,
+    progress: Callable[..., None] | None = None,
+) -> None:
+    """Replace every imported graph at once, and describe them, by the store's one atomic replace
+    (``Store.replace_graphs``: each file loaded a bounded part at a time, then one transaction); a failure
+    leaves the store as it was. ``progress`` as ``Store.replace_graphs`` reports it."""
+    store.replace_graphs(
+        [(iri, path, "nt") for iri, path in paths.items()],
+        then=" ;\n".join(_describe(iri, sources[iri]) for iri in paths),
+        progress=progress,
+    )

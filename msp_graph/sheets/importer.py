@@ -749,7 +749,7 @@ def import_sheets(
     dry_run: bool = False,
     validate: bool = True,
     vocab: V.Vocabularies | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[..., None] | None = None,
 ) -> ImportResult:
     """Import spreadsheets (``.xlsx``, ``.csv``, folders or ``.zip`` of CSV) into ``store``.
 
@@ -787,7 +787,7 @@ def import_sheets(
             if not dry_run and store is not None:
                 if progress is not None:
                     progress(f"writing {len(paths_written)} graph{'s' if len(paths_written) != 1 else ''}")
-                replace_graphs(store, paths_written, importer.sources)
+                replace_graphs(store, paths_written, importer.sources, progress=progress)
                 result.written = True
     return result
 

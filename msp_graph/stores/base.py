@@ -110,7 +110,8 @@ class Store(abc.ABC):
 
     def to_rdflib(self, graphs: Iterable[str] | None = None, *, as_written: bool = False) -> rdflib.Graph:
         """One rdflib graph holding the union of ``graphs`` (default: all), for pyshacl and owlrl;
-        ``as_written``: typed literals keep their lexical form (rdflib normalises them otherwise)."""
+        ``as_written``: typed literals keep their lexical form (rdflib normalises them otherwise). The
+        literals the store rewrote when they were loaded (``stores.written``) are given as written."""
         import pyoxigraph as ox
         import rdflib  # only here: importing rdflib costs 0.1 s of every command's start-up
 
@@ -118,12 +119,25 @@ class Store(abc.ABC):
 
         # Parsed by pyoxigraph, not rdflib: rdflib's N-Triples reader is quadratic in a line's length (a
         # 1 MB literal took 21 s, a 10 MB one never finished); as fast on ordinary data.
+        from .written import read
+
         g = rdflib.Graph()
-        quads = ox.parse(self.dump(format="nt", graphs=graphs), format=ox.RdfFormat.N_TRIPLES)
+        names = list(graphs) if graphs is not None else None
+        quads = ox.parse(self.dump(format="nt", graphs=names), format=ox.RdfFormat.N_TRIPLES)
         keep = False if as_written else None
+        records = read(self)  # the literals the store rewrote when it loaded them, as written
         g.addN(
-            (rdflib_term(q.subject), rdflib_term(q.predicate), rdflib_term(q.object, normalize=keep), g)
+            (rdflib_term(q.subject), rdflib_term(q.predicate), o, g)
             for q in quads
+            for o in (
+                [
+                    rdflib_term(f, normalize=False)
+                    for f in records.forms(q.subject, q.predicate, q.object, names)
+                ]
+                if records
+                else ()
+            )
+            or [rdflib_term(q.object, normalize=keep)]
         )
         return g
 

@@ -52,7 +52,7 @@ from rdflib import RDF, SH, XSD
 from .plan import Focus, Rule, Site
 from .terms import COUNT_LIMIT, Unsupported, ill_formed, instance_of, ordered, term
 
-__all__ = ["VALUE_COMPILERS"]
+__all__ = ["VALUE_COMPILERS", "candidates_among"]
 
 
 # --- cardinality --------------------------------------------------------------------------------------------
@@ -102,10 +102,14 @@ def _max_count(c: MaxCountConstraintComponent, site: Site) -> list[Rule]:
     n = _count(c.max_count, "sh:maxCount", site)
 
     def report(focus: Focus) -> str:
-        return (
-            f"SELECT ?this WHERE {{ {focus('?this')} {site.values('?this', '?value')} }} "
-            f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) > {n})"
-        )
+        if site.nullable:  # the path gives the focus node itself: counted per focus node
+            return (
+                f"SELECT ?this WHERE {{ {focus('?this')} {site.values('?this', '?value')} }} "
+                f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) > {n})"
+            )
+        # Counted over every subject of the path, then joined with the focus nodes: a hash join of two
+        # scans, where joining first makes Oxigraph look up each focus node's values (2x slower at 10^6).
+        return f"SELECT ?this WHERE {{ {{ {_grouped(site, '?this', f'> {n}')} }} {focus('?this')} }}"
 
     def where(this: str, _: str) -> str:
         if n == 0:  # any value at all (nested, no aggregate for the common small limits)
@@ -122,7 +126,20 @@ def _max_count(c: MaxCountConstraintComponent, site: Site) -> list[Rule]:
 
 
 def _class(c: ClassConstraintComponent, site: Site) -> list[Rule]:
-    return [site.filtered(lambda v, k=k: f"NOT EXISTS {{ {instance_of(v, k)} }}") for k in c.class_rules]
+    """Value nodes that are not instances of the class. Reported with MINUS, one anti-join against the
+    class's instances (only ``?value`` is shared, and it is always bound), where ``NOT EXISTS`` looks up each
+    value node's types once per class of the closure (at 10^6: 2.2 s -> 0.3 s for 67,279 members)."""
+
+    def report(focus: Focus, k) -> str:
+        values, instance = site.values("?this", "?value"), instance_of("?value", k)
+        return f"SELECT DISTINCT ?this ?value WHERE {{ {focus('?this')} {values} MINUS {{ {instance} }} }}"
+
+    return [
+        site.filtered(
+            lambda v, k=k: f"NOT EXISTS {{ {instance_of(v, k)} }}", report=lambda f, k=k: report(f, k)
+        )
+        for k in c.class_rules
+    ]
 
 
 def _datatype(c: DatatypeConstraintComponent, site: Site) -> list[Rule]:
@@ -142,7 +159,7 @@ def _datatype(c: DatatypeConstraintComponent, site: Site) -> list[Rule]:
     wrong = site.filtered(lambda v: f'!isLiteral({v}) || LANG({v}) != "" || DATATYPE({v}) != {dt}')
 
     def typed(v: str) -> str:
-        return f'isLiteral({v}) && LANG({v}) = "" && DATATYPE({v}) = {dt}'
+        return typed_as(v, dt)
 
     def violated(this: str) -> str:
         v = site.fresh()
@@ -150,6 +167,18 @@ def _datatype(c: DatatypeConstraintComponent, site: Site) -> list[Rule]:
 
     candidates = site.filtered(typed, violated=violated, options={"python_datatype": datatype})
     return [wrong, candidates]
+
+
+def typed_as(v: str, dt: str) -> str:
+    """The test "``v`` is a literal of datatype ``dt``" of ``sh:datatype``'s candidate query."""
+    return f'isLiteral({v}) && LANG({v}) = "" && DATATYPE({v}) = {dt}'
+
+
+def candidates_among(query: str, datatype: rdflib.URIRef, literals: list[str]) -> str:
+    """The candidate query of a ``sh:datatype`` check turned into: the value nodes among ``literals`` (SPARQL
+    terms: the literals the store rewrote when it loaded them, judged as written by run.py)."""
+    test = " || ".join(f"sameTerm(?value, {t})" for t in literals) or "false"
+    return query.replace(f"FILTER ({typed_as('?value', term(datatype))})", f"FILTER ({test})")
 
 
 _NODE_KINDS = {

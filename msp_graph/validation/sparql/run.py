@@ -30,10 +30,11 @@ import rdflib
 from pyshacl.shapes_graph import ShapesGraph
 from rdflib import RDF, SH, XSD
 
-from ...stores import Store
+from ...stores import Store, written
 from ...stores.terms import rdflib_term, running_sparql, term
 from ..reference import run_pyshacl
 from .compile import Check, Plan, compile_shapes
+from .components import candidates_among
 from .report_graph import RawResult, add_results, report_graph
 from .terms import ILL_FORMED, INSTANCE_OF, MARKED, SHAPES_GRAPH
 
@@ -219,6 +220,51 @@ def _well_typed(value: rdflib.Literal, datatype: rdflib.URIRef) -> bool:
     return expected is None or isinstance(value.value, expected)
 
 
+def _as_written(
+    results: list[RawResult], plan: Plan, records: written.Written, run: _Runner
+) -> list[RawResult]:
+    """The results as the data was written, where the store rewrote literals when it loaded them
+    (``stores.written``): ``sh:datatype`` judges those literals again as written, and a result's value is
+    shown as written when its triple says which form that was."""
+    judged = {id(c.constraint) for c in plan.checks if c.python_datatype is not None}
+    stored = {rdflib_term(key.object) for triples in records.graphs.values() for key in triples}
+    out = []
+    for r in results:
+        datatype = r.check.component == SH.DatatypeConstraintComponent and id(r.check.constraint) in judged
+        if datatype and r.value in stored:
+            continue  # judged again below
+        path = r.check.shape.path()
+        if isinstance(r.value, rdflib.Literal) and isinstance(path, rdflib.URIRef):
+            forms = records.forms(term(r.focus), term(path), term(r.value))
+            if len(forms) == 1:
+                r = RawResult(r.check, r.focus, rdflib_term(forms[0], normalize=False), r.path, r.bound)
+        out.append(r)
+    for check in plan.checks:
+        if check.python_datatype is not None:
+            out.extend(_judged_as_written(check, records, run))
+    return out
+
+
+def _judged_as_written(check: Check, records: written.Written, run: _Runner) -> list[RawResult]:
+    """``sh:datatype`` on the value nodes the store holds rewritten, each as written: by the triple on a
+    predicate path, else every form the store holds so (a path of several steps)."""
+    literals = sorted({str(key.object) for triples in records.graphs.values() for key in triples})
+    rows = run.store.query(run._expand(candidates_among(check.query, check.python_datatype, literals)))
+    path, datatype = check.shape.path(), check.python_datatype
+    out = []
+    for row in rows:
+        this, value = row["this"], row["value"]
+        if isinstance(path, rdflib.URIRef):
+            forms = records.forms(this, term(path), value) or [value]
+        else:
+            forms = records.by_value(value) or [value]
+        for form in forms:
+            shown = rdflib_term(form, normalize=False)
+            if form.language or form.datatype.value != str(datatype) or not _well_typed(shown, datatype):
+                out.append(RawResult(check, rdflib_term(this), shown))
+    return out
+
+
 def _sparql_results(check: Check, rows: list[dict]) -> list[RawResult]:
     """The rows of a SPARQL-based check as results: a constraint component's validator gives one result per
     row (its ``?value`` and ``?path`` when bound); ``sh:sparql`` rows are read as pyshacl reads them."""
@@ -307,6 +353,9 @@ def validate_store(store: Store, shapes: rdflib.Graph) -> tuple[bool, rdflib.Gra
     for check in plan.checks:
         results.extend(run(check))
         notes.queries += 1
+    records = written.read(store)
+    if records:
+        results = _as_written(results, plan, records, run)
     report = report_graph(results, shapes)
     conforms = not results
     fallback_graph = None
