@@ -13,7 +13,7 @@ import rdflib
 
 from msp_graph.errors import ShapesError
 from msp_graph.loading import load_bundled, load_files, load_ontology, open_store
-from msp_graph.stores import source_graph
+from msp_graph.stores import INFERRED_GRAPH, source_graph
 from msp_graph.validation import ValidationReport, ValidationResult, check, load_shapes, validate
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cli"
@@ -125,3 +125,22 @@ def test_report_names_nodes_not_by_the_acronyms_reasoning_makes_labels():
     flat.load(closure, graph=source_graph("closure"), format="nt")
     assert flat.query('ASK { ?ilo <http://www.w3.org/2000/01/rdf-schema#label> "ILO"@en }')
     assert _observer_label(validate(flat)) == {ILO_NAMED}
+
+
+def test_validate_as_a_program_ends_with_its_output_complete_and_the_store_published(tmp_path: Path) -> None:
+    """Run as the program, ``validate`` ends the process once its output is written (``finish``: no time
+    spent freeing an in-memory store): stdout is complete, the exit status says what was found, and a store
+    on disk is closed first, so the inferred graph it wrote is there for the next command."""
+    import subprocess
+    import sys
+
+    run = [sys.executable, "-m", "msp_graph.cli"]
+    data = [str(FIXTURES / "small.ttl"), "--shapes", str(SHAPES[0]), "--reason"]
+    done = subprocess.run([*run, "validate", *data, "-f", "json"], capture_output=True, timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert json.loads(done.stdout)["violations"] >= 1
+    store = tmp_path / "store"
+    done = subprocess.run([*run, "validate", "--store", str(store), "-q"], capture_output=True, timeout=120)
+    assert done.returncode == 1, done.stderr
+    with open_store(store, mode="read") as reopened:
+        assert reopened.count(INFERRED_GRAPH) > 0

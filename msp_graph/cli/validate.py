@@ -29,6 +29,7 @@ from .common import (
     Reasoner,
     Reporter,
     data_options,
+    finish,
     message_options,
     output_options,
     write,
@@ -104,23 +105,25 @@ def validate(
     if shapes:
         check_shapes(shapes)
     started = time.perf_counter()
-    with (
-        report.working("validating"),
-        _engine_notes(report),
-        _open(data, bool(shapes), reasoning, report) as store,
-    ):
-        if reasoning:
-            report.step("reasoning (OWL 2 RL), then validating (SHACL)")
-            result = check(store, shapes=shapes, reasoner=reasoner, engine=engine)
-        else:
-            report.step("validating (SHACL)")
-            result = validate_store(store, shapes=shapes, engine=engine)
-    write(output, result.render(format))
+    store = None
+    try:
+        with report.working("validating"), _engine_notes(report):
+            store = _open(data, bool(shapes), reasoning, report)
+            if reasoning:
+                report.step("reasoning (OWL 2 RL), then validating (SHACL)")
+                result = check(store, shapes=shapes, reasoner=reasoner, engine=engine)
+            else:
+                report.step("validating (SHACL)")
+                result = validate_store(store, shapes=shapes, engine=engine)
+        write(output, result.render(format))
+    except BaseException:
+        if store is not None:
+            store.close()
+        raise
     report.info(
         f"validated {result.triples} triples in {time.perf_counter() - started:.1f} s: {result.summary()}"
     )
-    if result.problems(fail_on):
-        raise typer.Exit(1)
+    finish(1 if result.problems(fail_on) else 0, store)
 
 
 def _open(data: DataOptions, own_shapes: bool, reasoning: bool, report: Reporter) -> Store:

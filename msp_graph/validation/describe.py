@@ -256,14 +256,10 @@ def _message(report: rdflib.Graph, node, path, value, labels: _Labels, shapes: r
 
 _MSP = "https://w3id.org/msp/ontology#"
 _ORG = "http://www.w3.org/ns/org#"
-#: What the labels need (altLabel / hiddenLabel values are left out of the rdfs:label ones), and the types.
-_LABELS = (
-    str(RDFS.label),
-    str(SKOS.prefLabel),
-    str(SKOS.altLabel),
-    str(SKOS.hiddenLabel),
-    str(RDF.type),
-)
+#: What the labels need (altLabel / hiddenLabel values are left out of the rdfs:label ones).
+_LABELS = (str(RDFS.label), str(SKOS.prefLabel), str(SKOS.altLabel), str(SKOS.hiddenLabel))
+#: The only types a report reads (``build_report``): reading every type of every node cost 3x the rows.
+_TYPES = (f"{_MSP}Partnership", f"{_ORG}Membership", f"{_MSP}CountryEngagement")
 _LINKS = (f"{_ORG}member", f"{_ORG}organization", f"{_MSP}engagementOf", f"{_MSP}outputOf", f"{_MSP}country")
 _INVERSE_LINKS = (f"{_MSP}hasCountryEngagement", f"{_MSP}hasOutput")
 
@@ -272,10 +268,7 @@ def context_graph(store: Store, report: rdflib.Graph, *, chunk: int = 2000) -> r
     """The small part of the data a ``ValidationReport`` reads: every partnership with its labels, and the
     labels, types and partnership links of the focus nodes and values of ``report`` (and of what they link
     to). Built with a few SPARQL queries, so no rdflib copy of the whole store is needed."""
-    rows = _quads(
-        store,
-        f"?s <{RDF.type}> <{_MSP}Partnership> . GRAPH ?g {{ ?s ?p ?o FILTER (?p IN ({_iris(_LABELS)})) }}",
-    )
+    rows = _quads(store, f"?s <{RDF.type}> <{_MSP}Partnership> . GRAPH ?g {{ ?s ?p ?o {_wanted(_LABELS)} }}")
     nodes = {
         str(o)
         for p in (SH.focusNode, SH.value)
@@ -287,7 +280,8 @@ def context_graph(store: Store, report: rdflib.Graph, *, chunk: int = 2000) -> r
     rows += direct + _describe(store, linked - nodes, _LABELS, (), chunk)
     # Added in a fixed order (the asserted graphs' triples sorted, then the inferred ones), so the graph is
     # the same from run to run; the labels do not depend on it (the display-label rule picks by value).
-    # The rows hold the store's terms; each distinct term becomes an rdflib term once.
+    # The rows hold the store's terms; each distinct term becomes an rdflib term once, and each distinct
+    # row gets its sort key once.
     graph = rdflib.Graph()
     seen = set()
     terms: dict = {}
@@ -298,19 +292,25 @@ def context_graph(store: Store, report: rdflib.Graph, *, chunk: int = 2000) -> r
             found = terms[term] = rdflib_term(term)
         return found
 
-    for row in sorted(set(rows), key=lambda r: (r[3] == INFERRED_GRAPH, r[4])):
+    def order(row: tuple) -> tuple:
+        return (row[3] == INFERRED_GRAPH, str(ox.Triple(*row[:3])))
+
+    for row in sorted(set(rows), key=order):
         if row[:3] not in seen:
             seen.add(row[:3])
             graph.add((rdf(row[0]), rdf(row[1]), rdf(row[2])))
     return graph
 
 
+def _wanted(predicates) -> str:
+    """The filter keeping the triples of ``predicates`` and the types a report reads."""
+    types = f"?p = <{RDF.type}> && ?o IN ({_iris(_TYPES)})"
+    return f"FILTER (?p IN ({_iris(predicates)}) || ({types}))"
+
+
 def _quads(store: Store, where: str) -> list[tuple]:
-    """(s, p, o, graph name, N-Triples sort key) rows of a pattern binding ?s ?p ?o ?g (the store's terms)."""
-    rows = []
-    for s, p, o, g in store.query(f"SELECT ?s ?p ?o ?g WHERE {{ {where} }}"):
-        rows.append((s, p, o, g.value, str(ox.Triple(s, p, o))))
-    return rows
+    """(s, p, o, graph name) rows of a pattern binding ?s ?p ?o ?g (the store's terms)."""
+    return [(s, p, o, g.value) for s, p, o, g in store.query(f"SELECT ?s ?p ?o ?g WHERE {{ {where} }}")]
 
 
 def _describe(store: Store, nodes: set[str], forward, inverse, chunk: int) -> list[tuple]:
@@ -318,7 +318,7 @@ def _describe(store: Store, nodes: set[str], forward, inverse, chunk: int) -> li
     rows: list = []
     for start in range(0, len(iris), chunk):
         values = " ".join(f"<{n}>" for n in iris[start : start + chunk])
-        where = [f"{{ VALUES ?s {{ {values} }} GRAPH ?g {{ ?s ?p ?o FILTER (?p IN ({_iris(forward)})) }} }}"]
+        where = [f"{{ VALUES ?s {{ {values} }} GRAPH ?g {{ ?s ?p ?o {_wanted(forward)} }} }}"]
         if inverse:
             where.append(
                 f"{{ VALUES ?o {{ {values} }} GRAPH ?g {{ ?s ?p ?o FILTER (?p IN ({_iris(inverse)})) }} }}"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
@@ -231,9 +232,89 @@ def _csv(report: ValidationReport) -> str:
 
 
 def _turtle(report: ValidationReport) -> str:
+    """The SHACL report graph as Turtle, written by pyoxigraph (rdflib's writer took 2-7 s for the 5,559
+    results of a 10^6-triple graph, and its order of results changed from run to run). Blank nodes are
+    named in a fixed order (``_blank_names``), subjects and their triples sorted, so the same report gives
+    the same bytes."""
     if report.graph is None:
         raise ValueError("this report has no SHACL report graph")
-    from rdflib import SH  # only here: rdflib is not needed to start a command
+    import pyoxigraph as ox  # only here: rdflib and its terms are not needed to start a command
+    from rdflib import SH
 
-    report.graph.bind("sh", SH)
-    return report.graph.serialize(format="turtle")
+    from ..stores.terms import term
+
+    graph = report.graph
+    converted: dict = {}  # each rdflib term converted once; then only pyoxigraph's terms (fast str, hash)
+    outgoing: dict = {}  # subject -> its (predicate, object) pairs: the graph read once
+
+    def ox_term(node):
+        found = converted.get(node)
+        if found is None:
+            found = converted[node] = term(node)
+        return found
+
+    for s, p, o in graph:
+        outgoing.setdefault(ox_term(s), []).append((ox_term(p), ox_term(o)))
+    names = _blank_names(outgoing)
+    renamed = {node: ox.BlankNode(name) for node, name in names.items()}
+
+    def key(node) -> tuple:
+        return (0, int(names[node][1:]), "") if isinstance(node, ox.BlankNode) else (1, 0, str(node))
+
+    triples = []
+    for subject in sorted(outgoing, key=key):
+        for p, o in sorted(outgoing[subject], key=lambda po: (str(po[0]), key(po[1]))):
+            triples.append(ox.Triple(renamed.get(subject, subject), p, renamed.get(o, o)))
+    prefixes = _used_prefixes(graph, converted.values(), {"sh": str(SH)})
+    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes).decode("utf-8")
+
+
+def _blank_names(outgoing: dict) -> dict:
+    """A name (``b0``, ``b1``...) for every blank node of a graph (``outgoing``: subject -> its (predicate,
+    object) pairs, pyoxigraph terms), in an order that depends on the triples only: the roots (blank nodes
+    no triple points to: the report) first, then, breadth first, the blank nodes each one points to, each
+    group sorted by what it says (its triples, blank nodes inside expanded)."""
+    import pyoxigraph as ox
+
+    said: dict = {}
+
+    def signature(node, seen: tuple = ()) -> str:
+        if not isinstance(node, ox.BlankNode):
+            return str(node)
+        if node in seen:
+            return "[]"
+        if node not in said:
+            inner = sorted(f"{p} {signature(o, (*seen, node))}" for p, o in outgoing.get(node, ()))
+            said[node] = "[" + " ; ".join(inner) + "]"
+        return said[node]
+
+    blanks = {n for n in outgoing if isinstance(n, ox.BlankNode)}
+    pointed = {o for pairs in outgoing.values() for _, o in pairs if isinstance(o, ox.BlankNode)}
+    order = sorted(blanks - pointed, key=signature)
+    names = {node: f"b{i}" for i, node in enumerate(order)}
+    for node in order:  # grows while it is read: breadth first
+        targets = [
+            (str(p), signature(o), o) for p, o in outgoing.get(node, ()) if isinstance(o, ox.BlankNode)
+        ]
+        for *_, target in sorted(targets, key=lambda t: t[:2]):
+            if target not in names:
+                names[target] = f"b{len(names)}"
+                order.append(target)
+    for node in sorted(blanks | pointed - names.keys(), key=signature):  # only in cycles: any order
+        names.setdefault(node, f"b{len(names)}")
+    return names
+
+
+def _used_prefixes(graph: rdflib.Graph, terms, extra: dict[str, str]) -> dict[str, str]:
+    """The graph's prefixes (and ``extra``) whose namespace starts one of its IRIs (``terms``: its terms, as
+    pyoxigraph's)."""
+    import pyoxigraph as ox
+
+    iris = {t.value for t in terms if isinstance(t, ox.NamedNode)}
+    iris |= {t.datatype.value for t in terms if isinstance(t, ox.Literal)}
+    known = {str(prefix): str(ns) for prefix, ns in graph.namespace_manager.namespaces()} | extra
+    return {
+        prefix: ns
+        for prefix, ns in sorted(known.items())
+        if ns and re.fullmatch(r"[A-Za-z][\w.-]*|", prefix) and any(i.startswith(ns) for i in iris)
+    }

@@ -94,6 +94,7 @@ class _GenericMessages:
     def __init__(self) -> None:
         self.stand_in = rdflib.Graph()  # pyshacl names the focus and value nodes through the data graph
         self.templates: dict[int, list] = {}
+        self.texts: dict = {}
 
     def __call__(self, constraint, focus, value) -> list:
         if constraint.constraint_name() not in self._TEMPLATED:
@@ -111,7 +112,11 @@ class _GenericMessages:
         return out
 
     def _text(self, node) -> str:
-        return "None" if node is None else stringify_node(self.stand_in, node)
+        """pyshacl's text of a node (through an empty graph: it depends on the node only), made once."""
+        found = self.texts.get(node)
+        if found is None:
+            found = self.texts[node] = "None" if node is None else stringify_node(self.stand_in, node)
+        return found
 
 
 def report_graph(results: list[RawResult], sg: rdflib.Graph) -> rdflib.Graph:

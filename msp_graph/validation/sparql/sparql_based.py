@@ -32,7 +32,7 @@ from ...sparql_text import code
 from .plan import Focus, Rule, Site
 from .terms import SHAPES_GRAPH, Unsupported, term
 
-__all__ = ["SparqlSource", "component_rules", "sparql_rules"]
+__all__ = ["SparqlSource", "component_rules", "set_at_a_time", "sparql_rules"]
 
 _VAR = r"[?$]{name}(?![\w\u00b7\u0300-\u036f\u203f-\u2040])"
 
@@ -188,19 +188,93 @@ def _bindings(site: Site, text: str, params: dict) -> str:
     return text
 
 
+# --- when one evaluation for all focus nodes is pre-binding -------------------------------------------------
+
+_THIS = rdflib.Variable("this")
+_FREE, _BOUND, _UNSAFE = "free", "bound", "unsafe"
+_PASS_THROUGH = ("Distinct", "Reduced", "OrderBy", "ToMultiSet")
+
+
+def set_at_a_time(query: str, prefixes: dict[str, str]) -> bool:
+    """Whether joining the focus nodes with ``query`` evaluated once (``?this`` free) gives, for each focus
+    node, exactly the rows of ``query`` with ``$this`` pre-bound to it (SHACL 5.2.1).
+
+    Proven on the query's SPARQL algebra (rdflib's): it holds when every solution of the query binds
+    ``?this`` and each part that mentions ``?this`` commutes with substituting it: basic graph patterns
+    (matching with ``?this`` bound is matching the substituted pattern), joins, an ``OPTIONAL`` whose left
+    side binds ``?this``, ``FILTER`` and ``BIND`` over parts that bind it, ``UNION`` of two such parts, and
+    sub-SELECTs projecting ``?this`` (grouped by it when they aggregate). Anything else (``LIMIT``/``OFFSET``
+    in a sub-SELECT, ``GRAPH``, ``?this`` only inside a filter or an ``OPTIONAL``, a text rdflib cannot read)
+    is not proven, and the query runs under ``LATERAL``, once per focus node.
+    """
+    from rdflib.plugins.sparql import prepareQuery
+
+    prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in prefixes.items())
+    try:
+        algebra = prepareQuery(prologue + query).algebra
+    except Exception:  # rdflib's parser (pyparsing) errors: not proven
+        return False
+    return algebra.name == "SelectQuery" and _kind(algebra.p) == _BOUND
+
+
+def _mentions_this(node) -> bool:
+    if node == _THIS:
+        return True
+    if isinstance(node, dict):
+        return any(_mentions_this(v) for k, v in node.items() if k != "_vars")
+    if isinstance(node, list | tuple):
+        return any(_mentions_this(v) for v in node)
+    return False
+
+
+def _kind(node) -> str:
+    """``free`` (``?this`` not mentioned), ``bound`` (every solution binds ``?this``, and evaluating then
+    fixing it is substituting it), or ``unsafe``."""
+    if not _mentions_this(node):
+        return _FREE
+    name = getattr(node, "name", None)
+    if name == "BGP":
+        return _BOUND
+    if name in _PASS_THROUGH:
+        return _kind(node.p)
+    if name == "Join":
+        kinds = {_kind(node.p1), _kind(node.p2)}
+        return _UNSAFE if _UNSAFE in kinds else _BOUND
+    if name == "LeftJoin":
+        return _BOUND if _kind(node.p1) == _BOUND and _kind(node.p2) != _UNSAFE else _UNSAFE
+    if name == "Union":
+        return _BOUND if _kind(node.p1) == _kind(node.p2) == _BOUND else _UNSAFE
+    if name == "Filter":
+        return _BOUND if _kind(node.p) == _BOUND else _UNSAFE
+    if name == "Extend":
+        aggregate = isinstance(node.expr, rdflib.Variable) and node.expr.startswith("__agg_")
+        if node.var == _THIS and not aggregate:
+            return _UNSAFE
+        return _BOUND if _kind(node.p) == _BOUND else _UNSAFE
+    if name == "Project":
+        return _BOUND if _THIS in node.PV and _kind(node.p) == _BOUND else _UNSAFE
+    if name == "AggregateJoin":
+        group = node.p
+        keys = group.expr or []
+        return _BOUND if _THIS in keys and _kind(group.p) == _BOUND else _UNSAFE
+    return _UNSAFE
+
+
 # --- SELECT queries: sh:sparql and SELECT validators --------------------------------------------------------
 
 
 def _select_rule(site: Site, helper, text: str, source: SparqlSource, component) -> Rule:
-    """A SELECT query, each row a result: ``LATERAL`` over the focus nodes for the report; nested, a
-    sub-SELECT returning the focus variable only (its own variables stay inside)."""
+    """A SELECT query, each row a result: for the report, joined with the focus nodes where that gives what
+    pre-binding gives (``set_at_a_time``), else under ``LATERAL`` over them; nested, a sub-SELECT returning
+    the focus variable only (its own variables stay inside)."""
     text = _bindings(site, text, source.params)
     split = _split_select(text)
     prefixes = _prefixes(helper, site.graph, split.prologue)
+    join = "" if SHAPES_GRAPH not in text and set_at_a_time(split.query, prefixes) else "LATERAL "
 
     def report(focus: Focus) -> str:
         site.compilation.use_prefixes(prefixes, shapes_graph=SHAPES_GRAPH in text)
-        return f"SELECT * WHERE {{ {focus('?this')} LATERAL {{ {split.query} }} }}"
+        return f"SELECT * WHERE {{ {focus('?this')} {join}{{ {split.query} }} }}"
 
     def where(this: str, _: str) -> str:
         site.compilation.use_prefixes(prefixes, shapes_graph=SHAPES_GRAPH in text)
