@@ -74,6 +74,7 @@ OPERATIONS = (
     "command-load",
     "command-reason",
     "command-validate",
+    "command-query",
 )
 # The scaling check: flag a step when its growth exponent between two sizes is over GROWTH_LIMIT and its
 # time at the larger size over GROWTH_MIN_SECONDS (below that, start-up and noise decide the exponent).

@@ -245,6 +245,25 @@ def command_reason_ours(args: dict) -> dict:
     return {"seconds": seconds, "command_peak_mib": peak}
 
 
+@_step("command-query", "msp-graph")
+def command_query_ours(args: dict) -> dict:
+    """``msp-graph query partners-sharing-alliances DATA -f csv``: the file loaded (no reasoning), the named
+    query run, every row written."""
+    name = Path(args["query"]).stem
+    seconds, peak, out = _command(_msp_graph("query", name, args["data"], "-f", "csv", "-q"))
+    return {"seconds": seconds, "command_peak_mib": peak, "rows": out.count(b"\n") - 1}
+
+
+@_step("command-query", "jena", reference=True)
+def command_query_jena(args: dict) -> dict:
+    """Jena's ``arq`` on the same file and query text, CSV results, JVM start included."""
+    from bench import jena
+
+    argv = ["java", "-Xmx4g", "-cp", jena.class_path(), "arq.sparql", "--data", args["data"]]
+    seconds, peak, out = _command([*argv, "--query", args["query"], "--results=csv"])
+    return {"seconds": seconds, "command_peak_mib": peak, "rows": out.count(b"\n") - 1}
+
+
 @_step("command-load", "msp-graph")
 def command_load_ours(args: dict) -> dict:
     """``msp-graph load DATA --store DIR``: a new store on disk, the bundled ontology and the file."""

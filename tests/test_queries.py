@@ -672,3 +672,19 @@ def test_an_undeclared_unknown_prefix_is_named_with_its_position():
 def test_an_unknown_prefix_in_a_guessed_parameter_is_an_error():
     with pytest.raises(QueryError, match=r"unknown prefix 'organization:'.*organisation:"):
         run_query(EmbeddedStore(), "SELECT ?m WHERE { ?m ?p ?x }", params={"x": "organization:ilo"})
+
+
+@pytest.mark.slow
+def test_the_benchmark_times_the_query_command_against_jena_arq_with_the_same_rows(tmp_path: Path):
+    from bench import jena
+    from bench import run as bench_run
+
+    if not jena.available():
+        pytest.skip("needs java and Debian's libapache-jena-java")
+    argv = ["--sizes", "300", "--repeat", "1", "--only", "command-query", "--references", "jena"]
+    assert bench_run.main([*argv, "--results", str(tmp_path)]) == 0
+    (record,) = tmp_path.glob("*.json")
+    (row,) = json.loads(record.read_text())["rows"]
+    assert (row["operation"], row["reference"]["engine"]) == ("command-query", "jena")
+    assert row["ours"]["info"]["rows"] == row["reference"]["info"]["rows"] > 0
+    assert row["ours"]["peak_mib"] > 20

@@ -30,6 +30,7 @@ from bench.generate import generate
 from msp_graph.errors import ReasoningError
 from msp_graph.loading import asserted_graphs, load_bundled, load_files, open_store
 from msp_graph.reasoning import closure, reason, rules
+from msp_graph.reasoning.literals import ill_typed
 from msp_graph.stores import INFERRED_GRAPH, source_graph
 from msp_graph.validation import check, validate
 
@@ -305,6 +306,42 @@ def test_inferences_about_blank_nodes_are_used_but_not_stored() -> None:
     ]:
         assert line in lines, line
     assert not [line for line in lines if "_:" in line]
+
+
+# Text that looks like a blank node ("_:"), a sameAs or a format ("%s", "%20") in IRIs and literals: the
+# inferred graph is written as text in bulk, and these must come out as they went in.
+LOOKALIKES = """
+ex:label rdfs:subPropertyOf rdfs:label . <http://example.org/odd%20p> rdfs:subPropertyOf ex:q .
+ex:a ex:label "_:b0 and %s and %%20" , "<http://www.w3.org/2002/07/owl#sameAs>" .
+<http://example.org/x_:y> ex:label "plain" . ex:c <http://example.org/odd%20p> "100%" .
+ex:d ex:label [ ex:label "inner" ] .
+"""
+
+
+def test_text_that_looks_like_blank_nodes_or_formats_is_written_as_it_is() -> None:
+    lines = assert_paths_agree(lambda: _store(PREFIXES + LOOKALIKES, ontology=False))
+    ex, label = "http://example.org/", str(rdflib.RDFS.label)
+    for line in [
+        f'<{ex}a> <{label}> "_:b0 and %s and %%20" .',
+        f'<{ex}a> <{label}> "<http://www.w3.org/2002/07/owl#sameAs>" .',
+        f'<{ex}x_:y> <{label}> "plain" .',
+        f'<{ex}c> <{ex}q> "100%" .',
+    ]:
+        assert line in lines, line
+    assert not [line for line in lines if line.startswith("_:") or line.endswith("_:")]
+
+
+def test_the_rules_engine_checks_literals_only_under_the_predicates_that_hold_them() -> None:
+    bad = '"abc"^^xsd:integer'
+    data = f'ex:a a {bad} . ex:b ex:unwatched {bad} . _:n ex:other "2020-13-45"^^xsd:date . ex:c ex:ok 1 .'
+    store = _store(PREFIXES + data, ontology=False)
+    graphs = asserted_graphs(store)
+    everything = ill_typed(store, graphs)
+    assert len(everything) == 3
+    assert rules.materialise(store).inconsistencies == everything
+    only = ill_typed(store, graphs, predicates=["http://example.org/unwatched", "http://example.org/ok"])
+    assert [i.triples[0][1] for i in only] == ["http://example.org/unwatched"]
+    assert ill_typed(store, graphs, predicates=[]) == []
 
 
 def test_a_triple_in_two_graphs_is_counted_once() -> None:

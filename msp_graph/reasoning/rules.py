@@ -17,7 +17,11 @@ How it works
     2. The tables run in Python (``_Closure``): every asserted triple whose class or predicate a table reads
        or writes is read once (each graph dumped as N-Triples), and each new triple fires its tables once
        (semi-naive), "already known" being a set difference per class and predicate; the membership tests
-       are evaluated on the same sets. The new triples go into the store in bulk. Transitive properties and
+       are evaluated on the same sets. The new triples go into the store in bulk, as N-Triples text joined
+       a class or a predicate at a time (one ``str.join`` per part, not a string per triple). Reading every
+       asserted triple also tells which predicates have a literal of a checked datatype as object: the
+       dt-not-type check (``literals.ill_typed``) then reads only those (0.8 s -> 0.13 s at 10^6 triples,
+       where it scanned every triple). Transitive properties and
        property chains (prp-trp, prp-spo2), and the equality rules when needed, run as SPARQL updates in the
        store; what they add goes back to the tables, in turn, until neither adds a triple. At 10^6 triples:
        about 5 s, where SPARQL updates for every rule took 37 s (one ``FILTER NOT EXISTS`` per candidate).
@@ -72,15 +76,17 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import chain, repeat
 from operator import itemgetter, methodcaller
+from typing import Any
 
 import pyoxigraph as ox
 
 from ..errors import ReasoningError
 from ..loading import asserted_graphs
 from ..stores import INFERRED_GRAPH, STAGING_PREFIX, EmbeddedStore, Store
-from .literals import ill_typed
+from .literals import DATATYPES, ill_typed
 from .result import Inconsistency, ReasoningResult
 
 __all__ = ["RULES", "Schema", "materialise", "read_schema", "unsupported"]
@@ -746,6 +752,7 @@ class _Compiler:
 
 # Terms are handled as their N-Triples text (``str`` of the pyoxigraph term): equal text, equal term.
 _TYPE_NT, _SAME_NT = f"<{TYPE}>", f"<{SAME_AS}>"
+_CHECKED = frozenset(DATATYPES)  # the datatypes of the literals ``ill_typed`` checks
 _Triple = tuple[str, str, str]
 # What a node gets on entering a class expression: facts (p, o) about it, and (q, p, o) it passes on to
 # every ?y, not a literal, with ``node q ?y`` (cls-avf).
@@ -877,6 +884,7 @@ class _Closure:
         self.rules: dict[str, _Predicate] = defaultdict(_Predicate)
         self.known = _Triples()
         self.sizes: dict[str, int] = {}  # graph -> how many triples it holds (read)
+        self.typed_literals: set[str] = set()  # the predicates read with a literal of DATATYPES as object
         self.owed: dict[str, set[tuple[str, str, str]]] = defaultdict(set)  # node -> (q, p, o) it passes on
         self.functional = [str(p) for p in schema.props("FunctionalProperty")]
         self.inverse_functional = [str(p) for p in schema.props("InverseFunctionalProperty")]
@@ -950,14 +958,18 @@ class _Closure:
 
     def _take(self, lines: list[str]) -> None:
         """Keeps the watched triples of N-Triples ``lines`` (without their final " ."). Nodes are interned,
-        so a node named by many triples is one string (the dump lists a subject's triples together)."""
+        so a node named by many triples is one string (the dump lists a subject's triples together).
+        Notes the predicates with a typed literal of ``literals.DATATYPES`` (``typed_literals``)."""
         types, pairs, watched = self.known.types, self.known.pairs, self.watched
+        typed = self.typed_literals
         # Without rules on rdf:type itself (a domain, a range...) only the types of table classes count.
         classes = self.classes if _TYPE_NT not in self.rules else None
         intern, subject = sys.intern, ""
         for s, p, o in map(methodcaller("split", " ", 2), lines):
             if s != subject:
                 subject = intern(s)
+            if o[-1] == ">" and o[0] == '"' and p not in typed and o[o.rindex('"^^<') + 4 : -1] in _CHECKED:
+                typed.add(p)
             if p == _TYPE_NT:
                 if classes is None or o in classes:
                     types[o].add(subject)
@@ -1067,13 +1079,14 @@ class _Closure:
         property (not literals), or two subjects of an inverse-functional one."""
         if any(s != o for s, o in self.known.of(_SAME_NT)):
             return True
+        # The pairs are distinct: a node named twice has two values (or two subjects).
         for p in self.functional:
-            first: dict[str, str] = {}
-            if any(first.setdefault(s, o) != o for s, o in self.known.of(p) if o[0] != '"'):
+            subjects = [s for s, o in self.known.of(p) if o[0] != '"']
+            if len(set(subjects)) < len(subjects):
                 return True
         for p in self.inverse_functional:
-            first = {}
-            if any(first.setdefault(o, s) != s for s, o in self.known.of(p)):
+            objects = list(map(itemgetter(1), self.known.of(p)))
+            if len(set(objects)) < len(objects):
                 return True
         return False
 
@@ -1142,7 +1155,11 @@ def materialise(store: Store, *, max_rounds: int = 100, in_python: bool = True) 
         inferred, closure = run(store, compiler, graphs, target, max_rounds)
         shared = closure.may_share_members if closure is not None else None
         problems = inconsistencies(store, schema, [*graphs, target], may_share=shared)
-        problems = sorted([*problems, *ill_typed(store, graphs)], key=lambda i: (i.rule, i.message))
+        # The Python path has read every asserted triple: only the predicates it saw a checked literal of.
+        typed = None if closure is None else [p[1:-1] for p in closure.typed_literals]
+        problems = sorted(
+            [*problems, *ill_typed(store, graphs, predicates=typed)], key=lambda i: (i.rule, i.message)
+        )
         if replace:
             store.update(f"MOVE SILENT {ox.NamedNode(target)} TO {ox.NamedNode(INFERRED_GRAPH)}")
     except BaseException:
@@ -1253,48 +1270,69 @@ def _write(raw: ox.Store, rounds: list[_Triples], target: str, scratch: str) -> 
     """The triples into ``target`` in bulk, the hidden ones into ``scratch``; how many went to ``target``."""
     hidden: list[_Triple] = []
     written = 0
-    for batch in _batches(chain.from_iterable(_lines(found, hidden) for found in rounds)):
+    for texts, count in _batches(chain.from_iterable(_texts(found, hidden) for found in rounds)):
         # Oxigraph's own writing of terms it holds: valid, so the parser's checks can be skipped.
-        text = "".join(batch).encode()
+        text = "".join(texts).encode()
         raw.load(text, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(target), lenient=True)
-        written += len(batch)
+        written += count
     graph = ox.NamedNode(scratch)
     raw.extend(ox.Quad(*map(_term, triple), graph) for triple in hidden)
     return written
 
 
-def _lines(found: _Triples, hidden: list[_Triple]) -> Iterator[list[str]]:
-    """The N-Triples lines of the triples to store, in lists of at most ``_BATCH``; the hidden triples are
-    appended to ``hidden`` instead. (``_hidden`` written out: "_" starts a blank node's text.)"""
+def _texts(found: _Triples, hidden: list[_Triple]) -> Iterator[tuple[str, int]]:
+    """The N-Triples text of the triples to store, with its number of lines, in parts of at most ``_BATCH``
+    lines; the hidden triples are appended to ``hidden`` instead."""
     for c, nodes in [*found.types.items(), *found.entered.items()]:
-        shown = [] if c[0] == "_" else [x for x in nodes if x[0] != "_"]
-        if len(shown) < len(nodes):
-            hidden += [(x, _TYPE_NT, c) for x in nodes if _hidden((x, _TYPE_NT, c))]
-        end = f" {_TYPE_NT} {c} .\n"
-        for start in range(0, len(shown), _BATCH):
-            yield [x + end for x in shown[start : start + _BATCH]]
+        yield from _parts(list(nodes), None, f" {_TYPE_NT} {c} .\n", partial(_typing, c), hidden)
     for p, pairs in found.pairs.items():
-        shown = [(s, o) for s, o in pairs if s[0] != "_" and o[0] != "_" and (p != _SAME_NT or s != o)]
-        if len(shown) < len(pairs):
-            hidden += [(s, p, o) for s, o in pairs if _hidden((s, p, o))]
-        middle = f" {p} "
-        for start in range(0, len(shown), _BATCH):
-            yield [s + middle + o + " .\n" for s, o in shown[start : start + _BATCH]]
+        yield from _parts(list(pairs), f" {p} ".join, " .\n", partial(_stating, p), hidden)
+
+
+def _parts(
+    items: list,
+    glue: Callable[[Any], str] | None,
+    end: str,
+    triple: Callable[[Any], _Triple],
+    hidden: list[_Triple],
+) -> Iterator[tuple[str, int]]:
+    """The lines of ``items`` (each ``glue(item)``, or the item itself, then ``end``), ``_BATCH`` at a time,
+    joined in one call. A part whose text holds "_:" (a blank node, or those characters in an IRI or a
+    literal) or owl:sameAs is sorted triple by triple instead (``_hidden``)."""
+    for start in range(0, len(items), _BATCH):
+        part = items[start : start + _BATCH]
+        text = end.join(part if glue is None else map(glue, part)) + end
+        if "_:" in text or _SAME_NT in text:
+            triples = [triple(item) for item in part]
+            hidden += [t for t in triples if _hidden(t)]
+            part = [t for t in triples if not _hidden(t)]
+            text = "".join(f"{s} {p} {o} .\n" for s, p, o in part)
+        yield text, len(part)
+
+
+def _typing(c: str, x: str) -> _Triple:
+    return x, _TYPE_NT, c
+
+
+def _stating(p: str, pair: tuple[str, str]) -> _Triple:
+    return pair[0], p, pair[1]
 
 
 _BATCH = 100_000  # lines per bulk load: bounds the text held at once
 
 
-def _batches(lists: Iterable[list[str]]) -> Iterator[list[str]]:
-    """The lines of ``lists`` in batches of ``_BATCH`` to twice that."""
+def _batches(parts: Iterable[tuple[str, int]]) -> Iterator[tuple[list[str], int]]:
+    """The texts of ``parts`` in batches of ``_BATCH`` lines to twice that, with their number of lines."""
     batch: list[str] = []
-    for lines in lists:
-        batch += lines
-        if len(batch) >= _BATCH:
-            yield batch
-            batch = []
+    count = 0
+    for text, lines in parts:
+        batch.append(text)
+        count += lines
+        if count >= _BATCH:
+            yield batch, count
+            batch, count = [], 0
     if batch:
-        yield batch
+        yield batch, count
 
 
 def _term(text: str) -> Term:
