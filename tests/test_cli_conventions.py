@@ -53,3 +53,48 @@ def test_completion_lists_the_commands():
 def test_package_is_typed():
     """PEP 561: mypy and pyright read the package's annotations only when ``py.typed`` ships with it."""
     assert importlib.resources.files("msp_graph").joinpath("py.typed").is_file()
+
+
+_PROGRAM = """
+import atexit, sys
+from msp_graph.stores import embedded
+atexit.register(lambda: print("kept", len(embedded._KEPT), file=sys.stderr))
+sys.argv = ["msp-graph", *sys.argv[1:]]
+from msp_graph.cli import main
+main()
+"""
+
+
+def test_a_program_run_ends_without_freeing_its_in_memory_store(tmp_path):
+    """Run as the program, a command ends the process once its output is written: exit handlers run (they
+    remove temporary files), the in-memory store is left for the process ending to free (about a second at
+    10^6 triples), and stdout is complete."""
+    out = tmp_path / "reason.json"
+    done = subprocess.run(
+        [sys.executable, "-c", _PROGRAM, "reason", "-f", "json", "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "kept 1" in done.stderr
+    assert '"consistent": true' in out.read_text(encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-c", _PROGRAM, "query", "no-such-query"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2 and "msp-graph: error:" in done.stderr
+
+
+def test_called_from_python_the_command_returns_and_frees_its_store(tmp_path):
+    from typer.testing import CliRunner
+
+    from msp_graph.cli import app
+    from msp_graph.stores import embedded
+
+    before = len(embedded._KEPT)
+    result = CliRunner().invoke(app, ["reason", "-f", "json", "-o", str(tmp_path / "r.json")])
+    assert result.exit_code == 0, result.output
+    assert len(embedded._KEPT) == before

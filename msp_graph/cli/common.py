@@ -50,8 +50,8 @@ __all__ = [
     "check_output",
     "choose_format",
     "data_options",
-    "finish",
     "is_stdout",
+    "keep_if_program",
     "message_options",
     "output_options",
     "remote_options",
@@ -68,12 +68,16 @@ class Group(TyperGroup):
     """Catches the msp-graph error family at the edge: one line on stderr, exit 2 (a traceback with -vv)."""
 
     def main(self, args=None, *rest, **options):
-        """click's ``main``; run as the program itself (the command line read from ``sys.argv``, not given
-        by a caller such as a test), a command may end the process in ``finish``."""
+        """click's ``main``. Run as the program itself (the command line read from ``sys.argv``, not given by
+        a caller such as a test), the process ends as soon as the command has (``_end_now``)."""
         global _PROGRAM
         _PROGRAM = args is None
         try:
             return super().main(args, *rest, **options)
+        except SystemExit as done:
+            if _PROGRAM:
+                _end_now(done.code)
+            raise
         finally:
             _PROGRAM = False
 
@@ -97,27 +101,30 @@ class Group(TyperGroup):
             raise typer.Exit(2) from None
 
 
-#: True while the command runs as the program (``Group.main``), where ``finish`` may end the process.
+#: True while the command runs as the program (``Group.main``): in-memory stores are kept, not freed.
 _PROGRAM = False
 
 
-def finish(code: int, store: Store) -> None:
-    """End a command that read ``store``, with exit status ``code`` (``typer.Exit`` unless 0), its output
-    written. Run as the program, the process ends here: stdout and stderr flushed, the exit handlers run
-    (they remove temporary files and snapshots), then ``os._exit``, without freeing an in-memory store
-    (about a second at 10^6 triples) or the interpreter's objects, which the process ending frees at once.
-    A store on disk is always closed first (that publishes and flushes what was written)."""
-    in_memory = isinstance(store, EmbeddedStore) and store.path is None
-    if not (_PROGRAM and in_memory):
-        store.close()
-    if _PROGRAM:
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(OSError, ValueError):
-                stream.flush()
-        atexit._run_exitfuncs()  # what the interpreter runs at exit (weakref finalizers, logging), no more
-        os._exit(code)
-    if code:
-        raise typer.Exit(code)
+def _end_now(code) -> None:
+    """End the program with ``code`` (``SystemExit``'s: None, a number or a message): stdout and stderr
+    flushed, the exit handlers run (they remove temporary files and snapshots), then ``os._exit``, without
+    freeing in-memory stores (about a second at 10^6 triples) or the interpreter's objects, which the
+    process ending frees at once. Stores on disk were closed by their commands (publishing their writes)."""
+    if code is not None and not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    atexit._run_exitfuncs()  # what the interpreter runs at exit (weakref finalizers, logging), no more
+    os._exit(code or 0)
+
+
+def keep_if_program(store: Store) -> Store:
+    """``store``; in memory and run as the program, kept when closed, for the process ending to free."""
+    if _PROGRAM and isinstance(store, EmbeddedStore) and store.path is None:
+        store.keep_until_exit()
+    return store
 
 
 def _usage_error(error: Exception) -> str:
@@ -542,14 +549,16 @@ class DataOptions:
     graph_store: str | None = None
 
     def open(self, report: Reporter) -> Store:
-        return open_data(
-            list(self.files),
-            store_dir=self.store,
-            endpoint=self.endpoint,
-            update_endpoint=self.update_endpoint,
-            graph_store=self.graph_store,
-            with_bundled=self.with_bundled,
-            progress=report.step,
+        return keep_if_program(
+            open_data(
+                list(self.files),
+                store_dir=self.store,
+                endpoint=self.endpoint,
+                update_endpoint=self.update_endpoint,
+                graph_store=self.graph_store,
+                with_bundled=self.with_bundled,
+                progress=report.step,
+            )
         )
 
 

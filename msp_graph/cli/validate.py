@@ -29,7 +29,7 @@ from .common import (
     Reasoner,
     Reporter,
     data_options,
-    finish,
+    keep_if_program,
     message_options,
     output_options,
     write,
@@ -123,7 +123,9 @@ def validate(
     report.info(
         f"validated {result.triples} triples in {time.perf_counter() - started:.1f} s: {result.summary()}"
     )
-    finish(1 if result.problems(fail_on) else 0, store)
+    store.close()
+    if result.problems(fail_on):
+        raise typer.Exit(1)
 
 
 def _open(data: DataOptions, own_shapes: bool, reasoning: bool, report: Reporter) -> Store:
@@ -132,7 +134,7 @@ def _open(data: DataOptions, own_shapes: bool, reasoning: bool, report: Reporter
     with the bundled ontology and vocabularies, which reasoning works with; --with-bundled adds the bundled
     data)."""
     if own_shapes and not reasoning and data.files and not (data.store or data.endpoint or data.with_bundled):
-        store = open_store()
+        store = keep_if_program(open_store())
         try:
             load_files(store, list(data.files), progress=report.step)
         except BaseException:
