@@ -14,6 +14,10 @@ True
 True
 >>> msp_graph.export(store, format="turtle")[:7]
 b'@prefix'
+>>> msp_graph.network(store).number_of_nodes() > 0      # partners and partnerships, for networkx
+True
+
+See docs/api.md for a researcher's tour (DataFrames, rdflib, networkx).
 """
 
 import importlib as _importlib
@@ -32,6 +36,9 @@ from .errors import (
 )
 from .export import export
 from .loading import load_bundled, load_files, open_store
+
+# Bound here, not lazily: the submodule msp_graph.network, once imported, would otherwise hide the function.
+from .network import network
 from .queries import QueryResult, get_query, list_queries, run_query, run_update
 from .stores import INFERRED_GRAPH, ONTOLOGY_GRAPH, EmbeddedStore, RemoteStore, Store, source_graph
 
@@ -93,6 +100,7 @@ __all__ = [
     "list_queries",
     "load_bundled",
     "load_files",
+    "network",
     "open_store",
     "reason",
     "run_query",

@@ -20,11 +20,14 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import hashlib
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -45,12 +48,13 @@ from .stores import (
     source_graph,
     written,
 )
-from .stores.terms import parsing
+from .stores.terms import STDIN, is_packed, parsing, unpack
 
 __all__ = [
     "METADATA_GRAPH",
     "RDF_SUFFIXES",
     "SOURCE_PREFIX",
+    "Source",
     "asserted_graphs",
     "bundled_data_files",
     "check_files",
@@ -68,6 +72,7 @@ __all__ = [
     "slug_for",
     "source_graphs",
     "source_name",
+    "unpacked",
 ]
 
 METADATA_GRAPH = GRAPH_BASE + "metadata"
@@ -130,13 +135,54 @@ def bundled_data_files() -> list[Path]:
 
 
 def slug_for(path: str | Path) -> str:
-    """The source-graph slug of a file: its name without suffix, lower case, ``[a-z0-9-]`` only.
+    """The source-graph slug of a file: its name without suffix (and without ``.gz``: a compressed file
+    loads into the graph of the plain one), lower case, ``[a-z0-9-]`` only; ``stdin`` for standard input.
 
-    >>> slug_for("data/Alliance 8.7.ttl")
-    'alliance-8-7'
+    >>> slug_for("data/Alliance 8.7.ttl"), slug_for("data/alliance.ttl.gz"), slug_for("-")
+    ('alliance-8-7', 'alliance', 'stdin')
     """
-    slug = re.sub(r"[^a-z0-9]+", "-", Path(path).stem.lower()).strip("-")
+    name = "stdin" if str(path) == STDIN else Path(path).name
+    name = name[:-3] if name.lower().endswith(".gz") else name
+    slug = re.sub(r"[^a-z0-9]+", "-", Path(name).stem.lower()).strip("-")
     return slug or "source"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One RDF input: ``given`` as named (a file, ``data.ttl.gz``, or ``-`` for standard input), ``path``
+    the regular file read (``given`` itself, or its copy made by ``unpacked``), ``format`` the format
+    given for it (None: from the name)."""
+
+    given: str | Path
+    path: Path
+    format: str | None = None
+
+
+@contextlib.contextmanager
+def unpacked(paths: Iterable[str | Path | Source], format: str | None = None) -> Iterator[list[Source]]:
+    """The ``Source`` of each input, for as long as the ``with`` lasts: standard input (``-``, at most once)
+    and ``.gz`` files copied (decompressed) as a stream into regular files in a temporary folder, removed
+    afterwards (``stores.terms.unpack``: the limit ``max_file_bytes`` holds for the decompressed bytes);
+    other files read where they are. ``format``: the format of every input (standard input needs one).
+
+    A file, and not memory, so that a store's loader reads it as it reads any file: a 10^6-triple input is
+    never held in memory whole (once decompressed, then again by the parser)."""
+    given = [p if isinstance(p, Source) else p if str(p) == STDIN else Path(p) for p in paths]
+    if sum(str(p) == STDIN for p in given) > 1:
+        raise LoadError("-: standard input given more than once; give - once")
+    with contextlib.ExitStack() as stack:
+        folder = None
+        sources = []
+        for item in given:
+            if isinstance(item, Source):
+                sources.append(item)
+            elif is_packed(item):
+                if folder is None:
+                    folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="msp-graph-input-"))
+                sources.append(Source(item, unpack(item, format, folder), format))
+            else:
+                sources.append(Source(item, item, format))
+        yield sources
 
 
 def parse_file(path: str | Path, *, format: str | None = None) -> list[ox.Quad]:
@@ -179,7 +225,7 @@ def asserted_graphs(store: Store, *, ontology: bool = True, metadata: bool = Fal
     return [g for g in store.graphs() if g not in skip]
 
 
-def _unique_slugs(paths: Sequence[Path]) -> list[str]:
+def _unique_slugs(paths: Sequence[str | Path]) -> list[str]:
     seen: dict[str, int] = {}
     slugs = []
     for path in paths:
@@ -195,7 +241,8 @@ def source_name(source: str | Path) -> str:
     * a URL (``https://...``, given as a string): the URL;
     * a file in the bundled data folder: its path relative to that folder (``partnerships/gan.ttl``);
     * a file under the current folder: its path relative to the current folder (``data/alliance.ttl``);
-    * any other file: its base name.
+    * any other file: its base name;
+    * standard input (``-``): ``stdin``.
 
     Paths use ``/`` whatever the system.
 
@@ -206,6 +253,8 @@ def source_name(source: str | Path) -> str:
     """
     if isinstance(source, str) and _URL.match(source):
         return source
+    if str(source) == STDIN:
+        return "stdin"
     path = Path(source).resolve()
     folders = [Path.cwd().resolve()]
     data = _optional_dir("data")
@@ -240,10 +289,11 @@ def _now() -> str:
 
 def load_files(
     store: Store,
-    paths: Sequence[str | Path],
+    paths: Sequence[str | Path | Source],
     *,
     replace: bool = False,
     progress: Progress | None = None,
+    format: str | None = None,
 ) -> list[str]:
     """Load data files, one source graph each; return the graph IRIs written.
 
@@ -251,13 +301,16 @@ def load_files(
     graphs, their metadata and, with ``replace=True``, the removal of the source graphs not among ``paths``
     (the files replace the data held so far; otherwise those are kept) happen together or not at all, for a
     reader meanwhile and after a crash. A missing or malformed file raises ``LoadError`` and changes nothing.
+    ``-`` reads standard input, ``.gz`` files are decompressed (``unpacked``); ``format`` (``ttl``, ``nt``...)
+    is the format of every file, whatever its name (standard input needs it).
     """
-    return _load(store, [Path(p) for p in paths], replace=replace, progress=progress)
+    with unpacked(paths, format) as sources:
+        return _load(store, sources, replace=replace, progress=progress)
 
 
 def _load(
     store: Store,
-    files: list[Path],
+    files: list[Source],
     *,
     replace: bool = False,
     progress: Progress | None = None,
@@ -265,11 +318,11 @@ def _load(
 ) -> list[str]:
     """``load_files``; with ``ontology``, the bundled ontology and vocabularies in the same transaction."""
     check_files(files)
-    graphs = [source_graph(slug) for slug in _unique_slugs(files)]
+    graphs = [source_graph(slug) for slug in _unique_slugs([f.given for f in files])]
     when = _now()
     then = [
-        describe_source(graph, name=source_name(path), sha256=_sha256(path), when=when)
-        for graph, path in zip(graphs, files, strict=True)
+        describe_source(graph, name=source_name(file.given), sha256=_sha256(file.path), when=when)
+        for graph, file in zip(graphs, files, strict=True)
     ]
     records = written.names(store)
     then += _as_written(graphs, files, records)
@@ -280,7 +333,7 @@ def _load(
                 then += [f"DROP SILENT GRAPH {old}", f"DELETE WHERE {{ GRAPH {meta} {{ {old} ?p ?o }} }}"]
                 then += written.record(old.value, [], records.get(old.value, ()))
     sources: list[tuple[str, str | Path | bytes, str | None]]
-    sources = [(graph, path, None) for graph, path in zip(graphs, files, strict=True)]
+    sources = [(graph, file.path, file.format) for graph, file in zip(graphs, files, strict=True)]
     if ontology:
         if progress is not None:
             progress("loading the ontology and vocabularies")
@@ -289,17 +342,17 @@ def _load(
     return graphs
 
 
-def _as_written(graphs: list[str], files: list[Path], records: dict[str, list[str]]) -> list[str]:
+def _as_written(graphs: list[str], files: list[Source], records: dict[str, list[str]]) -> list[str]:
     """The updates replacing the records of literals the store rewrites (``stores.written``) of the graphs
     ``files`` load. A file in a syntax the byte scan reads (``_SCANNED``) is parsed here a second time only
     when the scan finds a literal that may be one; the file's own named graphs (TriG, N-Quads) get their
     records too."""
     ops: list[str] = []
-    for graph, path in zip(graphs, files, strict=True):
+    for graph, file in zip(graphs, files, strict=True):
         found: dict[str, list[ox.Triple]] = {graph: []}
-        suffix = path.suffix.lower()
-        if suffix not in _SCANNED or written.may_change(path, bare_numbers=suffix not in (".nt", ".nq")):
-            for quad in parse_file(path):
+        suffix = "." + rdf_format(file.format or file.path).suffix
+        if suffix not in _SCANNED or written.may_change(file.path, bare_numbers=suffix not in (".nt", ".nq")):
+            for quad in parse_file(file.path, format=file.format):
                 name = graph if isinstance(quad.graph_name, ox.DefaultGraph) else quad.graph_name
                 if isinstance(name, ox.NamedNode):
                     name = name.value
@@ -310,14 +363,16 @@ def _as_written(graphs: list[str], files: list[Path], records: dict[str, list[st
     return ops
 
 
-def check_files(paths: Iterable[str | Path]) -> None:
+def check_files(paths: Iterable[str | Path | Source], *, format: str | None = None) -> None:
     """``LoadError`` for the first path that is missing, not a regular file, unreadable, over the limit
     ``max_file_bytes``, of no known RDF format, or refused by ``stores.terms.screen`` (XML entity
     declarations, nesting that would crash the parser, UTF-16, a BOM): what can be told without parsing
     (syntax errors come from the one parse, when the file is loaded). The store's loader does not screen a
-    file checked here again unless it changed."""
-    for path in paths:
-        file_source(path, None)
+    file checked here again unless it changed. Standard input and ``.gz`` files are read (``unpacked``) to
+    be checked: to check and then load them, check and load what ``unpacked`` gives."""
+    with unpacked(paths, format) as sources:
+        for source in sources:
+            file_source(source.path, source.format)
 
 
 def _sha256(path: Path) -> str:
@@ -342,15 +397,16 @@ def load_bundled(store: Store, *, data: bool = True, progress: Progress | None =
             progress("loading the ontology and vocabularies")
         load_ontology(store)
         return []
-    return _load(store, bundled_data_files(), progress=progress, ontology=True)
+    return _load(store, [Source(p, p) for p in bundled_data_files()], progress=progress, ontology=True)
 
 
 def open_workspace(
     store_dir: str | Path | None = None,
-    files: Sequence[str | Path] = (),
+    files: Sequence[str | Path | Source] = (),
     *,
     with_bundled: bool = False,
     progress: Progress | None = None,
+    format: str | None = None,
 ) -> EmbeddedStore:
     """The store a command works on, prepared by one rule (the command line's):
 
@@ -361,8 +417,16 @@ def open_workspace(
 
     A store on disk is opened for reading (a snapshot: no lock, beside any writer) unless ``files`` or
     ``with_bundled`` will be loaded; it takes the lock at its first write (mode ``auto``), so a command
-    that only reads never blocks, nor is blocked by, a writer.
+    that only reads never blocks, nor is blocked by, a writer. ``-`` and ``.gz`` files, and ``format``: as
+    ``load_files`` reads them.
     """
+    with unpacked(files, format) as sources:
+        return _workspace(store_dir, sources, with_bundled=with_bundled, progress=progress)
+
+
+def _workspace(
+    store_dir: str | Path | None, files: list[Source], *, with_bundled: bool, progress: Progress | None
+) -> EmbeddedStore:
     check_files(files)
     store = open_store(store_dir, mode="write" if files or with_bundled else "auto")
     try:
@@ -391,6 +455,7 @@ def open_data(
     graph_store: str | None = None,
     with_bundled: bool = False,
     progress: Progress | None = None,
+    format: str | None = None,
 ) -> Store:
     """The data a command works on, by one rule: ``FILES`` | ``--store DIR`` | ``--endpoint URL``.
 
@@ -409,7 +474,7 @@ def open_data(
         if with_bundled:
             raise EndpointError("--with-bundled and --endpoint: push the bundled data first (msp-graph push)")
         return open_remote(endpoint, update_endpoint, graph_store)
-    return open_workspace(store_dir, files, with_bundled=with_bundled, progress=progress)
+    return open_workspace(store_dir, files, with_bundled=with_bundled, progress=progress, format=format)
 
 
 # --- between stores and files: push, pull ---------------------------------------------------------------
@@ -421,6 +486,7 @@ def push(
     *,
     store: str | Path | None = None,
     progress: Progress | None = None,
+    format: str | None = None,
 ) -> list[str]:
     """Load local data into the endpoint ``remote``, one named graph per source; return the graphs written.
 
@@ -429,9 +495,8 @@ def push(
     vocabularies and data. Check first, then write: every file and argument is read and parsed before the
     first request that changes the server, so a ``LoadError`` or ``StoreError`` leaves it as it was; then
     the graphs are replaced in one transaction (``RemoteStore.replace_graphs``): old or new, never a mix.
+    ``-`` and ``.gz`` files, and ``format``: as ``load_files`` reads them.
     """
-    import tempfile
-
     from .errors import StoreError
 
     if not isinstance(remote, RemoteStore):
@@ -453,18 +518,23 @@ def push(
                 sources.append((graph, path, "nt"))
             remote.replace_graphs(sources, progress=progress)
         return [graph for graph, _, _ in sources]
-    files = files or bundled_data_files()
+    with unpacked(files or bundled_data_files(), format) as inputs:
+        return _push_files(remote, inputs, progress)
+
+
+def _push_files(remote: RemoteStore, files: list[Source], progress: Progress | None) -> list[str]:
     check_files(files)
     if progress is not None:
         progress("reading the ontology, the vocabularies and the files")
     ontology = _nt([quad for path in ontology_files() for quad in parse_file(path)])
-    graphs = [source_graph(slug) for slug in _unique_slugs(files)]
+    graphs = [source_graph(slug) for slug in _unique_slugs([f.given for f in files])]
     when = _now()
     then = " ;\n".join(
-        describe_source(graph, name=source_name(path), sha256=_sha256(path), when=when)
-        for graph, path in zip(graphs, files, strict=True)
+        describe_source(graph, name=source_name(f.given), sha256=_sha256(f.path), when=when)
+        for graph, f in zip(graphs, files, strict=True)
     )
-    sources = [(ONTOLOGY_GRAPH, ontology, "nt"), *((g, p, None) for g, p in zip(graphs, files, strict=True))]
+    given = ((g, f.path, f.format) for g, f in zip(graphs, files, strict=True))
+    sources = [(ONTOLOGY_GRAPH, ontology, "nt"), *given]
     remote.replace_graphs(sources, then=then, progress=progress)
     return graphs
 

@@ -95,3 +95,50 @@ def test_nothing_outside_the_cli_imports_it():
 def test_the_import_check_sees_relative_imports():
     assert "msp_graph.cli" in _imported(PACKAGE / "cli" / "__main__.py")  # from . import main
     assert {"msp_graph.cli.common", "msp_graph.errors"} <= _imported(PACKAGE / "cli" / "validate.py")
+
+
+# The options whose values are a fixed set, wherever a command has them, and the set where it is one.
+FIXED_VALUES = {
+    "-f": None,  # each command's own formats (its FormatTable)
+    "--fail-on": ("info", "warning", "violation"),
+    "--engine": ("sparql", "pyshacl"),
+    "--reasoner": ("rules", "owlrl"),
+    "--input-format": ("turtle", "nt", "rdfxml", "trig", "nquads", "jsonld", "n3"),
+}
+
+
+def _walk(command, path=("msp-graph",)):
+    yield path, command
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _walk(sub, (*path, name))
+
+
+def _fixed_options():
+    for path, command in _walk(typer.main.get_command(app)):
+        for param in command.params:
+            name = next((o for o in getattr(param, "opts", ()) if o in FIXED_VALUES), None)
+            if name is not None:
+                yield path, command, param, name
+
+
+def test_the_fixed_value_options_are_found():
+    found = {name for _, _, _, name in _fixed_options()}
+    assert found == set(FIXED_VALUES)
+
+
+@pytest.mark.parametrize(
+    "path, command, param, name",
+    [pytest.param(*found, id=" ".join((*found[0][1:], found[3]))) for found in _fixed_options()],
+)
+def test_every_option_with_fixed_values_shows_and_completes_them(path, command, param, name):
+    """``--help`` lists the values (``[a|b|c]``, not ``<str>``) and the shell completes them."""
+    from typer.testing import CliRunner
+
+    ctx = command.make_context(path[-1], [], resilient_parsing=True)
+    values = [item.value for item in param.shell_complete(ctx, "")]
+    assert values and (FIXED_VALUES[name] is None or tuple(values) == FIXED_VALUES[name]), (path, name)
+    assert [item.value for item in param.shell_complete(ctx, values[-1][:2])][-1] == values[-1]
+    shown = f"[{'|'.join(values)}]"
+    assert param.metavar == shown
+    help_text = CliRunner().invoke(app, [*path[1:], "--help"], terminal_width=200).output
+    assert shown in help_text and f"{name} <str>" not in help_text, (path, name)

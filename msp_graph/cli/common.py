@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import copy
 import errno
 import functools
 import inspect
@@ -35,19 +36,24 @@ import click
 import typer
 from rich.console import Console
 from typer.core import TyperGroup
-from typer.models import ArgumentInfo
+from typer.models import ArgumentInfo, OptionInfo
 
 from ..errors import MspGraphError
 from ..loading import open_data
-from ..stores import EmbeddedStore, Store, format_named, open_remote
+from ..reasoning import ENGINES as REASONERS
+from ..stores import FORMATS, EmbeddedStore, Store, format_named, open_remote
+from ..validation import ENGINES as VALIDATION_ENGINES
+from ..validation.report import SEVERITIES
 
 __all__ = [
     "DataOptions",
     "FormatTable",
     "Group",
+    "InputFormat",
     "RemoteOptions",
     "Reporter",
     "check_output",
+    "checked_input_format",
     "choose_format",
     "data_options",
     "is_stdout",
@@ -433,9 +439,50 @@ def choose_format(format: str | None, output: Path | None, table: FormatTable) -
 Files = Annotated[
     list[Path] | None,
     typer.Argument(
-        help="RDF files (Turtle, N-Triples, TriG, N-Quads, RDF/XML) to work on.", show_default=False
+        help="RDF files (Turtle, N-Triples, TriG, N-Quads, RDF/XML, JSON-LD; also .gz) to work on; "
+        "- reads standard input (with --input-format).",
+        show_default=False,
     ),
 ]
+
+
+def _fixed(values: Sequence[str]) -> dict[str, Any]:
+    """The ``typer.Option`` keywords of an option taking one of ``values``: ``--help`` shows them
+    (``[a|b|c]``) and the shell completes them. The command checks the value, in its own words."""
+    shown = tuple(values)
+
+    def complete(incomplete: str) -> list[str]:
+        return [value for value in shown if value.startswith(incomplete.lower())]
+
+    return {"metavar": f"[{'|'.join(shown)}]", "autocompletion": complete}
+
+
+#: The options with a fixed set of values that commands declare themselves (``_options`` gives them the
+#: set, wherever they are); ``-f`` (``output_options``) and ``--input-format`` (``data_options``) are here.
+_FIXED: dict[str, tuple[str, ...]] = {
+    "--fail-on": SEVERITIES,
+    "--engine": VALIDATION_ENGINES,
+    "--reasoner": REASONERS,
+}
+RDF_FORMAT_NAMES = tuple(f.name for f in FORMATS)
+
+
+def _with_values(param: inspect.Parameter) -> inspect.Parameter:
+    """``param``, its values shown and completed (``_fixed``) when its option is one of ``_FIXED``."""
+    base, *metadata = get_args(param.annotation) or (None,)
+    for n, info in enumerate(metadata):
+        if not isinstance(info, OptionInfo) or info.metavar is not None:
+            continue
+        # Annotated[..., typer.Option("--name")]: the first name is held as the default
+        names = [info.default, *info.param_decls] if isinstance(info.default, str) else info.param_decls
+        fixed = next((_FIXED[name] for name in names if name in _FIXED), None)
+        if fixed is not None:
+            shown = copy.copy(info)
+            for key, value in _fixed(fixed).items():
+                setattr(shown, key, value)
+            metadata[n] = shown
+            return param.replace(annotation=Annotated[(base, *metadata)])
+    return param
 
 
 def _not_empty(option: str, kind: Callable[[str], Any] = str) -> Callable[[str], Any]:
@@ -516,7 +563,11 @@ def _options(adds: list[inspect.Parameter], gives: Sequence[str], pack: Callable
 
     def decorate(func: Callable) -> Callable:
         signature = inspect.signature(func, eval_str=True)
-        own = [p.replace(kind=p.KEYWORD_ONLY) for p in signature.parameters.values() if p.name not in gives]
+        own = [
+            _with_values(p.replace(kind=p.KEYWORD_ONLY))
+            for p in signature.parameters.values()
+            if p.name not in gives
+        ]
         at = max((i + 1 for i, p in enumerate(own) if _is_argument(p)), default=0) if early else len(own)
         merged = [*own[:at], *adds, *own[at:]]
 
@@ -547,6 +598,7 @@ class DataOptions:
     endpoint: str | None = None
     update_endpoint: str | None = None
     graph_store: str | None = None
+    input_format: str | None = None
 
     def open(self, report: Reporter) -> Store:
         return keep_if_program(
@@ -558,13 +610,37 @@ class DataOptions:
                 graph_store=self.graph_store,
                 with_bundled=self.with_bundled,
                 progress=report.step,
+                format=self.input_format,
             )
         )
 
 
+def checked_input_format(value: str | None) -> str | None:
+    """The RDF format ``--input-format`` names (``ttl`` -> ``turtle``), or None when not given; an unknown
+    one is one line naming the option."""
+    if value is None:
+        return None
+    fmt = format_named(value)
+    if fmt is None:
+        raise MspGraphError(
+            f"--input-format {value}: unknown RDF format; use one of: {', '.join(RDF_FORMAT_NAMES)}"
+        )
+    return fmt.name
+
+
+InputFormat = Annotated[
+    str | None,
+    typer.Option(
+        "--input-format",
+        help="Format of FILES, whatever their names say; needed for - (standard input).",
+        **_fixed(RDF_FORMAT_NAMES),
+    ),
+]
+
 data_options = _options(
     [
         _param("files", Files, None),
+        _param("input_format", InputFormat, None),
         _param("store", StoreDir, None),
         _param("with_bundled", WithBundled, False),
         _param("endpoint", Endpoint, None),
@@ -572,11 +648,13 @@ data_options = _options(
         _param("graph_store", GraphStore, None),
     ],
     ["data"],
-    lambda files, **rest: {"data": DataOptions(files=tuple(files or ()), **rest)},
+    lambda files, input_format, **rest: {
+        "data": DataOptions(files=tuple(files or ()), input_format=checked_input_format(input_format), **rest)
+    },
     early=True,
 )
-"""``FILES``, ``--store``, ``--with-bundled``, ``--endpoint``, ``--update-endpoint``, ``--graph-store``:
-handed to the command as ``data: DataOptions``."""
+"""``FILES``, ``--input-format``, ``--store``, ``--with-bundled``, ``--endpoint``, ``--update-endpoint``,
+``--graph-store``: handed to the command as ``data: DataOptions``."""
 
 
 @dataclass(frozen=True)
@@ -625,9 +703,8 @@ def output_options(
     if table is not None:
         implied = "." if folder else ", or the one -o FILE's extension names."
         described = f"{help} Default: {table.default}{implied}"
-        adds.insert(
-            0, _param("format", Annotated[str | None, typer.Option("-f", "--format", help=described)], None)
-        )
+        option = typer.Option("-f", "--format", help=described, **_fixed(table.formats))
+        adds.insert(0, _param("format", Annotated[str | None, option], None))
 
     def pack(output: Path | None, format: str | None = None) -> dict:
         if folder and is_stdout(output):

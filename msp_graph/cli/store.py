@@ -23,6 +23,7 @@ from ..loading import (
     pull,
     push,
     source_graphs,
+    unpacked,
 )
 from ..reasoning import check_engine
 from ..reasoning import reason as run_reasoning
@@ -31,9 +32,11 @@ from .common import (
     DataOptions,
     Files,
     FormatTable,
+    InputFormat,
     Reasoner,
     RemoteOptions,
     Reporter,
+    checked_input_format,
     data_options,
     message_options,
     output_options,
@@ -57,29 +60,36 @@ def load(
         bool,
         typer.Option("--replace", help="Drop the source graphs not among FILES (FILES replace the data)."),
     ] = False,
+    input_format: InputFormat = None,
 ):
     """Load RDF files into a store on disk, one named graph per file (no FILES: the bundled data).
 
     All files are read before anything is written: one bad file leaves the store as it was.
     """
-    check_files(files or [])  # before the store is even created
     started = time.perf_counter()
-    with report.working("loading"), EmbeddedStore(store) as target:
-        if files:
-            if ONTOLOGY_GRAPH not in target.graphs():
-                load_bundled(target, data=False, progress=report.step)
-            written = load_files(target, files, replace=replace, progress=report.step)
-        else:
-            load_bundled(target, data=False, progress=report.step)
-            written = load_files(target, bundled_data_files(), replace=replace, progress=report.step)
-        total = len(source_graphs(target))
-        size = target.count()
+    # standard input and .gz files unpacked, then every file checked, before the store is even created
+    with report.working("loading"), unpacked(files or [], checked_input_format(input_format)) as sources:
+        check_files(sources)
+        with EmbeddedStore(store) as target:
+            written, total, size = _load_into(target, sources, replace, report)
     seconds = time.perf_counter() - started
     rate = size / max(seconds, 1e-3)
     report.info(
         f"loaded {len(written)} file(s) into {store} in {seconds:.1f} s ({rate:,.0f} quads/s): "
         f"{total} source graphs, {size:,} quads in all"
     )
+
+
+def _load_into(target: EmbeddedStore, files: list, replace: bool, report: Reporter) -> tuple[list, int, int]:
+    """``load``'s work in the store: (graphs written, source graphs, quads in all)."""
+    if files:
+        if ONTOLOGY_GRAPH not in target.graphs():
+            load_bundled(target, data=False, progress=report.step)
+        written = load_files(target, files, replace=replace, progress=report.step)
+    else:
+        load_bundled(target, data=False, progress=report.step)
+        written = load_files(target, bundled_data_files(), replace=replace, progress=report.step)
+    return written, len(source_graphs(target)), target.count()
 
 
 @message_options
@@ -219,6 +229,7 @@ def push_command(
     store: Annotated[
         Path | None, typer.Option("--store", help="Push every graph of this local store.", metavar="DIR")
     ] = None,
+    input_format: InputFormat = None,
 ):
     """Load FILES (default: the bundled data) or a --store into a SPARQL endpoint, one graph per source.
 
@@ -227,7 +238,9 @@ def push_command(
     Credentials: MSP_GRAPH_USER / MSP_GRAPH_PASSWORD or ~/.netrc.
     """
     with report.working("pushing"), remote.open() as target:
-        written = push(target, files or [], store=store, progress=report.step)
+        written = push(
+            target, files or [], store=store, progress=report.step, format=checked_input_format(input_format)
+        )
     report.info(f"pushed {len(written)} graph(s) to {remote.endpoint}")
 
 

@@ -87,7 +87,7 @@ def export_sheets(
             from ..loading import asserted_graphs
 
             names = graphs if graphs is not None else asserted_graphs(source, ontology=False)
-            graph = source.to_rdflib(names, as_written=True) if names else Graph()
+            graph = source.to_rdflib(names, as_written=True, union=True) if names else Graph()
         for line in ill_typed(graph) if warn is not None else ():
             warn(line)
         tables = export_tables(graph)

@@ -11,9 +11,13 @@ into the package's error family.
 from __future__ import annotations
 
 import contextlib
+import gzip
+import io
 import os
 import re
 import stat
+import sys
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import accumulate
@@ -31,10 +35,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FORMATS",
+    "STDIN",
     "RdfFormat",
     "file_source",
     "format_name",
     "format_named",
+    "is_packed",
     "location",
     "parsing",
     "rdf_format",
@@ -45,6 +51,7 @@ __all__ = [
     "short",
     "sparql_message",
     "term",
+    "unpack",
 ]
 
 
@@ -87,9 +94,24 @@ def format_named(name: str) -> RdfFormat | None:
     return _BY_NAME.get(name.lower())
 
 
+#: The name standing for standard input, wherever a file name is read.
+STDIN = "-"
+_GZIP = ".gz"
+
+
 def rdf_format(name_or_path: str | Path) -> RdfFormat:
-    """The RDF format named by a short name (``ttl``, ``nt``, ``json-ld``...) or by a file's suffix."""
-    fmt = format_named(str(name_or_path)) or _BY_NAME.get(Path(str(name_or_path).lower()).suffix.lstrip("."))
+    """The RDF format named by a short name (``ttl``, ``nt``, ``json-ld``...) or by a file's suffix; a
+    compressed file's by the suffix inside (``data.ttl.gz``: Turtle). Standard input (``-``) has none.
+
+    >>> rdf_format("data.ttl.gz").name
+    'turtle'
+    """
+    name = str(name_or_path)
+    if name == STDIN:
+        known = ", ".join(f.suffix for f in FORMATS)
+        raise LoadError(f"-: standard input has no name to tell its format; give --input-format ({known})")
+    inner = name[: -len(_GZIP)] if name.lower().endswith(_GZIP) else name
+    fmt = format_named(name) or _BY_NAME.get(Path(inner.lower()).suffix.lstrip("."))
     if fmt is None:
         known = ", ".join(f.suffix for f in FORMATS)
         raise LoadError(f"{name_or_path}: unknown RDF format; use one of: {known}")
@@ -112,10 +134,72 @@ def read_source(source: str | Path | bytes, format: str | None) -> tuple[str, by
         screen("<data>", source, fmt)
         return "<data>", source, fmt, None
     fmt = rdf_format(format or source)
-    with _opened(source) as handle:
-        data = handle.read()
+    if is_packed(source):
+        with _packed(source) as reader:
+            buffer = io.BytesIO()
+            _copy(str(source), reader, buffer)
+        data = buffer.getvalue()
+    else:
+        with _opened(source) as handle:
+            data = handle.read()
     screen(str(source), data, fmt)
-    return str(source), data, fmt, Path(source).resolve().as_uri()
+    return str(source), data, fmt, None if str(source) == STDIN else Path(source).resolve().as_uri()
+
+
+def is_packed(source: str | Path) -> bool:
+    """True for input read through ``unpack`` (or in memory by ``read_source``), not straight from a file
+    by a loader: standard input (``-``) and gzip files (``.gz``)."""
+    return str(source) == STDIN or str(source).lower().endswith(_GZIP)
+
+
+def unpack(source: str | Path, format: str | None, folder: str | Path) -> Path:
+    """A new regular file in ``folder`` holding the RDF of ``source``: standard input (``-``) copied, or a
+    ``.gz`` file decompressed, as a stream (never whole in memory). Named so that it loads into the graph
+    the plain file would (``data.ttl.gz`` -> ``data.ttl``, ``-`` -> ``stdin.ttl``), with the suffix of its
+    format (``format``, else the name's inner suffix; standard input needs ``format``).
+
+    ``LoadError`` when the source cannot be read, is not gzip or is cut short, or holds more than the limit
+    ``max_file_bytes`` once decompressed: counted as it is written, so a gzip bomb stops at the limit."""
+    fmt = rdf_format(format or source)
+    given = Path(str(source)[: -len(_GZIP)]) if str(source).lower().endswith(_GZIP) else Path("stdin")
+    target = Path(folder) / f"{given.stem or 'stdin'}.{fmt.suffix}"
+    with _packed(source) as reader, open(target, "xb") as out:
+        _copy(str(source), reader, out)
+    return target
+
+
+@contextlib.contextmanager
+def _packed(source: str | Path) -> Iterator[BinaryIO]:
+    """Standard input, or the decompressed bytes of a gzip file (checked as ``_opened`` checks a file)."""
+    if str(source) == STDIN:
+        stream = getattr(sys.stdin, "buffer", None)
+        if stream is None:
+            raise LoadError("-: no standard input to read")
+        if stream.isatty():
+            raise LoadError("-: standard input is a terminal; pipe the data in (... | msp-graph ... -)")
+        yield stream
+        return
+    with _opened(source) as handle, gzip.GzipFile(fileobj=handle, mode="rb") as reader:
+        yield reader
+
+
+def _copy(where: str, reader: BinaryIO, out: BinaryIO) -> None:
+    """Copy ``reader`` into ``out`` in pieces, refusing more than ``max_file_bytes`` in all."""
+    maximum, total = limit("max_file_bytes"), 0
+    try:
+        while block := reader.read(_CHUNK):
+            total += len(block)
+            if total > maximum:
+                raise LoadError(
+                    f"{where}: more than the limit of {maximum:,} bytes for one input file"
+                    f"{' once decompressed' if where != STDIN else ''}; raise {LIMITS['max_file_bytes'].env} "
+                    "to read it"
+                )
+            out.write(block)
+    except (gzip.BadGzipFile, zlib.error) as error:
+        raise LoadError(f"{where}: not a gzip file, or a damaged one ({error}); give it unpacked") from None
+    except EOFError:
+        raise LoadError(f"{where}: the gzip data is cut short; give the whole file") from None
 
 
 def file_source(source: str | Path, format: str | None) -> tuple[str, RdfFormat, str]:
@@ -124,6 +208,10 @@ def file_source(source: str | Path, format: str | None) -> tuple[str, RdfFormat,
     ``max_file_bytes``, is of no known format, or holds what ``screen`` refuses. A file is screened once
     while it stays the same (checking files first and loading them next reads it once more, not twice)."""
     fmt = rdf_format(format or source)
+    if is_packed(source):
+        raise LoadError(
+            f"{source}: standard input and .gz files are read through unpack (as load_files does)"
+        )
     with _opened(source) as handle:
         info = os.fstat(handle.fileno())
         seen = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns, fmt.name)
