@@ -14,8 +14,8 @@ Which data a command works on (the same rule, and the same options, for every co
   ``FILES`` are given;
 * ``--endpoint URL``: a SPARQL endpoint's data as it is (``push`` fills it).
 
-The commands live in one module per group (``validate``, ``query``, ``export``, ``store``, ``sheets``);
-what they share is in ``common``. Nothing outside ``msp_graph.cli`` imports it.
+The commands live in one module per group (``validate``, ``history``, ``query``, ``export``, ``store``,
+``sheets``, ``limits``); what they share is in ``common``. Nothing outside ``msp_graph.cli`` imports it.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import Annotated
 import typer
 
 from .. import __version__
-from . import export, limits, query, sheets, store, validate
+from . import export, history, limits, query, sheets, store, validate
 from .common import Group
 
 __all__ = ["app", "main"]
@@ -59,6 +59,8 @@ def _root(
 
 for _name, _command in [
     ("validate", validate.validate),
+    ("diff", history.diff),
+    ("history", history.history),
     ("query", query.query),
     ("queries", query.queries),
     ("prefixes", query.prefixes),

@@ -21,8 +21,10 @@ from ..errors import MspGraphError
 from ..loading import load_files, open_store
 from ..reasoning import check_engine as check_reasoner
 from ..stores import Store
-from ..validation import REPORT_FORMATS, SEVERITIES, check, check_engine, check_shapes
+from ..validation import REPORT_FORMATS, SEVERITIES, ValidationReport, check, check_engine, check_shapes
 from ..validation import validate as validate_store
+from ..validation.asof import as_of_view, keep_in_force, parse_date
+from ..validation.changes import compare, keep, kept, snapshot
 from .common import (
     DataOptions,
     FormatTable,
@@ -53,7 +55,21 @@ Shapes = Annotated[
     ),
 ]
 FailOn = Annotated[
-    str, typer.Option("--fail-on", help="Exit 1 when results at this severity or above exist.")
+    str,
+    typer.Option(
+        "--fail-on",
+        help="Exit 1 when results at this severity or above exist; new: only when violations appeared since "
+        "the report the last validation of --store kept.",
+    ),
+]
+AsOf = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="Judge the data as of this date (YYYY-MM-DD): only the memberships in force then count "
+        "(docs/model.md).",
+        metavar="DATE",
+    ),
 ]
 NoReason = Annotated[
     bool, typer.Option("--no-reason", help="Validate the asserted triples without OWL 2 RL reasoning.")
@@ -87,16 +103,15 @@ def validate(
     reason: Reason = False,
     reasoner: Reasoner = "rules",
     engine: Engine = "sparql",
+    as_of: AsOf = None,
 ):
     """Validate the data against the SHACL shapes (after OWL 2 RL reasoning); print the report.
 
     With no FILES and no --store: the bundled data, grouped by partnership. With --shapes: FILES alone,
-    no reasoning unless --reason, as other SHACL validators do.
+    no reasoning unless --reason, as other SHACL validators do. With --store (and no --as-of) the report
+    is kept in the store's folder, for `msp-graph diff` and --fail-on new.
     """
-    if fail_on not in SEVERITIES:
-        raise MspGraphError(f"--fail-on {fail_on}: unknown severity; use one of: {', '.join(SEVERITIES)}")
-    if reason and no_reason:
-        raise MspGraphError("--reason and --no-reason: give one of them")
+    when, previous = _check_options(data, fail_on, reason and no_reason, as_of, bool(shapes))
     reasoning = reason if shapes else not no_reason
     # Everything checked before the data is opened: with --store, opening loads FILES into the store.
     check_engine(engine)
@@ -109,6 +124,8 @@ def validate(
     try:
         with report.working("validating"), _engine_notes(report):
             store = _open(data, bool(shapes), reasoning, report)
+            if when is not None:
+                store = _as_of(store, when, data, report)
             if reasoning:
                 report.step("reasoning (OWL 2 RL), then validating (SHACL)")
                 result = check(store, shapes=shapes, reasoner=reasoner, engine=engine)
@@ -124,8 +141,56 @@ def validate(
         f"validated {result.triples} triples in {time.perf_counter() - started:.1f} s: {result.summary()}"
     )
     store.close()
-    if result.problems(fail_on):
+    if _findings(data, result, fail_on, previous, keeping=when is None and not shapes, report=report):
         raise typer.Exit(1)
+
+
+def _as_of(store: Store, when, data: DataOptions, report: Reporter) -> Store:
+    """The data as of ``when``: the command's own in-memory store of FILES changed in place; a copy of a
+    --store or --endpoint (closed here), which stays as it is."""
+    report.step(f"selecting the memberships in force on {when}")
+    if data.store is None and data.endpoint is None:
+        keep_in_force(store, when)
+        return store
+    view = keep_if_program(as_of_view(store, when))
+    store.close()
+    return view
+
+
+def _check_options(data: DataOptions, fail_on: str, both: bool, as_of: str | None, own_shapes: bool):
+    """The date of --as-of and, for --fail-on new, the report kept in --store (an empty one if none was
+    kept): all checked before the data is opened. Only the bundled shapes' reports are kept and compared."""
+    if fail_on not in (*SEVERITIES, "new"):
+        raise MspGraphError(
+            f"--fail-on {fail_on}: unknown severity; use one of: {', '.join(SEVERITIES)}, new"
+        )
+    if both:
+        raise MspGraphError("--reason and --no-reason: give one of them")
+    when = parse_date(as_of) if as_of is not None else None
+    if fail_on != "new":
+        return when, None
+    if data.store is None or when is not None or own_shapes:
+        raise MspGraphError(
+            "--fail-on new compares with the report a store keeps: give --store DIR, no --as-of, no --shapes"
+        )
+    return when, kept(data.store) or snapshot(ValidationReport(conforms=True, results=[], partnerships={}))
+
+
+def _findings(
+    data: DataOptions, result: ValidationReport, fail_on: str, previous: dict | None, *, keeping: bool,
+    report: Reporter,
+) -> bool:  # fmt: skip
+    """Keep the report in --store's folder; True when the findings --fail-on names exist."""
+    if data.store is not None and keeping:
+        try:
+            keep(data.store, result)
+        except OSError as error:
+            report.info(f"note: the report could not be kept in {data.store} ({error.strerror or error})")
+    if previous is None:
+        return result.problems(fail_on)
+    new = compare(previous, snapshot(result)).new_violations()
+    report.info(f"{len(new)} new violation(s) since the last validation of {data.store}")
+    return bool(new)
 
 
 def _open(data: DataOptions, own_shapes: bool, reasoning: bool, report: Reporter) -> Store:
@@ -136,7 +201,7 @@ def _open(data: DataOptions, own_shapes: bool, reasoning: bool, report: Reporter
     if own_shapes and not reasoning and data.files and not (data.store or data.endpoint or data.with_bundled):
         store = keep_if_program(open_store())
         try:
-            load_files(store, list(data.files), progress=report.step)
+            load_files(store, list(data.files), progress=report.step, format=data.input_format)
         except BaseException:
             store.close()
             raise
