@@ -216,3 +216,23 @@ def test_a_blank_membership_to_drop_is_one_line(tmp_path):
         1,
     )  # in force: nothing to drop
     one_line_error(run("validate", path, "--as-of", "2011-01-01"), "blank node", "IRIs")
+
+
+def _composition_rows(*args) -> dict[str, dict]:
+    result = run("query", "composition-status", "-f", "json", "-q", *args)
+    assert result.exit_code == 0, result.stderr
+    return {row["partnership"].removeprefix(MSP): row for row in json.loads(result.stdout)}
+
+
+def test_the_named_queries_take_as_of_too(tmp_path):
+    """``query --as-of``: the same selected data as ``validate --as-of``. Before GCSJ's dated members join
+    (see the derivation above), the query sees one other group and no workers' organisation."""
+    now, then = _composition_rows(), _composition_rows("--as-of", "2014-06-30")
+    assert set(now) == set(then)
+    assert (then["gcsj"]["otherGroups"], then["gcsj"]["otherGroupCount"]) == ("United Nations", 1)
+    assert now["gcsj"]["otherGroupCount"] == 2
+    store = tmp_path / "store"
+    assert run("load", "--store", store, "-q").exit_code == 0
+    assert run("reason", "--store", store, "-q").exit_code == 0  # the view is reasoned again for its date
+    assert _composition_rows("--store", store, "--as-of", "2014-06-30") == then
+    one_line_error(run("query", "composition-status", "--as-of", "2014-13-01"), "--as-of", "YYYY-MM-DD")

@@ -30,7 +30,10 @@ import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, get_args
+from typing import TYPE_CHECKING, Annotated, Any, get_args
+
+if TYPE_CHECKING:
+    import datetime
 
 import click
 import typer
@@ -46,6 +49,7 @@ from ..validation import ENGINES as VALIDATION_ENGINES
 from ..validation.report import SEVERITIES
 
 __all__ = [
+    "AsOf",
     "DataOptions",
     "FormatTable",
     "Group",
@@ -61,6 +65,7 @@ __all__ = [
     "message_options",
     "output_options",
     "remote_options",
+    "select_as_of",
     "write",
 ]
 
@@ -628,6 +633,16 @@ def checked_input_format(value: str | None) -> str | None:
     return fmt.name
 
 
+AsOf = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="Judge the data as of this date (YYYY-MM-DD): only the memberships in force then count "
+        "(docs/model.md).",
+        metavar="DATE",
+    ),
+]
+
 InputFormat = Annotated[
     str | None,
     typer.Option(
@@ -679,6 +694,20 @@ remote_options = _options(
     lambda **values: {"remote": RemoteOptions(**values)},
 )
 """``--endpoint URL`` (required), ``--update-endpoint``, ``--graph-store``: handed as ``remote``."""
+
+
+def select_as_of(store: Store, when: datetime.date, data: DataOptions, report: Reporter) -> Store:
+    """The data as of ``when`` (``--as-of``): the command's own in-memory store of FILES changed in place; a
+    copy of a --store or --endpoint (which is closed here and stays as it is)."""
+    from ..validation.asof import as_of_view, keep_in_force
+
+    report.step(f"selecting the memberships in force on {when}")
+    if data.store is None and data.endpoint is None:
+        keep_in_force(store, when)
+        return store
+    view = keep_if_program(as_of_view(store, when))
+    store.close()
+    return view
 
 
 def output_options(

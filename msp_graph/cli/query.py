@@ -23,7 +23,10 @@ from ..queries import (
     prepare_query,
 )
 from ..reasoning import reason as run_reasoning
+from ..stores import INFERRED_GRAPH
+from ..validation.asof import parse_date
 from .common import (
+    AsOf,
     DataOptions,
     FormatTable,
     Reporter,
@@ -31,6 +34,7 @@ from .common import (
     is_stdout,
     message_options,
     output_options,
+    select_as_of,
     write,
 )
 
@@ -88,6 +92,7 @@ def query(
             help="Let SERVICE fetch the URLs it names (MSP_GRAPH_NETWORK_TIMEOUT bounds it).",
         ),
     ] = False,
+    as_of: AsOf = None,
 ):
     """Run a named or ad-hoc SPARQL query; parameters are bound as RDF terms, never pasted into the text.
 
@@ -99,11 +104,15 @@ def query(
     prepared = prepare_query(selected, params=params, allow_network=allow_network)
     fmt = prepared.check_format(format)
     _check_output(output)
-    with report.working("querying"), data.open(report) as store:
-        if reason:
-            report.step("reasoning (OWL 2 RL)")
-            run_reasoning(store)
-        result = prepared.run(store)
+    when = parse_date(as_of) if as_of is not None else None
+    with report.working("querying"), data.open(report) as opened:
+        # The view drops the inferred graph (made from every membership): made again for the date.
+        reason = reason or (when is not None and INFERRED_GRAPH in opened.graphs())
+        with select_as_of(opened, when, data, report) if when else opened as store:
+            if reason:
+                report.step("reasoning (OWL 2 RL)")
+                run_reasoning(store)
+            result = prepared.run(store)
     write(output, result.render(fmt, terminal=is_stdout(output) and sys.stdout.isatty()))
     report.info(f"{len(result)} {'row' if len(result) == 1 else 'rows'}")
 

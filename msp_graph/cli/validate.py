@@ -23,9 +23,10 @@ from ..reasoning import check_engine as check_reasoner
 from ..stores import Store
 from ..validation import REPORT_FORMATS, SEVERITIES, ValidationReport, check, check_engine, check_shapes
 from ..validation import validate as validate_store
-from ..validation.asof import as_of_view, keep_in_force, parse_date
+from ..validation.asof import parse_date
 from ..validation.changes import compare, keep, kept, snapshot
 from .common import (
+    AsOf,
     DataOptions,
     FormatTable,
     Reasoner,
@@ -34,6 +35,7 @@ from .common import (
     keep_if_program,
     message_options,
     output_options,
+    select_as_of,
     write,
 )
 
@@ -60,15 +62,6 @@ FailOn = Annotated[
         "--fail-on",
         help="Exit 1 when results at this severity or above exist; new: only when violations appeared since "
         "the report the last validation of --store kept.",
-    ),
-]
-AsOf = Annotated[
-    str | None,
-    typer.Option(
-        "--as-of",
-        help="Judge the data as of this date (YYYY-MM-DD): only the memberships in force then count "
-        "(docs/model.md).",
-        metavar="DATE",
     ),
 ]
 NoReason = Annotated[
@@ -125,7 +118,7 @@ def validate(
         with report.working("validating"), _engine_notes(report):
             store = _open(data, bool(shapes), reasoning, report)
             if when is not None:
-                store = _as_of(store, when, data, report)
+                store = select_as_of(store, when, data, report)
             if reasoning:
                 report.step("reasoning (OWL 2 RL), then validating (SHACL)")
                 result = check(store, shapes=shapes, reasoner=reasoner, engine=engine)
@@ -143,18 +136,6 @@ def validate(
     store.close()
     if _findings(data, result, fail_on, previous, keeping=when is None and not shapes, report=report):
         raise typer.Exit(1)
-
-
-def _as_of(store: Store, when, data: DataOptions, report: Reporter) -> Store:
-    """The data as of ``when``: the command's own in-memory store of FILES changed in place; a copy of a
-    --store or --endpoint (closed here), which stays as it is."""
-    report.step(f"selecting the memberships in force on {when}")
-    if data.store is None and data.endpoint is None:
-        keep_in_force(store, when)
-        return store
-    view = keep_if_program(as_of_view(store, when))
-    store.close()
-    return view
 
 
 def _check_options(data: DataOptions, fail_on: str, both: bool, as_of: str | None, own_shapes: bool):
