@@ -16,7 +16,7 @@ import io
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
-from .errors import LoadError
+from .errors import LoadError, MspGraphError
 from .stores import Store
 
 if TYPE_CHECKING:
@@ -101,8 +101,15 @@ def network(store: Store) -> nx.Graph:
 
 
 def draw(graph: nx.Graph, *, format: str = "svg", title: str = "Partners and partnerships") -> bytes:
-    """The picture of a network from ``network()`` as SVG or PNG bytes (matplotlib, Agg backend)."""
-    import matplotlib
+    """The picture of a network from ``network()`` as SVG or PNG bytes (matplotlib, Agg backend; the
+    ``picture`` extra: ``MspGraphError`` naming it when matplotlib is not installed)."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise MspGraphError(
+            f"drawing the network as {format}: matplotlib is not installed; "
+            "pip install 'msp-graph[picture]' (GraphML needs nothing more)"
+        ) from None
     import networkx as nx
 
     matplotlib.use("Agg")

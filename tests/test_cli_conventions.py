@@ -98,3 +98,32 @@ def test_called_from_python_the_command_returns_and_frees_its_store(tmp_path):
     result = CliRunner().invoke(app, ["reason", "-f", "json", "-o", str(tmp_path / "r.json")])
     assert result.exit_code == 0, result.output
     assert len(embedded._KEPT) == before
+
+
+def test_pictures_are_an_extra_named_when_missing(tmp_path):
+    """matplotlib (the ``picture`` extra) is only needed to draw: without it, ``export -f svg`` is one line
+    naming the extra, and GraphML still works."""
+    program = (
+        "import sys; sys.modules['matplotlib'] = None\n"
+        "sys.argv = ['msp-graph', *sys.argv[1:]]\n"
+        "from msp_graph.cli import main; main()\n"
+    )
+    done = _run_python(program, "export", "-f", "svg", "-o", str(tmp_path / "n.svg"))
+    assert done.returncode == 2 and done.stdout == ""
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("msp-graph: error: ") and "msp-graph[picture]" in line
+    assert not (tmp_path / "n.svg").exists()
+    done = _run_python(program, "export", "-f", "graphml", "-o", str(tmp_path / "n.graphml"))
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "n.graphml").read_text(encoding="utf-8").startswith("<?xml")
+
+
+def test_the_install_does_not_require_matplotlib():
+    requires = importlib.metadata.requires("msp-graph") or []
+    plain = [r for r in requires if "extra ==" not in r]
+    assert not [r for r in plain if r.lower().startswith("matplotlib")]
+    assert any(r.lower().startswith("matplotlib") and "picture" in r.partition(";")[2] for r in requires)
+
+
+def _run_python(program: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", program, *args], capture_output=True, text=True, timeout=120)
