@@ -75,14 +75,16 @@ def test_to_dataframe_without_pandas_names_the_extra(store, monkeypatch):
 
 
 def test_to_rdflib_dataset_keeps_graph_names(store):
-    dataset = store.to_rdflib(union=False)
+    dataset = store.to_rdflib()
     assert isinstance(dataset, rdflib.Dataset)
     sizes = {str(g.identifier): len(g) for g in dataset.graphs() if len(g)}
     assert sizes == {"urn:graph:one": store.count("urn:graph:one"), "urn:graph:two": 1}
     # the default graph is the union: a query without GRAPH sees both graphs
     found = dataset.query("ASK { <urn:a> <urn:in-two> <urn:z> ; <urn:s> 'text' }")
     assert found.askAnswer
-    assert len(store.to_rdflib()) == store.count()  # the plain union graph, as pyshacl and owlrl read it
+    assert (
+        len(store.to_rdflib(union=True)) == store.count()
+    )  # the plain union graph, as pyshacl and owlrl read it
 
 
 def test_network_is_public():

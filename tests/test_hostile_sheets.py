@@ -288,7 +288,7 @@ def test_a_bom_and_mixed_line_endings_keep_the_line_numbers(tmp_path):
     path.write_bytes(b'\xef\xbb\xbfid,name,stakeholder_groups\r\na,A,un\nb,B,un\rd,"D\rE",un\n')
     store = EmbeddedStore()
     import_sheets([path], store=store, validate=False)
-    names = {str(o) for o in store.to_rdflib().objects(None, rdflib.RDFS.label)}
+    names = {str(o) for o in store.to_rdflib(union=True).objects(None, rdflib.RDFS.label)}
     assert {"A", "B", "D\rE"} <= names
 
 
@@ -347,7 +347,9 @@ def test_the_same_id_in_two_files_must_say_the_same_thing(tmp_path):
         f"{first}, sheet organisations, row 2",
         f"{second}, sheet organisations, row 2",
     ]
-    labels = set(store.to_rdflib().objects(rdflib.URIRef(f"{ID}organisation/same-id"), rdflib.RDFS.label))
+    labels = set(
+        store.to_rdflib(union=True).objects(rdflib.URIRef(f"{ID}organisation/same-id"), rdflib.RDFS.label)
+    )
     assert labels == {rdflib.Literal("First Name", lang="en")}
 
 
@@ -380,7 +382,9 @@ TTL = """@prefix msp: <https://w3id.org/msp/ontology#> .
 def _imported(path: Path) -> rdflib.Graph:
     store = EmbeddedStore()
     import_sheets([path], store=store, validate=False)
-    return strip_import_provenance(store.to_rdflib([g for g in store.graphs() if "/source/" in g]))
+    return strip_import_provenance(
+        store.to_rdflib([g for g in store.graphs() if "/source/" in g], union=True)
+    )
 
 
 def test_cells_starting_like_a_formula_tab_or_line_break_are_neutralised(tmp_path):

@@ -78,7 +78,7 @@ def test_export_round_trip_keeps_xsd_int_and_the_leading_zero(tmp_path: Path) ->
         assert '"03"^^<http://www.w3.org/2001/XMLSchema#int>' in back, fmt
         assert '"1"^^<http://www.w3.org/2001/XMLSchema#boolean>' in back, fmt
         assert '"1.50"^^<http://www.w3.org/2001/XMLSchema#decimal>' in back, fmt
-    graph = store.to_rdflib()
+    graph = store.to_rdflib(union=True)
     assert (
         rdflib.URIRef(EX + "i"),
         rdflib.URIRef(EX + "p"),

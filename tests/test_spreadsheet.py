@@ -38,7 +38,9 @@ def _errors(paths, store=None) -> list[str]:
 
 
 def _data(store: EmbeddedStore) -> rdflib.Graph:
-    return strip_import_provenance(store.to_rdflib([g for g in store.graphs() if "/source/" in g]))
+    return strip_import_provenance(
+        store.to_rdflib([g for g in store.graphs() if "/source/" in g], union=True)
+    )
 
 
 ORG_HEADER = ["id", "name", "stakeholder_groups"]

@@ -164,7 +164,7 @@ def _expand(graph: rdflib.Graph) -> tuple[rdflib.Graph, list[Inconsistency]]:
 def materialise(store: Store) -> ReasoningResult:
     """Replace ``INFERRED_GRAPH`` with owlrl's closure of the asserted graphs (blank nodes left out)."""
     graphs = asserted_graphs(store)
-    asserted = store.to_rdflib(graphs)
+    asserted = store.to_rdflib(graphs, union=True)
     new, problems = _expand(asserted)
     # from the store: rdflib's copy reads "1e5"^^xsd:decimal as "100000"
     problems = sorted([*problems, *ill_typed_in_store(store, graphs)], key=lambda i: (i.rule, i.message))

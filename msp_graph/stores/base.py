@@ -109,18 +109,18 @@ class Store(abc.ABC):
         return self.load(data.serialize(format="nt", encoding="utf-8"), graph=graph, format="nt")
 
     def to_rdflib(
-        self, graphs: Iterable[str] | None = None, *, as_written: bool = False, union: bool = True
+        self, graphs: Iterable[str] | None = None, *, as_written: bool = False, union: bool = False
     ) -> rdflib.Dataset | rdflib.Graph:
-        """``graphs`` (default: all) as rdflib data. ``union=False``: an ``rdflib.Dataset`` keeping each graph
-        under its name, whose default graph is their union (``default_union``). ``union=True`` (for now the
-        default, which pyshacl, owlrl and the spreadsheet exporter read): one ``rdflib.Graph`` holding the
-        union. ``as_written``: typed literals keep their lexical form (rdflib normalises them otherwise). The
-        literals the store rewrote when they were loaded (``stores.written``) are given as written.
+        """``graphs`` (default: all) as rdflib data: an ``rdflib.Dataset`` keeping each graph under its name,
+        whose default graph is their union (``default_union``); ``union=True``: one ``rdflib.Graph`` holding
+        the union (what pyshacl, owlrl and the spreadsheet exporter read). ``as_written``: typed literals
+        keep their lexical form (rdflib normalises them otherwise). The literals the store rewrote when they
+        were loaded (``stores.written``) are given as written.
 
         >>> from msp_graph import open_store
         >>> store = open_store()
         >>> _ = store.load(b"<urn:a> <urn:b> <urn:c> .", graph="urn:g", format="nt")
-        >>> [str(g.identifier) for g in store.to_rdflib(union=False).graphs() if len(g)]
+        >>> [str(g.identifier) for g in store.to_rdflib().graphs() if len(g)]
         ['urn:g']
         """
         import pyoxigraph as ox

@@ -104,7 +104,7 @@ def validate(
     # The asserted and the inferred triples as one rdflib graph (labels follow the display-label rule of
     # docs/model.md, whatever the order of the triples).
     graphs = asserted_graphs(store) + ([INFERRED_GRAPH] if INFERRED_GRAPH in store.graphs() else [])
-    data = store.to_rdflib(graphs)
+    data = store.to_rdflib(graphs, union=True)
     conforms, graph = run_pyshacl(data, shapes_graph)
     return _with_origins(build_report(conforms, graph, data, shapes_graph, composition), store)
 

@@ -370,7 +370,7 @@ def validate_store(store: Store, shapes: rdflib.Graph) -> tuple[bool, rdflib.Gra
         log.warning(line)
     if fallback_graph is None:
         return conforms, report, notes
-    ok, extra = run_pyshacl(store.to_rdflib(), fallback_graph)
+    ok, extra = run_pyshacl(store.to_rdflib(union=True), fallback_graph)
     if plan.whole_graph is not None:
         return bool(ok), extra, notes
     conforms = conforms and bool(ok)
