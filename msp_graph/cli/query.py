@@ -23,7 +23,7 @@ from ..queries import (
     prepare_query,
 )
 from ..reasoning import reason as run_reasoning
-from ..stores import INFERRED_GRAPH
+from ..stores import INFERRED_GRAPH, Store
 from ..validation.asof import parse_date
 from .common import (
     AsOf,
@@ -106,15 +106,20 @@ def query(
     _check_output(output)
     when = parse_date(as_of) if as_of is not None else None
     with report.working("querying"), data.open(report) as opened:
-        # The view drops the inferred graph (made from every membership): made again for the date.
-        reason = reason or (when is not None and INFERRED_GRAPH in opened.graphs())
-        with select_as_of(opened, when, data, report) if when else opened as store:
-            if reason:
-                report.step("reasoning (OWL 2 RL)")
-                run_reasoning(store)
-            result = prepared.run(store)
+        result = _run(prepared, opened, when, reason, data, report)
     write(output, result.render(fmt, terminal=is_stdout(output) and sys.stdout.isatty()))
     report.info(f"{len(result)} {'row' if len(result) == 1 else 'rows'}")
+
+
+def _run(prepared, opened: Store, when, reason: bool, data: DataOptions, report: Reporter):
+    """The query's result on the data, as of ``when`` if given. The as-of view drops the inferred graph
+    (made from every membership): a reasoned store's view is reasoned again for the date."""
+    reason = reason or (when is not None and INFERRED_GRAPH in opened.graphs())
+    with select_as_of(opened, when, data, report) if when else opened as store:
+        if reason:
+            report.step("reasoning (OWL 2 RL)")
+            run_reasoning(store)
+        return prepared.run(store)
 
 
 def _check_output(output: Path | None) -> None:

@@ -7,8 +7,9 @@ loader (so both engines see the same parameters, messages, severities and SPARQL
 Each constraint of each shape becomes one SPARQL SELECT over *all* the shape's focus nodes at once (the
 targets are part of the query), instead of one evaluation per focus node as pyshacl does. A shape nested
 under ``sh:node``, ``sh:not``, ``sh:and``, ``sh:or``, ``sh:xone`` or ``sh:qualifiedValueShape`` becomes a
-pattern that matches when a bound node violates it (``_Compilation.violated``), used under ``EXISTS`` in
-the query of the constraint that nests it (``shape_based.py``). The text depends only on the shapes: the
+set of the nodes that violate it among candidates, by joins and ``MINUS`` (``_Compilation.violators``), or
+a pattern that matches when a bound node violates it (``_Compilation.violated``, under ``EXISTS``), in the
+query of the constraint that nests it (``shape_based.py``). The text depends only on the shapes: the
 fresh variable names come from a counter owned by one ``compile_shapes`` call.
 
 What is compiled (docs/validation-engines.md; the W3C test suite runs against it): every SHACL Core
@@ -35,8 +36,8 @@ from rdflib import RDF, SH
 
 from ...errors import ShapesError
 from .components import VALUE_COMPILERS
-from .plan import Check, Focus, Plan, Rule, Site, values_of
-from .shape_based import SHAPE_COMPILERS
+from .plan import Check, Focus, Found, Plan, Rule, Site, either, values_of
+from .shape_based import SHAPE_COMPILERS, filter_expression
 from .sparql_based import component_rules, sparql_rules
 from .terms import Names, Unsupported, instance_of, ordered, sparql_path, term
 
@@ -240,6 +241,37 @@ class _Compilation:
         if len(found) == 1:
             return found[0]
         return " UNION ".join("{ " + p + " }" for p in found) if found else None
+
+    def violators(self, node, candidates: str, var: str) -> Found | None:
+        """Set-at-a-time ``violated``: the ``Found`` set of the nodes bound to ``var`` that violate the shape
+        ``node``, among ``candidates`` (a sub-SELECT binding ``var``); None when none can. Joins and
+        ``MINUS`` over all the candidates at once: Oxigraph probes an ``EXISTS`` per node, and scans inside
+        nested ones (6 s for 17,672 partners at 10^6, where the joins take 0.3 s)."""
+        shape = self.shape(node)
+        if shape.deactivated:
+            return None
+        with self._entered(shape):
+            path, nullable = self._path(shape)
+            found = [self._among(rule, candidates, var) for _, rule in self._rules(shape, (path, nullable))]
+            for child in ordered(self.graph.objects(shape.node, SH.property), key=str):
+                if path is None:
+                    found.append(self.violators(child, candidates, var))
+                    continue
+                value = self.names.fresh()
+                values = values_of(var, path, value, nullable=nullable)
+                distinct = f"{{ SELECT DISTINCT {value} WHERE {{ {candidates} {values} }} }}"
+                inner = self.violators(child, distinct, value)
+                if inner is not None:  # a value that violates the property shape
+                    found.append(Found(f"{candidates if nullable else ''} {values} {inner.joined()}"))
+        found = [f for f in found if f is not None]
+        return either(found) if found else None
+
+    def _among(self, rule: Rule, candidates: str, var: str) -> Found:
+        if rule.among is not None:
+            return rule.among(candidates, var)
+        pattern = rule.violated(var) if rule.violated else rule.where(var, self.names.fresh())
+        expression = filter_expression(pattern)  # one FILTER: on the candidates directly, a probe less deep
+        return Found(f"{candidates} FILTER {expression or f'EXISTS {{ {pattern} }}'}")
 
     def never_violated(self, node) -> bool:
         """Whether no node can violate the shape ``node`` (then it need not be written at all)."""

@@ -49,7 +49,7 @@ from pyshacl.constraints.core.value_range_constraints import (
 )
 from rdflib import RDF, SH, XSD
 
-from .plan import Focus, Rule, Site
+from .plan import NOTHING, Focus, Found, Rule, Site
 from .terms import COUNT_LIMIT, Unsupported, ill_formed, instance_of, ordered, term
 
 __all__ = ["VALUE_COMPILERS", "candidates_among"]
@@ -86,7 +86,11 @@ def _min_count(c: MinCountConstraintComponent, site: Site) -> list[Rule]:
             return f"SELECT DISTINCT ?this WHERE {{ {focus('?this')} MINUS {{ {values} }} }}"
 
         where = lambda this, _: f"FILTER NOT EXISTS {{ {site.values(this, site.fresh())} }}"  # noqa: E731
-        return [site.rule(where, value_level=False, report=report)]
+        # Set-at-a-time: the nodes without a value (the path gives the node itself when nullable: none).
+        among = lambda _, var: Found(site.values(var, site.fresh()), negated=True)  # noqa: E731
+        if site.nullable:
+            among = lambda _, var: NOTHING  # noqa: E731
+        return [site.rule(where, value_level=False, report=report, among=among)]
 
     def report(focus: Focus) -> str:
         return (
@@ -119,7 +123,9 @@ def _max_count(c: MaxCountConstraintComponent, site: Site) -> list[Rule]:
             return f"{site.values(this, a)} {site.values(this, b)} FILTER (!sameTerm({a}, {b}))"
         return f"FILTER EXISTS {{ {_grouped(site, this, f'> {n}')} }}"
 
-    return [site.rule(where, value_level=False, report=report)]
+    # Set-at-a-time: every subject of the path counted at once (as the report does).
+    among = None if site.nullable else lambda _, var: Found(f"{{ {_grouped(site, var, f'> {n}')} }}")
+    return [site.rule(where, value_level=False, report=report, among=among)]
 
 
 # --- value type ---------------------------------------------------------------------------------------------
@@ -165,7 +171,8 @@ def _datatype(c: DatatypeConstraintComponent, site: Site) -> list[Rule]:
         v = site.fresh()
         return f"{site.values(this, v)} FILTER ({typed(v)} && {ill_formed(v, datatype)})"
 
-    candidates = site.filtered(typed, violated=violated, options={"python_datatype": datatype})
+    among = lambda nodes, var: Found(f"{nodes} {violated(var)}")  # noqa: E731
+    candidates = site.filtered(typed, violated=violated, among=among, options={"python_datatype": datatype})
     return [wrong, candidates]
 
 
@@ -221,7 +228,10 @@ def _has_value(c: HasValueConstraintComponent, site: Site) -> list[Rule]:
             where = lambda this, _, k=constant: f"FILTER (!sameTerm({this}, {k}))"  # noqa: E731
         else:
             where = lambda this, _, k=constant: f"FILTER NOT EXISTS {{ {this} {site.path} {k} }}"  # noqa: E731
-        out.append(site.rule(where, value_level=False))
+        among = lambda _, var, k=constant: Found(f"{var} {site.path} {k}", negated=True)  # noqa: E731
+        if site.path is None or site.nullable:
+            among = None
+        out.append(site.rule(where, value_level=False, among=among))
     return out
 
 
