@@ -8,9 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from cli_runs import one_line_error, run
 
-from msp_graph.cli import app
 from msp_graph.loading import load_bundled, load_files, open_store
 from msp_graph.validation.asof import as_of_view, parse_date, periods
 
@@ -23,18 +22,6 @@ membership:alliance-8-7--ituc--member org:memberDuring interval:ituc-in-alliance
 interval:ituc-in-alliance a time:Interval ; time:hasEnd instant:ituc-leaves-alliance .
 instant:ituc-leaves-alliance a time:Instant ; time:inXSDDate "2021-06-30"^^xsd:date .
 """
-
-
-def run(*args):
-    return CliRunner().invoke(app, [str(a) for a in args])
-
-
-def one_line_error(result, *fragments: str) -> None:
-    assert result.exit_code == 2, (result.stdout, result.stderr)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("msp-graph: error: "), result.stderr
-    assert all(f in lines[0] for f in fragments), lines[0]
-    assert result.stdout == ""
 
 
 def composition(*args) -> dict[str, str]:

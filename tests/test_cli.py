@@ -10,29 +10,14 @@ from pathlib import Path
 
 import pytest
 import rdflib
-from typer.testing import CliRunner
+from cli_runs import one_line_error, run
 
-from msp_graph.cli import app
 from msp_graph.loading import source_graph
 from msp_graph.stores import EmbeddedStore
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cli"
 SMALL = str(FIXTURES / "small.ttl")
 SHAPES = ["--shapes", str(FIXTURES / "composition-mini.ttl")]
-
-
-def run(*args: str):
-    return CliRunner().invoke(app, [str(a) for a in args])
-
-
-def one_line_error(result, *fragments: str) -> None:
-    assert result.exit_code == 2, (result.stdout, result.stderr)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("msp-graph: error: ")
-    for fragment in fragments:
-        assert fragment in lines[0]
-    assert result.stdout == ""
 
 
 def test_help_lists_the_commands():

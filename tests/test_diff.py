@@ -7,9 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from cli_runs import one_line_error, run
 
-from msp_graph.cli import app
 from msp_graph.stores import EmbeddedStore
 from msp_graph.validation.changes import REPORT_FILE
 
@@ -26,18 +25,6 @@ membership:gcsj--ioe--member a org:Membership ;
     org:role role:member ;
     dct:source <https://example.org/news> .
 """
-
-
-def run(*args):
-    return CliRunner().invoke(app, [str(a) for a in args])
-
-
-def one_line_error(result, *fragments: str) -> None:
-    assert result.exit_code == 2, (result.stdout, result.stderr)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("msp-graph: error: "), result.stderr
-    assert all(f in lines[0] for f in fragments), lines[0]
-    assert result.stdout == ""
 
 
 def _without_ituc(folder: Path) -> Path:
