@@ -443,6 +443,7 @@ OUTPUT_COMMANDS = {
     "network": (("network",), "svg", "png"),
     "stats": (("stats",), "csv", "json"),
     "limits": (("limits",), "table", "json"),
+    "history": (("history", "ca4j"), "text", "json"),
 }
 
 
@@ -974,6 +975,42 @@ def ill_typed_cases() -> list[Case]:
     ]
 
 
+def over_time_cases() -> list[Case]:
+    """``history``, ``diff`` and ``--as-of``: bad dates, unknown partnerships, bad files, a store with no kept
+    report; a refused ``diff`` or ``--as-of`` on a store changes nothing."""
+    s = ("--store", "<<store>>")
+    cases = [
+        Case("history-option-unknown-partnership", ("history", "no-such-alliance")),
+        Case("history-option-missing-partnership", ("history",)),
+        Case("history-malformed-turtle", ("history", "ca4j", "<<in:bad-turtle.ttl>>")),
+        Case("history-hostile-nul-byte", ("history", "ca4j", "<<in:nul-in-syntax.ttl>>"), kind="hostile"),
+        Case("history-accepts-the-bundled-data", ("history", "ca4j", "-f", "json"), "accept", "option"),
+        Case("diff-option-without-store", ("diff",)),
+        Case("diff-option-no-kept-report", ("diff", *s), store="good", keep=True),
+        Case("diff-option-bad-format", ("diff", *s, "-f", "bogus"), store="good", keep=True),
+        Case("validate-option-fail-on-new-without-store", ("validate", "--fail-on", "new")),
+    ]
+    for date in ("2019-13-01", "yesterday", "2019-06-30T00:00", "0000-00-00"):
+        cases.append(Case(f"validate-option-as-of-{len(cases)}", ("validate", "--as-of", date)))
+    cases += [
+        Case(
+            "validate-option-as-of-on-a-store-changes-nothing",
+            ("validate", *s, "--as-of", "2014-06-30"),
+            "accept",
+            "option",
+            store="good",
+            keep=True,
+        ),
+        Case(
+            "query-option-as-of-bad-date",
+            ("query", "composition-status", *s, "--as-of", "2019-02-30"),
+            store="good",
+            keep=True,
+        ),
+    ]
+    return cases
+
+
 def all_cases() -> list[Case]:
     return [
         *file_cases(),
@@ -987,6 +1024,7 @@ def all_cases() -> list[Case]:
         *update_cases(),
         *import_cases(),
         *ill_typed_cases(),
+        *over_time_cases(),
     ]
 
 
