@@ -19,6 +19,7 @@ nothing matches, which a lateral sub-SELECT grouped by ``$this`` does not give).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -207,11 +208,18 @@ def set_at_a_time(query: str, prefixes: dict[str, str]) -> bool:
     in a sub-SELECT, ``GRAPH``, ``?this`` only inside a filter or an ``OPTIONAL``, a text rdflib cannot read)
     is not proven, and the query runs under ``LATERAL``, once per focus node.
     """
+    prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(prefixes.items()))
+    return _proven(prologue + query)
+
+
+@functools.lru_cache(maxsize=256)
+def _proven(text: str) -> bool:
+    """``set_at_a_time`` on the whole text, once per text: rdflib's parse is most of a small validation's
+    time, and the same constraint is compiled again for every validation of a process (``history``)."""
     from rdflib.plugins.sparql import prepareQuery
 
-    prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in prefixes.items())
     try:
-        algebra = prepareQuery(prologue + query).algebra
+        algebra = prepareQuery(text).algebra
     except Exception:  # rdflib's parser (pyparsing) errors: not proven
         return False
     return algebra.name == "SelectQuery" and _kind(algebra.p) == _BOUND
