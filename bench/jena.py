@@ -41,6 +41,8 @@ DEPENDENCIES = (
     "guava",
     "httpclient",
     "httpcore",
+    # jsonld-java (Jena's JSON-LD 1.0 reader) caches contexts through it.
+    "httpclient-cache",
     "jackson-annotations",
     "jackson-core",
     "jackson-databind",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -10,6 +11,8 @@ import pytest
 import rdflib
 from pyld import jsonld
 from rdflib.compare import isomorphic
+
+from bench import jena
 
 from msp_graph.errors import LoadError, MspGraphError
 from msp_graph.export import EXPORT_FORMATS, QUAD_FORMATS, _jsonld, context, export
@@ -97,6 +100,41 @@ def test_jsonld_expanded_by_pyld_is_the_same_dataset(store):
     assert set(by_pyld) == set(by_rdflib)
     for name, graph in by_rdflib.items():
         assert isomorphic(graph, by_pyld[name]), name
+
+
+def test_jsonld_reads_in_json_ld_1_0_mode(store):
+    """No 1.1 feature is used, so the document says no ``@version``: JSON-LD 1.0 processors accept it."""
+    data = export(store, format="jsonld")
+    document = json.loads(data)
+    assert "@version" not in document["@context"]
+    nquads = jsonld.to_rdf(document, {"format": "application/n-quads", "processingMode": "json-ld-1.0"})
+    by_pyld = _graphs(_dataset(nquads.encode(), "nquads"))
+    by_export = _graphs(_dataset(export(store, format="nquads"), "nquads"))
+    assert set(by_pyld) == set(by_export)
+    for name, graph in by_export.items():
+        assert isomorphic(graph, by_pyld[name]), name
+
+
+@pytest.mark.skipif(not jena.available(), reason="Debian's libapache-jena-java is not installed")
+def test_jena_json_ld_1_0_reader_reads_the_export(tmp_path):
+    """Jena 4.5's JSON-LD 1.0 reader (jsonld-java, ``--syntax=jsonld10``) gives the same quads."""
+    from msp_graph.export import export as export_bundled
+    from msp_graph.loading import load_bundled
+
+    s = open_store()
+    load_bundled(s)
+    (tmp_path / "all.jsonld").write_bytes(export_bundled(s, format="jsonld"))
+    run = subprocess.run(
+        ["java", "-cp", jena.class_path(), "riotcmd.riot", "--syntax=jsonld10", "--output=nquads",
+         str(tmp_path / "all.jsonld")],
+        capture_output=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr.decode()[-2000:]
+    by_jena = _graphs(_dataset(run.stdout, "nquads"))
+    by_export = _graphs(_dataset(export_bundled(s, format="nquads"), "nquads"))
+    assert set(by_jena) == set(by_export)
+    for name, graph in by_export.items():
+        assert isomorphic(graph, by_jena[name]), name
 
 
 def test_published_context_is_the_shipped_one():
