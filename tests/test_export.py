@@ -13,7 +13,6 @@ from pyld import jsonld
 from rdflib.compare import isomorphic
 
 from bench import jena
-
 from msp_graph.errors import LoadError, MspGraphError
 from msp_graph.export import EXPORT_FORMATS, QUAD_FORMATS, _jsonld, context, export
 from msp_graph.loading import METADATA_GRAPH, asserted_graphs, load_files, load_ontology, open_store
