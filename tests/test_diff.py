@@ -158,3 +158,61 @@ def test_a_view_or_other_shapes_keep_no_report(validated, tmp_path):
     assert run("validate", "--store", validated, "--as-of", "2019-06-30", "-q").exit_code == 1
     assert run("validate", "--store", validated, "--shapes", SHAPES, "--reason", "-q").exit_code == 1
     assert (validated / REPORT_FILE).read_bytes() == kept
+
+
+PARTNERSHIP_CSV = """id,name,levels,formality,policy_areas,sources
+example-alliance,Example Alliance,global,formal,child labour,https://example.org/alliance
+"""
+MEMBERS = {
+    "ioe": "employers",
+    "ituc": "workers",
+    "ilo": "UN agency",
+    "government-of-france": "government",
+}
+
+
+def _sheets(folder: Path, members) -> Path:
+    """An officer's CSV files: one partnership and its members (organisations already in the store)."""
+    folder.mkdir(exist_ok=True)
+    (folder / "partnerships.csv").write_text(PARTNERSHIP_CSV, "utf-8")
+    rows = ["partnership,organisation,roles,sources"] + [
+        f"example-alliance,{member},member,https://example.org/alliance" for member in members
+    ]
+    (folder / "memberships.csv").write_text("\n".join(rows) + "\n", "utf-8")
+    return folder
+
+
+def test_diff_and_fail_on_new_after_importing_a_changed_spreadsheet(validated, tmp_path):
+    """The officer's cycle: import, validate (report kept), import the sheet again without the workers'
+    organisation, then ``diff`` names the flipped verdict and ``--fail-on new`` fails once."""
+    sheets = tmp_path / "sheets"
+    imported = run("import", _sheets(sheets, MEMBERS), "--store", validated, "-q")
+    assert imported.exit_code == 0, imported.stderr
+    assert run("validate", "--store", validated, "-q").exit_code == 1  # the bundled data's violations
+    assert run("diff", "--store", validated, "-q").stdout.splitlines()[-1].startswith("no change")
+
+    without_workers = [m for m, group in MEMBERS.items() if group != "workers"]
+    assert run("import", _sheets(sheets, without_workers), "--store", validated, "-q").exit_code == 1
+    text = run("diff", "--store", validated, "-q")
+    assert text.exit_code == 0, text.stderr
+    lines = text.stdout.splitlines()
+    assert lines[:3] == [
+        "Verdicts changed (the MSP composition rule)",
+        f"  Example Alliance  <{MSP}example-alliance>: meets -> does not meet",
+        "",
+    ]
+    assert lines[3] == "New results (1)"
+    assert lines[4].startswith("  violation  Example Alliance: Not a multi-stakeholder partnership")
+    assert "no workers' organisation" in lines[4]
+    assert lines[-1] == "1 new result, 0 gone, 1 verdict changed"
+    body = json.loads(run("diff", "--store", validated, "-q", "-f", "json").stdout)
+    assert [(v["partnership"], v["before"], v["after"]) for v in body["verdicts"]] == [
+        (MSP + "example-alliance", "meets", "does not meet")
+    ]
+    assert [(r["focus_node"], r["source_shape"]) for r in body["new"]] == [
+        (MSP + "example-alliance", COMPOSITION)
+    ]
+    first = run("validate", "--store", validated, "--fail-on", "new", "-f", "json")
+    assert first.exit_code == 1
+    assert "1 new violation(s) since the last validation" in first.stderr
+    assert run("validate", "--store", validated, "--fail-on", "new", "-q").exit_code == 0
