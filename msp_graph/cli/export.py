@@ -17,7 +17,7 @@ import typer
 from ..errors import MspGraphError, SpreadsheetError
 from ..export import EXPORT_FORMATS, normalise_format
 from ..export import export as export_graph
-from ..network import NETWORK_FORMATS, render_network
+from ..network import NETWORK_FORMATS, network_format, render_network
 from ..reasoning import reason_if_missing
 from .common import (
     DataOptions,
@@ -34,7 +34,7 @@ __all__ = ["EXPORT_TABLE", "NETWORK_TABLE", "draw_network", "export", "export_sp
 
 SHEET_FORMATS = ("xlsx", "csv")
 _NETWORK_EXTENSIONS = {name: name for name in NETWORK_FORMATS}
-#: The partner network: ``-o net.png``, ``.svg``, ``.graphml``.
+#: The partner network: ``-o net.png``, ``.svg``, ``.html``, ``.graphml``.
 NETWORK_TABLE = FormatTable("network", "svg", NETWORK_FORMATS, _NETWORK_EXTENSIONS)
 #: Every format of ``export``: RDF through the one RDF table (``-o x.ttl``, ``.nt``, ``.rdf``, ``.trig``,
 #: ``.nq``, ``.jsonld``), spreadsheets (``.xlsx``; ``.zip`` or ``.csv`` for the CSV files) and the network.
@@ -51,7 +51,7 @@ EXPORT_TABLE = FormatTable(
 @message_options
 @output_options(
     EXPORT_TABLE,
-    help="turtle, nt, rdfxml, trig, nquads, jsonld; xlsx or csv (spreadsheets); svg, png or graphml "
+    help="turtle, nt, rdfxml, trig, nquads, jsonld; xlsx or csv (spreadsheets); svg, png, html or graphml "
     "(the partner network, as `msp-graph network`).",
 )
 @data_options
@@ -101,21 +101,43 @@ def export(
 
 
 @message_options
-@output_options(NETWORK_TABLE, help="svg, png or graphml (for Gephi).")
+@output_options(
+    NETWORK_TABLE,
+    help="svg or png (a picture), html (an interactive page, self-contained), graphml (for Gephi).",
+)
 @data_options
-def network(*, data: DataOptions, output: Path | None, format: str, report: Reporter):
-    """Draw the partner-partnership network (partners coloured by stakeholder group) or save it as GraphML."""
-    draw_network(data, report, format=format, output=output)
+def network(
+    *,
+    data: DataOptions,
+    output: Path | None,
+    format: str,
+    report: Reporter,
+    partners: Annotated[
+        bool,
+        typer.Option(
+            "--partners",
+            help="GraphML of the partner-partner graph instead: partners joined by the partnerships they "
+            "share (weight: how many).",
+        ),
+    ] = False,
+):
+    """Draw the partner-partnership network (partners coloured by stakeholder group), as a picture, an
+    interactive page or GraphML."""
+    draw_network(data, report, format=format, output=output, projection=partners)
 
 
-def draw_network(data: DataOptions, report: Reporter, *, format: str, output: Path | None) -> None:
-    """The partner network of ``data`` as ``format`` (svg, png, graphml), reasoning first if need be."""
+def draw_network(
+    data: DataOptions, report: Reporter, *, format: str, output: Path | None, projection: bool = False
+) -> None:
+    """The partner network of ``data`` as ``format`` (svg, png, html, graphml; ``projection``: the
+    partner-partner GraphML), reasoning first if need be."""
+    network_format(format, projection=projection)  # refused before the data is opened
     if format == "png":
         _not_to_a_terminal(format, output)
     with report.working("drawing the network"), data.open(report) as store:
         report.step("reasoning (OWL 2 RL) if missing: stakeholder groups implied by member classes")
         reason_if_missing(store)
-        drawn = render_network(store, format=format)
+        drawn = render_network(store, format=format, projection=projection)
     write(output, drawn)
 
 
