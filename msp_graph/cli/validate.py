@@ -41,8 +41,14 @@ from .common import (
 
 __all__ = ["REPORT_TABLE", "validate"]
 
-#: The report's formats; ``-o report.json``, ``.csv`` and ``.ttl`` (the SHACL report graph) name them.
-REPORT_TABLE = FormatTable("validate", "text", REPORT_FORMATS, extensions={"json": "json", "csv": "csv"})
+#: The report's formats; ``-o report.json``, ``.csv``, ``.ttl`` (the SHACL report graph), ``.xml`` (JUnit)
+#: and ``.sarif`` name them.
+REPORT_TABLE = FormatTable(
+    "validate",
+    "text",
+    REPORT_FORMATS,
+    extensions={"json": "json", "csv": "csv", "xml": "junit", "sarif": "sarif"},
+)
 #: Where the fast engine names the shapes it hands to pyshacl (msp_graph.validation.sparql.run).
 _ENGINE_LOG = "msp_graph.validation.sparql"
 
@@ -82,7 +88,10 @@ Engine = Annotated[
 
 
 @message_options
-@output_options(REPORT_TABLE, help="text, table, json, csv or turtle (the SHACL report).")
+@output_options(
+    REPORT_TABLE,
+    help="text, table, json, csv, turtle (the SHACL report); for CI: junit, sarif, github (annotations).",
+)
 @data_options
 def validate(
     *,

@@ -1,5 +1,6 @@
 r"""The validation report: a value (``ValidationReport`` of ``ValidationResult``\ s) and its renderers
-(text for people, table, JSON, CSV, and the standard SHACL report graph as Turtle).
+(text for people, table, JSON, CSV, the standard SHACL report graph as Turtle; and for CI servers JUnit XML,
+SARIF and GitHub Actions annotations, in ``ci_formats``).
 
 >>> report = ValidationReport(conforms=True, results=[], partnerships={})
 >>> report.summary()
@@ -18,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 from ..reasoning import Inconsistency, ReasoningResult
+from .ci_formats import CI_FORMATS, github, junit, sarif
 
 if TYPE_CHECKING:
     import rdflib
@@ -25,7 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["REPORT_FORMATS", "SEVERITIES", "ValidationReport", "ValidationResult"]
 
 SEVERITIES = ("info", "warning", "violation")
-REPORT_FORMATS = ("text", "table", "json", "csv", "turtle")
+REPORT_FORMATS = ("text", "table", "json", "csv", "turtle", *CI_FORMATS)
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,8 @@ class ValidationResult:
     the membership, country engagement or output that is the focus node (``None`` otherwise).
     ``source`` names where the focus node is described: the source file as loaded (relative to its data
     folder), or the graph's IRI when the store knows no file; ``sheet`` and ``row`` the spreadsheet row it
-    was imported from (``None`` for RDF files).
+    was imported from (``None`` for RDF files); ``line`` the line of the (first) source file where the focus
+    node is first a subject (Turtle, TriG, N-Triples, N-Quads files still as loaded; ``None`` otherwise).
     """
 
     focus_node: str
@@ -52,11 +55,13 @@ class ValidationResult:
     source: str | None = None
     sheet: str | None = None
     row: int | None = None
+    line: int | None = None
 
 
 @dataclass
 class ValidationReport:
-    """The outcome of one validation run: a value that renders as text, table, JSON, CSV or Turtle.
+    """The outcome of one validation run: a value that renders as text, table, JSON, CSV or Turtle, and
+    as JUnit XML, SARIF or GitHub Actions annotations.
 
     >>> report = ValidationReport(conforms=True, results=[], partnerships={})
     >>> report.summary()
@@ -101,7 +106,8 @@ class ValidationReport:
         return f"{met} of {total} partnership{'s' if total != 1 else ''} {what}; {counts}"
 
     def render(self, format: str = "text") -> str:
-        """The report as ``text`` (for people), ``table``, ``json``, ``csv`` or ``turtle`` (SHACL report)."""
+        """The report as ``text`` (for people), ``table``, ``json``, ``csv``, ``turtle`` (SHACL report),
+        ``junit``, ``sarif`` or ``github`` (workflow commands): see ``ci_formats``."""
         renderers = {
             "text": _text,
             "table": _table,
@@ -109,6 +115,9 @@ class ValidationReport:
             "csv": _csv,
             "turtle": _turtle,
             "ttl": _turtle,
+            "junit": junit,
+            "sarif": sarif,
+            "github": github,
         }
         if format not in renderers:
             raise ValueError(f"unknown report format {format!r}; use one of {', '.join(REPORT_FORMATS)}")
