@@ -42,6 +42,7 @@ def test_results_carry_labels_partnership_and_english_message(report):
         partnership="https://example.org/bad",
         partnership_label="Bad Alliance",
         source=violation.source,
+        line=violation.line,
     )
     assert violation.source.endswith("small.ttl") and violation.row is None
     membership = next(r for r in report.results if r.focus_node == "https://example.org/m5")
