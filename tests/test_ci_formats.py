@@ -126,6 +126,24 @@ def test_sarif_is_valid_sarif_2_1_0_with_rules_levels_and_locations(bundled):
         assert where["physicalLocation"]["region"]["startLine"] == source.line > 0
 
 
+def test_sarif_rules_are_named_and_described_by_their_shapes(bundled):
+    """A rule shows the shape's English ``sh:name`` and ``sh:description`` (read here from the shapes)."""
+    import rdflib
+    from rdflib.namespace import SH
+
+    shapes = rdflib.Graph()
+    for path in sorted((Path(__file__).parent.parent / "shapes").glob("*.ttl")):
+        shapes.parse(path)
+    rules = _valid_sarif(bundled.render("sarif"))["runs"][0]["tool"]["driver"]["rules"]
+    assert rules
+    for rule in rules:
+        shape = rdflib.URIRef(rule["properties"]["shape"])
+        (name,) = [o for o in shapes.objects(shape, SH.name) if o.language == "en"]
+        (description,) = [o for o in shapes.objects(shape, SH.description) if o.language == "en"]
+        assert rule["name"] == str(name)
+        assert rule["shortDescription"]["text"] == str(description)
+
+
 def test_sarif_of_results_without_a_file_and_inconsistencies_is_valid():
     report = ValidationReport(
         conforms=False,

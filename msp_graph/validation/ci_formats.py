@@ -98,7 +98,7 @@ def sarif(report: Any) -> str:
     worst: dict[str, str] = {}  # a rule's level: the highest severity of its results
     for r in report.results:
         key = _rule_id(r)
-        rules.setdefault(key, _sarif_rule(key, r))
+        rules.setdefault(key, _sarif_rule(key, r, report.shape_texts.get(r.source_shape, {})))
         worst[key] = max(r.severity, worst.get(key, r.severity), key=_ORDER.index)
     for key, severity in worst.items():
         rules[key]["defaultConfiguration"] = {"level": _SARIF_LEVEL[severity]}
@@ -124,11 +124,13 @@ def sarif(report: Any) -> str:
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
 
 
-def _sarif_rule(rule_id: str, r: Any) -> dict:
+def _sarif_rule(rule_id: str, r: Any, texts: dict[str, str]) -> dict:
+    """A rule: the shape's ``sh:name`` and ``sh:description`` when it has them, else its local name and
+    the first result's message."""
     rule: dict[str, Any] = {
         "id": rule_id,
-        "name": _shape(r),
-        "shortDescription": {"text": r.message},
+        "name": texts.get("name", _shape(r)),
+        "shortDescription": {"text": texts.get("description", r.message)},
         "properties": {"constraintComponent": r.constraint_component},
     }
     if _iri(r.source_shape):

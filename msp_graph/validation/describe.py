@@ -83,7 +83,26 @@ def build_report(
         composition_known=bool(composition_shapes),
         graph=graph,
         triples=len(data),
+        shape_texts=_shape_texts(shapes, {r.source_shape for r in results}),
     )
+
+
+def _shape_texts(shapes: rdflib.Graph, iris: set[str]) -> dict[str, dict[str, str]]:
+    """The English (or untagged) ``sh:name`` and ``sh:description`` of the shapes ``iris``."""
+    texts: dict[str, dict[str, str]] = {}
+    for iri in sorted(iris):
+        found = {}
+        for key, predicate in (("name", SH.name), ("description", SH.description)):
+            values = sorted(
+                (o.language != "en", str(o))
+                for o in shapes.objects(rdflib.URIRef(iri), predicate)
+                if isinstance(o, rdflib.Literal) and o.language in (None, "en")
+            )
+            if values:
+                found[key] = values[0][1]
+        if found:
+            texts[iri] = found
+    return texts
 
 
 def _top_results(graph: rdflib.Graph) -> list:

@@ -77,6 +77,9 @@ class ValidationReport:
     reasoning: ReasoningResult | None = None
     graph: rdflib.Graph | None = None
     triples: int = 0
+    # Shape IRI -> {"name": ..., "description": ...} (English sh:name / sh:description) of the shapes that
+    # have results: what CI formats show as rule names.
+    shape_texts: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def count(self, severity: str) -> int:
         return sum(1 for r in self.results if r.severity == severity)
