@@ -83,7 +83,10 @@ class MSP(DefinedNamespace):
     supportsProcess: URIRef  # supports process
 
     # Datatype properties
+    approximate: URIRef  # approximate
     basis: URIRef  # basis
+    earliest: URIRef  # earliest
+    latest: URIRef  # latest
     relation: URIRef  # relation
     statedKind: URIRef  # stated kind
     statedPolicyArea: URIRef  # stated policy area

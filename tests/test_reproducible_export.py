@@ -235,3 +235,33 @@ def test_metadata_from_earlier_versions_does_not_leak_the_disk(tmp_path):
         text = export(store, format=fmt).decode("utf-8")
         assert str(tmp_path) not in text and "file:" not in text, fmt
         assert "Entity" in text, fmt  # what does not name the disk is kept
+
+
+def test_workbooks_have_the_same_bytes_whenever_they_are_written(tmp_path, monkeypatch):
+    """Spreadsheet export and template: no save time in docProps/core.xml, none on the zip members."""
+    import datetime as dt
+
+    import openpyxl.writer.excel
+
+    from msp_graph.sheets import export_sheets, write_template
+
+    store = open_store()
+    load_ontology(store)
+    load_files(store, bundled_data_files()[:3])
+
+    def write(folder: Path) -> list[bytes]:
+        export_sheets(store, folder / "export.xlsx", format="xlsx")
+        write_template(folder)
+        return [(folder / "export.xlsx").read_bytes(), (folder / "msp-template.xlsx").read_bytes()]
+
+    first = write(tmp_path / "a")
+
+    class Later(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return dt.datetime(2031, 5, 6, 7, 8, 9, tzinfo=tz)
+
+    later = time.time() + 86_400 * 400
+    monkeypatch.setattr(time, "time", lambda: later)
+    monkeypatch.setattr(openpyxl.writer.excel.datetime, "datetime", Later)
+    assert write(tmp_path / "b") == first

@@ -58,7 +58,7 @@ def test_template_has_every_sheet_and_imports_cleanly(tmp_path):
     assert names[0] == "about" and "memberships" in names and "country-engagements" in names
     for path in paths[1:]:
         rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
-        assert rows[1][0].startswith("#") and len(rows) == 3 and len(rows[2]) == len(rows[0])
+        assert len(rows) == 2 and len(rows[1]) == len(rows[0])  # the header and the example row
     for source in (paths[0], paths[1].parent):
         store = EmbeddedStore()
         result = import_sheets([source], store=store, validate=False)
@@ -112,7 +112,7 @@ def test_round_trip_bundled_data(tmp_path, name, fmt):
     workbook = tmp_path / "rows.xlsx"
     export_sheets(graph, workbook, format="xlsx")
     wb = openpyxl.load_workbook(workbook)
-    assert wb["partnerships"].max_row - 2 == len(set(graph.subjects(rdflib.RDF.type, MSP.Partnership)))
+    assert wb["partnerships"].max_row - 1 == len(set(graph.subjects(rdflib.RDF.type, MSP.Partnership)))
 
 
 def test_export_command_xlsx_andwrite_csv(tmp_path):
@@ -385,7 +385,7 @@ def test_officer_fills_the_template_by_hand_and_sees_the_verdict(tmp_path):
         "statements",
         "triples",
     ):
-        wb[name].delete_rows(3, 1)  # the officer replaces the example row
+        wb[name].delete_rows(2, 1)  # the officer replaces the example row
     wb["partnerships"].append(
         [
             "",
@@ -447,16 +447,16 @@ def test_officer_fills_the_template_by_hand_and_sees_the_verdict(tmp_path):
     lines, violations = report_lines(result)
     assert violations == 0, lines
     assert any(
-        "aejao.xlsx, sheet partnerships, row 3" in line and "meets the MSP composition rule" in line
+        "aejao.xlsx, sheet partnerships, row 2" in line and "meets the MSP composition rule" in line
         for line in lines
     )
     # Without the workers' union the verdict changes and says what is missing, pointing at the row.
-    wb["memberships"].delete_rows(4, 1)
+    wb["memberships"].delete_rows(3, 1)
     wb.save(tmp_path / "aejao.xlsx")
     result = import_sheets([tmp_path / "aejao.xlsx"], store=store)
     lines, violations = report_lines(result)
     assert violations >= 1
-    assert any("sheet partnerships, row 3" in line and "workers" in line.lower() for line in lines)
+    assert any("sheet partnerships, row 2" in line and "workers" in line.lower() for line in lines)
 
 
 def test_docs_describe_every_sheet_and_column():

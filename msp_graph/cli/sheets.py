@@ -12,21 +12,36 @@ from typing import TYPE_CHECKING, Annotated
 import click
 import typer
 
-from .common import Reporter, StoreDir, message_options, output_options
+from .common import Reporter, StoreDir, _fixed, message_options, output_options
 
 if TYPE_CHECKING:
     from ..sheets.importer import SheetImportError
 
-__all__ = ["import_", "report_lines", "template"]
+__all__ = ["LIST_LANGUAGES", "import_", "report_lines", "template"]
+
+#: The languages of the template's drop-down lists (``msp_graph.sheets.LANGUAGES``, not imported at start-up).
+LIST_LANGUAGES = ("en", "fr", "es")
 
 
 @message_options
 @output_options(folder=True)
-def template(*, output: Path, report: Reporter):
+def template(
+    *,
+    output: Path,
+    report: Reporter,
+    lang: Annotated[
+        str,
+        typer.Option(
+            "--lang",
+            help="The language of the labels the workbook's drop-down lists show (any is read on import).",
+            **_fixed(LIST_LANGUAGES),
+        ),
+    ] = "en",
+):
     """Write the empty spreadsheet template: msp-template.xlsx and a folder msp-template/ of CSV files."""
     from ..sheets import write_template
 
-    written = write_template(output)
+    written = write_template(output, lang=lang.lower())
     report.info(f"wrote {written[0]} and {written[1].parent}/ ({len(written) - 1} CSV files)")
 
 

@@ -22,12 +22,13 @@ from rdflib import Graph
 
 from ..errors import SpreadsheetError
 from ..stores import Store
-from .exporter import SHEET_FORMATS, description_row, export_tables, ill_typed, write_sheets
+from .exporter import LANGUAGES, SHEET_FORMATS, export_tables, ill_typed, write_sheets
 from .importer import ImportResult, Location, SheetImportError, import_sheets
 from .layout import SHEETS, quiet_libraries, strip_import_provenance
 from .tables import Problem
 
 __all__ = [
+    "LANGUAGES",
     "SHEET_FORMATS",
     "ImportResult",
     "Location",
@@ -44,20 +45,17 @@ TEMPLATE_NAME = "msp-template"
 
 
 def template_tables() -> list[tuple[str, list[str], list[list[str]]]]:
-    """The empty layout: per sheet the header, the description row and one example row."""
-    tables = []
-    for sheet in SHEETS:
-        header = [c.name for c in sheet.columns]
-        tables.append((sheet.name, header, [description_row(sheet), [c.example for c in sheet.columns]]))
-    return tables
+    """The empty layout: per sheet the header and one example row (the help is in the workbook's notes and
+    ``about`` sheet, and in ``docs/spreadsheets.md``)."""
+    return [(s.name, [c.name for c in s.columns], [[c.example for c in s.columns]]) for s in SHEETS]
 
 
-def write_template(directory: str | Path) -> list[Path]:
-    """Write ``msp-template.xlsx`` and the folder ``msp-template/`` of CSV files into ``directory``."""
+def write_template(directory: str | Path, *, lang: str = "en") -> list[Path]:
+    """Write ``msp-template.xlsx`` and the folder ``msp-template/`` of CSV files into ``directory``; the
+    workbook's drop-down lists show the labels in ``lang`` (``en``, ``fr`` or ``es``)."""
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
     tables = template_tables()
-    written = write_sheets(tables, directory / f"{TEMPLATE_NAME}.xlsx", format="xlsx")
+    written = write_sheets(tables, directory / f"{TEMPLATE_NAME}.xlsx", format="xlsx", lang=lang)
     written += write_sheets(tables, directory / TEMPLATE_NAME, format="csv")
     return written
 
@@ -69,11 +67,13 @@ def export_sheets(
     format: str,
     graphs: list[str] | None = None,
     warn: Callable[[str], None] | None = None,
+    lang: str = "en",
 ) -> list[Path]:
     """Export the data of a store (its asserted data graphs) or of a graph as ``xlsx`` or ``csv``.
 
     ``csv`` writes a folder of CSV files, or a ``.zip`` of them when ``target`` ends in ``.zip``. ``warn``
     hears what is written otherwise than it is (ill-typed literals, characters a format cannot hold).
+    ``lang``: the language of the workbook's drop-down lists.
     ``SpreadsheetError`` for an unknown format or a target that cannot be written.
     """
     if format not in SHEET_FORMATS:
@@ -92,7 +92,7 @@ def export_sheets(
             warn(line)
         tables = export_tables(graph)
         try:
-            return write_sheets(tables, target, format=format, warn=warn)
+            return write_sheets(tables, target, format=format, warn=warn, lang=lang)
         except OSError as error:
             where = error.filename or target
             raise SpreadsheetError(f"{where}: cannot write it: {error.strerror or error}") from None

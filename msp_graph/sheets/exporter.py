@@ -7,18 +7,25 @@ gives back the same graph (blank nodes aside, which keep their shape: the graphs
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF, XSD
+from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
+from ..errors import SpreadsheetError
 from . import layout as L
 from . import vocab as V
-from .tables import Warn, write_csv_tables, write_xlsx
+from .tables import DropDown, SheetOut, Warn, column_letter, write_csv_tables, write_xlsx
 
-__all__ = ["SHEET_FORMATS", "export_tables", "ill_typed", "write_sheets"]
+__all__ = ["LANGUAGES", "SHEET_FORMATS", "choice_lists", "export_tables", "ill_typed", "write_sheets"]
 
 SHEET_FORMATS = ("xlsx", "csv")
+#: The languages of the drop-down lists (the import reads labels in all of them whichever is shown).
+LANGUAGES = ("en", "fr", "es")
+#: The hidden sheet holding the drop-down lists, and the name of the list of output types in it.
+LISTS = "lists"
+OUTPUT_TYPES = "output-type"
 
 
 def _compact(iri: str) -> str:
@@ -161,22 +168,16 @@ class _Exporter:
             dates = {}
             for link, key in ((L.TIME.hasBeginning, "start"), (L.TIME.hasEnd, "end")):
                 instants = list(self.g.objects(interval, link))
-                if len(instants) == 1:
-                    literals = [
-                        o
-                        for p, o in self.g.predicate_objects(instants[0])
-                        if p in (L.TIME.inXSDgYear, L.TIME.inXSDgYearMonth, L.TIME.inXSDDate)
-                    ]
-                    if len(literals) == 1:
-                        dates[key] = literals[0]
+                text = L.instant_text(self.g, instants[0]) if len(instants) == 1 else None
+                if text is not None:
+                    dates[key] = text  # as typed: 2019, 2010/2012 or c. 2011
             if not dates:
                 continue
             try:
-                parsed = {k: L.parse_date(str(v)) for k, v in dates.items()}
+                parsed = {k: L.parse_date(v) for k, v in dates.items()}
             except L.CellError:
                 continue
-            if any(parsed[k] != dates[k] for k in dates):
-                continue
+            # The cell stands for the period only when it gives back exactly its statements (datatypes too).
             triples = L.period_triples(s, predicate, parsed.get("start"), parsed.get("end"))
             if all(t in self.g for t in triples):
                 return str(parsed.get("start", "")), str(parsed.get("end", "")), triples
@@ -241,54 +242,114 @@ def _plain(value, column: L.Column) -> bool:
 def export_tables(
     graph: Graph, *, vocab: V.Vocabularies | None = None
 ) -> list[tuple[str, list[str], list[list[str]]]]:
-    """The sheets of ``graph``: per sheet its name, header and rows (the description row first)."""
+    """The sheets of ``graph``: per sheet its name, header and rows (one per record, nothing else)."""
     exporter = _Exporter(L.strip_import_provenance(graph), vocab or V.Vocabularies.bundled())
     exporter.members()
     exporter.fill()
     tables = []
     for sheet in L.SHEETS:
         header = [c.name for c in sheet.columns]
-        rows = [description_row(sheet)]
         if sheet.name == "triples":
             records = exporter.triples_rows()
         else:
             records = [exporter.rows[sheet.name][iri] for iri in sorted(exporter.rows[sheet.name])]
-        rows += [[record.get(name, "") for name in header] for record in records]
-        tables.append((sheet.name, header, rows))
+        tables.append((sheet.name, header, [[record.get(name, "") for name in header] for record in records]))
     return tables
 
 
-def description_row(sheet: L.Sheet) -> list[str]:
-    """The documentation row under the header: one short description per column, the first with '#'."""
-    cells = []
-    for column in sheet.columns:
-        need = "required" if column.required else "optional"
-        cells.append(f"{column.doc} ({need}; {column.format})")
-    cells[0] = "# " + cells[0]
-    return cells
+def column_note(sheet: L.Sheet, column: L.Column) -> str:
+    """What a column is for, as the note on its header cell: description, mark (``column_mark``), format."""
+    return f"{column.doc} ({L.column_mark(sheet, column)}; {column.format})"
 
 
-def write_sheets(tables, target: str | Path, *, format: str, warn: Warn | None = None) -> list[Path]:
-    """Write tables as one ``.xlsx`` workbook (with an ``about`` sheet) or CSV files (folder or ``.zip``);
-    ``warn`` hears what had to be written otherwise than it is (characters a format cannot hold)."""
+def write_sheets(
+    tables, target: str | Path, *, format: str, warn: Warn | None = None, lang: str = "en"
+) -> list[Path]:
+    """Write tables as one ``.xlsx`` workbook or CSV files (folder or ``.zip``); ``warn`` hears what had to be
+    written otherwise than it is (characters a format cannot hold).
+
+    CSV files hold the header and the records only. The workbook adds the help: a note on each header cell,
+    the ``about`` sheet, and drop-down lists on the coded columns whose values (labels in ``lang``: ``en``,
+    ``fr`` or ``es``) stand in the hidden ``lists`` sheet."""
     target = Path(target)
-    if format == "xlsx":
-        sheets = [
-            ("about", ["sheet", "column", "required", "format", "description", "example"], about_rows(), [])
-        ]
-        sheets = [(n, h, r, [24, 22, 10, 60, 60, 30]) for n, h, r, _ in sheets]
-        for name, header, rows in tables:
-            widths = [
-                max(12, min(40, max((len(r[i]) for r in rows[1:] if i < len(r)), default=0) + 2))
-                for i in range(len(header))
-            ]
-            sheets.append((name, header, rows, widths))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        write_xlsx(target, sheets, warn=warn)
-        return [target]
+    if lang not in LANGUAGES:
+        raise SpreadsheetError(f"unknown language {lang!r} for the lists; use one of {', '.join(LANGUAGES)}")
     if format == "csv":
         return write_csv_tables(target, tables, warn=warn)
-    raise ValueError(f"unknown spreadsheet format {format!r}; use one of {', '.join(SHEET_FORMATS)}")
+    if format != "xlsx":
+        raise ValueError(f"unknown spreadsheet format {format!r}; use one of {', '.join(SHEET_FORMATS)}")
+    about = ["sheet", "column", "need", "format", "description", "example"]
+    sheets = [SheetOut("about", about, about_rows(), [24, 22, 12, 60, 60, 30])]
+    lists, where = _lists_sheet()
+    for name, header, rows in tables:
+        widths = [
+            max(12, min(40, max((len(r[i]) for r in rows if i < len(r)), default=0) + 2))
+            for i in range(len(header))
+        ]
+        sheet = L.sheet_named(name)
+        columns = [sheet.column(h) for h in header] if sheet is not None else []
+        notes = [column_note(sheet, c) for c in columns]
+        drop_downs = [
+            DropDown(i, where[key], c.multi, _prompt(c))
+            for i, c in enumerate(columns)
+            if (key := (_list_name(c), lang)) in where
+        ]
+        sheets.append(SheetOut(name, header, rows, widths, notes, drop_downs))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_xlsx(target, [*sheets, lists], warn=warn)
+    return [target]
+
+
+def _list_name(column: L.Column) -> str | None:
+    """The list a column's drop-down offers: its concept scheme, or the output types (no drop-down when
+    ``choice_lists`` has no such list)."""
+    if column.kind in ("concept", "coverage"):
+        return column.scheme
+    return OUTPUT_TYPES if column.kind == "class" else None
+
+
+def _prompt(column: L.Column) -> str:
+    if column.multi:
+        return f"{column.doc} Pick one; for several, type them separated by '{L.SEPARATOR} '."
+    return f"{column.doc} Pick one from the list."
+
+
+def _lists_sheet() -> tuple[SheetOut, dict[tuple[str, str], str]]:
+    """The hidden ``lists`` sheet (one column per list and language) and where each list stands in it."""
+    lists = choice_lists()
+    header, columns, where = [], [], {}
+    for name in sorted(lists):
+        for lang in LANGUAGES:
+            letter = column_letter(len(header))
+            labels = lists[name][lang]
+            where[(name, lang)] = f"{LISTS}!${letter}$2:${letter}${len(labels) + 1}"
+            header.append(f"{name} ({lang})")
+            columns.append(labels)
+    rows = [[c[i] if i < len(c) else "" for c in columns] for i in range(max(map(len, columns)))]
+    return SheetOut(LISTS, header, rows, [24] * len(header), hidden=True), where
+
+
+@functools.cache
+def choice_lists() -> dict[str, dict[str, list[str]]]:
+    """Per concept scheme (and ``output-type``) and language, the labels a drop-down offers: each concept's
+    ``skos:prefLabel`` (an output type's ``rdfs:label``) in that language, else its code, sorted."""
+    from ..resources import bundled_files
+
+    graph = Graph()
+    for path in bundled_files("vocab") + bundled_files("ontology", "msp.ttl"):
+        graph.parse(path, format="turtle")
+    vocab = V.Vocabularies.bundled()
+    concepts = {name: (SKOS.prefLabel, scheme.codes) for name, scheme in vocab.schemes.items()}
+    concepts[OUTPUT_TYPES] = (RDFS.label, vocab.output_classes)
+    lists: dict[str, dict[str, list[str]]] = {}
+    for name, (predicate, codes) in concepts.items():
+        for lang in LANGUAGES:
+            labels = {
+                next((str(x) for x in graph.objects(URIRef(iri), predicate) if x.language == lang), code)
+                for iri, code in codes.items()
+            }
+            lists.setdefault(name, {})[lang] = sorted(labels, key=lambda t: (V.normalise(t), t))
+    return lists
 
 
 def about_rows() -> list[list[str]]:
@@ -300,7 +361,7 @@ def about_rows() -> list[list[str]]:
                 [
                     sheet.name,
                     column.name,
-                    "yes" if column.required else "no",
+                    L.column_mark(sheet, column),
                     column.format,
                     column.doc,
                     column.example,

@@ -14,6 +14,7 @@ the same id in two files is accepted only when both rows say the same thing.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import tempfile
 from collections import Counter
@@ -21,12 +22,13 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import BNode, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
 from ..errors import SpreadsheetError
 from ..loading import slug_for
-from ..stores import GRAPH_BASE, Store, source_graph
+from ..stores import GRAPH_BASE, ONTOLOGY_GRAPH, Store, source_graph
+from ..stores.terms import rdflib_term
 from . import layout as L
 from . import vocab as V
 from .graphs import GraphFiles, replace_graphs
@@ -169,9 +171,9 @@ class _Importer:
         self.by_iri: dict[str, dict[str, _Record]] = {s.name: {} for s in L.SHEETS}
         self.by_name: dict[str, dict[str, str | set[str]]] = {s.name: {} for s in L.SHEETS}
         self.twins: dict[str, list[_Record]] = {}
-        self._store_cache: dict[str, tuple[set[str], dict[str, set[str]], dict[str, set[str]]]] = {}
+        self._store_cache: dict[str, tuple[set[str], dict[str, set[str]], dict[str, list]]] = {}
         self._unassigned: Counter[tuple] = Counter()
-        self._known: dict[tuple[str, ...], list[str]] = {}
+        self._known: dict[tuple[str, ...], tuple[dict[str, str], dict[str, str]]] = {}
         self._organisation_slugs: dict[str, str | set[str]] | None = None
         self._codes: dict[str, str] = {}
 
@@ -201,25 +203,30 @@ class _Importer:
         )
 
     # -- store lookups (records of a kind outside the graphs being replaced) --
-    def _store_index(self, sheet: L.Sheet) -> tuple[set[str], dict[str, set[str]], dict[str, set[str]]]:
+    def _store_index(self, sheet: L.Sheet) -> tuple[set[str], dict[str, set[str]], dict[str, list]]:
+        """The records of ``sheet``'s class in the store: their IRIs, the IRIs by ``V.name_key`` of each
+        name and acronym (and of each part of a "Name (ACRONYM)"), and each IRI's names as
+        ``(rank, text)``: 0 the English ``rdfs:label``, 1 another label, 2 an acronym (``skos:altLabel``)."""
         if sheet.name in self._store_cache:
             return self._store_cache[sheet.name]
         iris: set[str] = set()
         names: dict[str, set[str]] = {}
-        labels: dict[str, set[str]] = {}
+        labels: dict[str, list] = {}
         if self.store is not None and sheet.rdf_type is not None:
             excluded = " ".join(f"<{g}>" for g in sorted(self.sources)) or "<urn:x-none>"
             rows = self.store.query(
-                "SELECT ?s ?l WHERE { GRAPH ?g { ?s a <" + str(sheet.rdf_type) + "> } "
+                "SELECT ?s ?p ?l WHERE { GRAPH ?g { ?s a <" + str(sheet.rdf_type) + "> } "
                 f"FILTER(?g NOT IN ({excluded.replace(' ', ', ')})) "
-                f"OPTIONAL {{ ?s <{RDFS.label}>|<{SKOS.altLabel}> ?l }} }}"
+                f"OPTIONAL {{ VALUES ?p {{ <{RDFS.label}> <{SKOS.altLabel}> }} ?s ?p ?l }} }}"
             )
             for row in rows:
                 iri = row["s"].value
                 iris.add(iri)
                 if row["l"] is not None:
-                    names.setdefault(V.normalise(row["l"].value), set()).add(iri)
-                    labels.setdefault(iri, set()).add(V.normalise(row["l"].value))
+                    for key in _name_keys(row["l"].value):
+                        names.setdefault(key, set()).add(iri)
+                    rank = 2 if row["p"].value == str(SKOS.altLabel) else int(row["l"].language != "en")
+                    labels.setdefault(iri, []).append((rank, row["l"].value))
         self._store_cache[sheet.name] = (iris, names, labels)
         return self._store_cache[sheet.name]
 
@@ -232,7 +239,7 @@ class _Importer:
             if sheet is None:
                 table.close()
                 if table.is_xlsx:
-                    if L.slugify(table.sheet) != "about":
+                    if L.slugify(table.sheet) not in ("about", "lists"):  # the template's help and lists
                         known = ", ".join(s.name for s in L.SHEETS)
                         self.note(table, f"unknown sheet ignored; sheets read: {known}", warning=True)
                     continue
@@ -340,7 +347,7 @@ class _Importer:
     def assign_ids(self) -> None:
         """Give every record its IRI: first the records others refer to, then the ones that refer."""
         stages = (
-            ("partnerships", "organisations", "outputs"),
+            ("partnerships", "organisations", "outputs", "concepts"),
             ("memberships", "country-engagements", "statements"),
         )
         for record in self.records:
@@ -350,6 +357,32 @@ class _Importer:
             for record in self.records:
                 if record.sheet.name in stage:
                     self._assign(record, stage)
+        self._extend_vocabularies()
+
+    def _extend_vocabularies(self) -> None:
+        """Let the rows use the concepts of the store's data (outside the graphs being replaced) and of the
+        concepts sheets (their scheme, code and labels), besides the bundled ones."""
+        graph = Graph()
+        if self.store is not None:
+            excluded = ", ".join(f"<{g}>" for g in [*sorted(self.sources), ONTOLOGY_GRAPH])
+            rows = self.store.query(
+                f"SELECT ?c ?p ?o WHERE {{ GRAPH ?g {{ ?c a <{SKOS.Concept}> ; ?p ?o }} "
+                f"FILTER(?g NOT IN ({excluded})) VALUES ?p {{ <{RDF.type}> <{SKOS.inScheme}> "
+                f"<{SKOS.notation}> <{SKOS.prefLabel}> <{SKOS.altLabel}> }} }}"
+            )
+            for row in rows:
+                graph.add((rdflib_term(row["c"]), rdflib_term(row["p"]), rdflib_term(row["o"])))
+        for record in self.records:
+            if record.sheet.name != "concepts" or record.iri is None:
+                continue
+            graph.add((URIRef(record.iri), RDF.type, SKOS.Concept))
+            for column in record.sheet.columns:
+                if column.predicate in (SKOS.inScheme, SKOS.notation, SKOS.prefLabel):
+                    value = self._parse_single(record, column, report=False)  # reported when written
+                    if value is not None:
+                        graph.add((URIRef(record.iri), column.predicate, value))
+        if len(graph):
+            self.vocab = self.vocab.extended(graph)
 
     def _assign(self, record: _Record, stage: tuple[str, ...]) -> None:
         iri = self._id_of(record)
@@ -375,7 +408,8 @@ class _Importer:
             for column in ("name", "acronyms"):
                 if column in record.cells:
                     for value in _split(record.cells[column]):
-                        _index(self.by_name[record.sheet.name], V.normalise(value), key)
+                        for name in _name_keys(value):
+                            _index(self.by_name[record.sheet.name], name, key)
         record.iri = key
         if record.sheet.name in ("memberships", "country-engagements"):
             mint = _mint_key(record)
@@ -437,46 +471,83 @@ class _Importer:
                 return URIRef(candidate)
             if candidate and candidate in self._store_index(sheet)[0]:
                 return URIRef(candidate)
-        key = V.normalise(text)
-        for target in targets:
-            sheet = L.sheet_named(target)
-            for names in (self.by_name[target], self._store_index(sheet)[1]):
-                found = _found(names, key)
-                if len(found) == 1:
-                    return URIRef(next(iter(found)))
-                if len(found) > 1:
-                    raise L.CellError(
-                        f"{text!r} names several {sheet.name}: "
-                        + ", ".join(L.record_text(i, kind) for i in sorted(found))
-                        + "; write its id instead"
-                    )
-        close = self._suggest(text, key, tuple(targets), kind)
-        hint = (
-            f"; did you mean {' or '.join(repr(c) for c in close[:3])}?"
-            if close
-            else f"; add it to the {column.ref} sheet first"
-        )
+        found, where = self._named(text, targets)
+        if len(found) == 1:
+            return URIRef(next(iter(found)))
+        if found:
+            raise L.CellError(
+                f"{text!r} names several {where}: "
+                + ", ".join(L.record_text(i, kind) for i in sorted(found))
+                + "; write its id instead"
+            )
+        close = self._suggest(text, tuple(targets), kind)
+        hint = f"; add it to the {column.ref} sheet first"
+        if close:
+            hint = f"; did you mean {' or '.join(close)}?"
         what = "record" if column.ref == "any" else L.sheet_named(column.ref).kind
         raise L.CellError(f"no {what} {text!r} in the file or the store{hint}")
 
-    def _suggest(self, text: str, key: str, targets: tuple[str, ...], kind: str) -> list[str]:
-        """Known ids and names close to ``text``: only while problems are still listed, among at most
+    def _named(self, text: str, targets: list[str]) -> tuple[set[str], str]:
+        """The records a name or acronym names (by ``V.name_key``), from the file first, then the store,
+        and the sheet they were found in. "Name (ACRONYM)" not known whole: the records either part names,
+        those both parts name when there are such."""
+        key = V.name_key(text)
+        for target in targets:
+            for names in (self.by_name[target], self._store_index(L.sheet_named(target))[1]):
+                found = _found(names, key)
+                if found:
+                    return found, target
+        parts = V.name_parts(text)
+        if parts is None:
+            return set(), targets[0]
+        (name, where), (acronym, other) = (self._named(part, targets) for part in parts)
+        if name and acronym:
+            return (name & acronym or name | acronym), where
+        return (name or acronym), (where if name else other)
+
+    def _suggest(self, text: str, targets: tuple[str, ...], kind: str) -> list[str]:
+        """The records whose names, acronyms or ids are closest to ``text`` (by ``V.name_key``; each part of
+        "Name (ACRONYM)" too), shown as name and id: only while problems are still listed, among at most
         ``_SUGGEST_FROM`` names (a hint for every one of a million rows would take hours)."""
         if self.problems.errors >= self.problems.keep:
             return []
         if targets not in self._known:
-            known = set()
-            for target in targets:
-                sheet = L.sheet_named(target)
-                known |= {L.record_text(i, kind) for i in self.by_iri[target]} | set(self.by_name[target])
-                known |= {L.record_text(i, kind) for i in self._store_index(sheet)[0]}
-            self._known[targets] = sorted(known) if len(known) <= _SUGGEST_FROM else []
-        known = self._known[targets]
-        close = difflib.get_close_matches(text, known, n=3, cutoff=0.6)
-        return close + [k for k in difflib.get_close_matches(key, known, n=3, cutoff=0.6) if k not in close]
+            self._known[targets] = self._known_names(targets, kind)
+        keys, shown = self._known[targets]
+        close: dict[str, None] = {}
+        for query in [text, *(V.name_parts(text) or ())]:
+            for found in difflib.get_close_matches(V.name_key(query), list(keys), n=3, cutoff=0.6):
+                close.setdefault(keys[found])
+        return [shown[iri] for iri in list(close)[:3]]
+
+    def _known_names(self, targets: tuple[str, ...], kind: str) -> tuple[dict[str, str], dict[str, str]]:
+        """For suggestions: every name key -> its record, and each record as a hint shows it
+        (``'ilo' (International Labour Organization, ILO)``); nothing past ``_SUGGEST_FROM`` names."""
+        keys: dict[str, str] = {}
+        shown: dict[str, str] = {}
+        for target in targets:
+            named: dict[str, list] = {}
+            for iri, record in self.by_iri[target].items():
+                names = [(0, n) for n in _split(record.cells.get("name", ""))]
+                named[iri] = names + [(2, a) for a in _split(record.cells.get("acronyms", ""))]
+            for iri, labels in self._store_index(L.sheet_named(target))[2].items():
+                named.setdefault(iri, labels)
+            for iri in sorted(named):
+                ident = L.record_text(iri, kind)
+                for _, name in [*named[iri], (2, ident.rsplit("/", 1)[-1])]:
+                    keys.setdefault(V.name_key(name), iri)
+                shown.setdefault(iri, _shown(sorted(named[iri]), ident))
+                if len(keys) > _SUGGEST_FROM:
+                    return {}, {}
+        return keys, shown
 
     # -- cells -> terms --
     def parse_value(self, record: _Record, column: L.Column, text: str):
+        if column.kind == "concept" and column.scheme is None:  # a concept of the row's scheme (broader)
+            scheme = self._parse_single(record, record.sheet.column("scheme"), report=False)
+            if scheme is None:
+                raise L.CellError("give the row's scheme first")
+            column = dataclasses.replace(column, scheme=self.vocab.code(str(scheme)))
         return L.parse_cell(column, text, self.vocab, lambda ref: self.resolve(record, column, ref))
 
     def _parse_single(self, record: _Record, column: L.Column, *, report: bool = True):
@@ -563,15 +634,15 @@ class _Importer:
         if not record.minted or record.sheet.name not in ("partnerships", "organisations", "outputs"):
             return
         _, _, labels = self._store_index(record.sheet)
-        existing = labels.get(record.iri)
+        existing = {V.normalise(text): text for _, text in sorted(labels.get(record.iri, ()))}
         if not existing:
             return
         mine = {V.normalise(v) for n in ("name", "acronyms") for v in _split(record.cells.get(n, ""))}
-        if not existing & mine:
+        if not existing.keys() & mine:
             self.error(
                 record,
                 f"the id made from the name, {L.record_text(record.iri, record.sheet.kind)!r}, already "
-                f"names another {record.sheet.kind} in the store ({sorted(existing)[0]!r}); "
+                f"names another {record.sheet.kind} in the store ({next(iter(existing.values()))!r}); "
                 "give this row an explicit id",
                 "id",
             )
@@ -586,7 +657,7 @@ class _Importer:
         _, names, _ = self._store_index(sheet)
         found = _found(self._slugs(), record.iri.rsplit("/", 1)[-1])
         for value in _split(record.cells.get("name", "")) + _split(record.cells.get("acronyms", "")):
-            key = V.normalise(value)
+            key = V.name_key(value)
             found |= _found(names, key) | _found(self.by_name["organisations"], key)
         if found:
             others = ", ".join(f"<{i}>" for i in sorted(found))
@@ -614,7 +685,7 @@ class _Importer:
         triples: set[tuple] = set()
         if sheet.rdf_type is not None:
             triples.add((s, RDF.type, sheet.rdf_type))
-        period: dict[str, Literal] = {}
+        period: dict[str, Literal | L.ApproximateDate] = {}
         period_predicate = None
         for column in sheet.columns:
             if column.kind == "id":
@@ -639,7 +710,7 @@ class _Importer:
                         triples.add((s, column.predicate, term))
                     if column.reverse is not None:
                         triples.add((term, column.reverse, s))
-        if "start" in period and "end" in period and str(period["end"]) < str(period["start"]):
+        if "start" in period and "end" in period and _bound(period["end"], True) < _bound(period["start"]):
             self.error(record, f"ends ({period['end']}) before it starts ({period['start']})", "end")
         if period:
             triples |= L.period_triples(s, period_predicate, period.get("start"), period.get("end"))
@@ -698,6 +769,29 @@ def _index(index: dict[str, str | set[str]], key: str, iri: str) -> None:
         held.add(iri)
     elif held != iri:
         index[key] = {held, iri}
+
+
+def _bound(date, end: bool = False) -> str:
+    """A period bound as the as-of view reads it, comparable as text: an exact date itself, the earliest
+    of an approximate start and the latest of an approximate end (``period_triples``' value)."""
+    if not isinstance(date, L.ApproximateDate):
+        return str(date)
+    return str(date.latest if end else date.earliest)
+
+
+def _name_keys(text: str) -> list[str]:
+    """The keys a name or acronym is indexed by: its ``V.name_key``, and those of the name and the acronym
+    of "Name (ACRONYM)"."""
+    return [V.name_key(text), *(V.name_key(part) for part in V.name_parts(text) or ())]
+
+
+def _shown(names: list[tuple[int, str]], ident: str) -> str:
+    """A record in a hint: its id, then its name and first acronym: ``'ilo' (International Labour
+    Organization, ILO)``."""
+    name = next((text for rank, text in names if rank < 2), None)
+    acronym = next((text for rank, text in names if rank == 2), None)
+    shown = ", ".join(t for t in (name, acronym) if t)
+    return f"{ident!r} ({shown})" if shown else repr(ident)
 
 
 def _found(index: Mapping[str, str | set[str]], key: str) -> set[str]:

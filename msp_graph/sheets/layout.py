@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import functools
 import hashlib
 import logging
 import re
@@ -32,8 +33,11 @@ __all__ = [
     "PREFIXES",
     "SHEETS",
     "TIME",
+    "ApproximateDate",
     "Column",
     "Sheet",
+    "column_mark",
+    "instant_text",
     "owner_sheets",
     "parse_cell",
     "period_triples",
@@ -48,6 +52,7 @@ ID = "https://w3id.org/msp/id/"
 MSP = Namespace("https://w3id.org/msp/ontology#")
 ORG = Namespace("http://www.w3.org/ns/org#")
 TIME = Namespace("http://www.w3.org/2006/time#")
+SH = Namespace("http://www.w3.org/ns/shacl#")
 CSVW = Namespace(select("csvw")["csvw"])
 SEPARATOR = ";"
 #: The prefixed names (``msp:level``) the ``triples`` sheet reads, and the export writes where they read back.
@@ -147,8 +152,49 @@ _DATE_FORMS = (
 _DATE_PROPERTY = {XSD.gYear: TIME.inXSDgYear, XSD.gYearMonth: TIME.inXSDgYearMonth, XSD.date: TIME.inXSDDate}
 
 
-def parse_date(text: str) -> Literal:
-    """``2019``, ``2019-06`` or ``2019-06-30`` as an xsd:gYear, xsd:gYearMonth or xsd:date literal."""
+@dataclass(frozen=True)
+class ApproximateDate:
+    """A date cell known only approximately: somewhere from ``earliest`` to ``latest`` (``2010/2012``), or
+    about a date (``circa``: ``c. 2011``, ``ca. 2011``, ``circa 2011``; ``earliest`` = ``latest``). Written
+    back as ``2010/2012`` or ``c. 2011``."""
+
+    earliest: Literal
+    latest: Literal
+    circa: bool = False
+
+    def __str__(self) -> str:
+        return f"c. {self.earliest}" if self.circa else f"{self.earliest}/{self.latest}"
+
+
+_CIRCA = re.compile(r"^(?:circa|ca|c)\.?\s*(\d[\d-]*)$", re.IGNORECASE)
+
+
+def parse_date(text: str) -> Literal | ApproximateDate:
+    """``2019``, ``2019-06`` or ``2019-06-30`` as an xsd:gYear, xsd:gYearMonth or xsd:date literal;
+    ``2010/2012`` (somewhere in that range) or ``c. 2011`` (about then) as an ``ApproximateDate``.
+
+    >>> str(parse_date("2010/2012-06")), str(parse_date("Circa 2011")), parse_date("ca.2011").circa
+    ('2010/2012-06', 'c. 2011', True)
+    """
+    circa = _CIRCA.match(text)
+    first, slash, second = text.partition("/")
+    parts = [circa[1]] if circa else [first.strip(), second.strip()] if slash else [text]
+    dates = [_exact_date(part) for part in parts]
+    if None in dates:
+        raise CellError(
+            f"bad date {text!r}; write YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2019 or 2019-06-30), a range "
+            "(2010/2012: somewhere in it) or c. 2011 (about then)"
+        )
+    if circa:
+        return ApproximateDate(dates[0], dates[0], circa=True)
+    if slash:
+        if str(dates[1]) < str(dates[0]):
+            raise CellError(f"bad date range {text!r}: it ends before it begins; write EARLIEST/LATEST")
+        return ApproximateDate(dates[0], dates[1])
+    return dates[0]
+
+
+def _exact_date(text: str) -> Literal | None:
     for pattern, datatype in _DATE_FORMS:
         if pattern.match(text):
             try:
@@ -157,9 +203,9 @@ def parse_date(text: str) -> Literal:
                 elif datatype == XSD.gYearMonth:
                     _dt.date.fromisoformat(text + "-01")
             except ValueError:
-                break
+                return None
             return Literal(text, datatype=datatype)
-    raise CellError(f"bad date {text!r}; write YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2019 or 2019-06-30)")
+    return None
 
 
 _IRI = re.compile(r"^(https?://|urn:|file:|mailto:)[^\x00-\x20\s<>\"{}|\\^`]+$")
@@ -213,6 +259,17 @@ def parse_sdg(text: str) -> URIRef:
 # --- columns --------------------------------------------------------------------------------------------
 
 
+_LANGUAGE_NAMES = {"en": "English", "fr": "French", "es": "Spanish"}
+_CONCEPT_FORMATS = {
+    None: "a code or label (English, French or Spanish) of a concept of the row's scheme",
+    V.SCHEMES: "a code or label (English, French or Spanish) of a concept scheme "
+    "(`policy-area`, `Policy areas`)",
+}
+_DATE_FORMAT = (
+    "a date: YYYY, YYYY-MM or YYYY-MM-DD; 2010/2012 (somewhere in that range) or c. 2011 (about then)"
+)
+
+
 @dataclass(frozen=True)
 class Column:
     """One column of a sheet.
@@ -222,6 +279,9 @@ class Column:
     ``ref`` (the id or name of a record of sheet ``ref``), ``start``/``end`` (a date of the period given by
     ``predicate``), ``class`` (an output type), ``subject``/``property``/``object``/``object_type``/
     ``language`` (the triples sheet).
+
+    ``required``: the import cannot make a record of a row without it (and refuses the row). What the
+    template tells the officer is ``column_mark``, which adds what the shapes require.
     """
 
     name: str
@@ -240,18 +300,20 @@ class Column:
     def format(self) -> str:
         base = {
             "id": "an id: letters, digits and '-' (a slug), or a full IRI; empty: made from the name",
-            "label": "text (English)",
+            "label": f"text ({_LANGUAGE_NAMES.get(self.language or 'en', self.language)})",
             "text": "text",
             "iri": "a web address (https://...)",
-            "concept": f"a code or label (English, French or Spanish) of the {self.scheme} scheme",
+            "concept": _CONCEPT_FORMATS.get(
+                self.scheme, f"a code or label (English, French or Spanish) of the {self.scheme} scheme"
+            ),
             "country": "an ISO 3166-1 code (FRA) or a country name (English, French or Spanish)",
             "coverage": "a country (ISO code or name) or a region code or label",
             "sdg": "an SDG goal or target number, e.g. 8.7",
             "ref": f"the id, name or acronym of a record of the {self.ref} sheet (or already in the store)"
             if self.ref != "any"
             else "the id of any record, as kind/slug (partnership/gan) or a full IRI",
-            "start": "a date: YYYY, YYYY-MM or YYYY-MM-DD",
-            "end": "a date: YYYY, YYYY-MM or YYYY-MM-DD",
+            "start": _DATE_FORMAT,
+            "end": _DATE_FORMAT,
             "class": "an output type: code or label",
         }.get(self.kind, "see the description")
         return base + (f"; several values separated by '{SEPARATOR}'" if self.multi else "")
@@ -412,6 +474,22 @@ PARTNERSHIPS = Sheet(
         _homepage("https://www.example.org/"),
         _description(),
         _sources(),
+        Column(
+            "confidence",
+            "concept",
+            "How sure the partnership's values are.",
+            "",
+            MSP.confidence,
+            scheme="confidence",
+        ),
+        Column(
+            "basis",
+            "text",
+            "Why inferred values were inferred (formality: ..., objective: ...).",
+            "",
+            MSP.basis,
+            multi=True,
+        ),
     ),
     mint_from=("acronyms", "name"),
 )
@@ -633,6 +711,62 @@ TRIPLES = Sheet(
     ),
 )
 
+
+def _concept_label(lang: str, required: bool = False) -> Column:
+    names = {"en": "English", "fr": "French", "es": "Spanish"}
+    example = {"en": "Social dialogue", "fr": "Dialogue social", "es": "Diálogo social"}[lang]
+    return Column(
+        f"label_{lang}",
+        "label",
+        f"Its name in {names[lang]} (skos:prefLabel).",
+        example,
+        SKOS.prefLabel,
+        required=required,
+        language=lang,
+    )
+
+
+CONCEPTS = Sheet(
+    "concepts",
+    "concept",
+    SKOS.Concept,
+    "One row per concept added to a concept scheme (a policy area, a role...); later rows may use it by "
+    "code or label.",
+    (
+        _id(""),
+        Column(
+            "scheme",
+            "concept",
+            "The scheme it joins, by code (policy-area) or name (Policy areas).",
+            "policy-area",
+            SKOS.inScheme,
+            required=True,
+            scheme=V.SCHEMES,
+        ),
+        Column(
+            "code",
+            "text",
+            "Its code (skos:notation): letters, digits and '-'.",
+            "social-dialogue",
+            SKOS.notation,
+            required=True,
+        ),
+        _concept_label("en", required=True),
+        _concept_label("fr"),
+        _concept_label("es"),
+        Column(
+            "broader",
+            "concept",
+            "A broader concept of the same scheme, by code or label.",
+            "",
+            SKOS.broader,
+        ),
+        Column("definition", "label", "What it means, in English.", "", SKOS.definition, language="en"),
+        _sources(),
+    ),
+    mint_from=("code",),
+)
+
 SHEETS: tuple[Sheet, ...] = (
     PARTNERSHIPS,
     ORGANISATIONS,
@@ -640,6 +774,7 @@ SHEETS: tuple[Sheet, ...] = (
     ENGAGEMENTS,
     OUTPUTS,
     STATEMENTS,
+    CONCEPTS,
     TRIPLES,
 )
 RECORD_SHEETS = SHEETS[:-1]
@@ -656,6 +791,61 @@ def sheet_named(name: str) -> Sheet | None:
         if key == alias or key.endswith("-" + alias):
             return sheet
     return None
+
+
+def column_mark(sheet: Sheet, column: Column) -> str:
+    """What the template and the ``about`` sheet say of a column: ``required`` (the import needs it, or the
+    bundled shapes report a record without it as a violation), ``recommended`` (the shapes warn) or
+    ``optional``.
+
+    A shape speaks of a sheet's records when it targets the sheet's class or a superclass of it
+    (``sh:targetClass``, through the ontology's ``rdfs:subClassOf``; outputs: ``msp:Output``), or the
+    objects of the predicate of a reference column pointing at the sheet (``sh:targetObjectsOf org:member``:
+    the organisations). It speaks of a column when one of its property shapes has the column's predicate as
+    ``sh:path`` and ``sh:minCount`` 1 or more; the property shape's ``sh:severity`` (default
+    ``sh:Violation``) decides. A period's need is marked on its ``start`` (an ``end`` stays empty while the
+    period goes on).
+
+    >>> column_mark(PARTNERSHIPS, PARTNERSHIPS.column("formality"))
+    'required'
+    """
+    if column.required:
+        return "required"
+    if column.predicate is None or column.kind == "end":
+        return "optional"
+    needs, superclasses = _shape_needs()
+    targets = [("class", c) for c in superclasses[sheet.rdf_type or MSP.Output]]
+    targets += [("objects", c.predicate) for s in SHEETS for c in s.columns if c.ref == sheet.name]
+    found = set().union(*(needs.get((kind, target, column.predicate), ()) for kind, target in targets))
+    if SH.Violation in found:
+        return "required"
+    return "recommended" if found else "optional"
+
+
+@functools.cache
+def _shape_needs() -> tuple[dict[tuple, set], dict[URIRef, set]]:
+    """From the bundled shapes, read once: (target kind, target, path) -> the severities of the property
+    shapes with ``sh:minCount`` >= 1 on that path; and each sheet class -> itself and its superclasses."""
+    from ..resources import bundled_files
+
+    shapes, ontology = Graph(), Graph()
+    for path in bundled_files("shapes"):
+        shapes.parse(path, format="turtle")
+    for path in bundled_files("ontology"):
+        ontology.parse(path, format="turtle")
+    on = Literal(True)
+    needs: dict[tuple, set] = {}
+    for kind, link in (("class", SH.targetClass), ("objects", SH.targetObjectsOf)):
+        for shape, target in shapes.subject_objects(link):
+            for prop in (shape, *shapes.objects(shape, SH.property)):
+                path, least = shapes.value(prop, SH.path), shapes.value(prop, SH.minCount)
+                if (shape, SH.deactivated, on) in shapes or (prop, SH.deactivated, on) in shapes:
+                    continue
+                if isinstance(path, URIRef) and least is not None and int(least) >= 1:
+                    severity = shapes.value(prop, SH.severity) or SH.Violation
+                    needs.setdefault((kind, target, path), set()).add(severity)
+    classes = {s.rdf_type for s in SHEETS if s.rdf_type is not None} | {MSP.Output}
+    return needs, {c: set(ontology.transitive_objects(c, RDFS.subClassOf)) for c in classes}
 
 
 def date_property(literal: Literal) -> URIRef:
@@ -723,8 +913,15 @@ def _coverage(text: str, vocab: V.Vocabularies) -> URIRef:
             ) from None
 
 
-def period_triples(subject: URIRef, predicate: URIRef, start: Literal | None, end: Literal | None) -> set:
-    """The OWL-Time interval of a record's period, with stable IRIs derived from the record's IRI."""
+Bound = Literal | ApproximateDate
+
+
+def period_triples(subject: URIRef, predicate: URIRef, start: Bound | None, end: Bound | None) -> set:
+    """The OWL-Time interval of a record's period, with stable IRIs derived from the record's IRI.
+
+    An approximate bound's instant holds its widest reading as its ``time:inXSD*`` value (the earliest
+    of a start, the latest of an end: what the as-of view reads, so the period is in force wherever it may
+    be), with ``msp:earliest`` and ``msp:latest`` for a range, or ``msp:approximate true`` for circa."""
     slug = local_slug(str(subject))
     interval = URIRef(f"{ID}interval/{slug}")
     triples = {(subject, predicate, interval), (interval, RDF.type, TIME.Interval)}
@@ -732,12 +929,37 @@ def period_triples(subject: URIRef, predicate: URIRef, start: Literal | None, en
         if date is None:
             continue
         instant = URIRef(f"{ID}instant/{slug}-{suffix}")
+        value = date
+        if isinstance(date, ApproximateDate):
+            value = date.earliest if suffix == "start" else date.latest
+            if date.circa:
+                triples.add((instant, MSP.approximate, Literal(True)))
+            else:
+                triples |= {(instant, MSP.earliest, date.earliest), (instant, MSP.latest, date.latest)}
         triples |= {
             (interval, link, instant),
             (instant, RDF.type, TIME.Instant),
-            (instant, date_property(date), date),
+            (instant, date_property(value), value),
         }
     return triples
+
+
+def instant_text(graph: Graph, instant) -> str | None:
+    """The date cell ``period_triples`` made ``instant`` from, read back from ``graph``: ``2019``,
+    ``2010/2012`` or ``c. 2011``; None when the instant holds not exactly one date value.
+
+    For the exporter: a cell is kept when ``period_triples`` of ``parse_date(instant_text(...))`` are all
+    in the graph, as for any cell.
+    """
+    values = [o for p, o in graph.predicate_objects(instant) if p in _DATE_PROPERTY.values()]
+    if len(values) != 1:
+        return None
+    earliest, latest = graph.value(instant, MSP.earliest), graph.value(instant, MSP.latest)
+    if earliest is not None and latest is not None:
+        return f"{earliest}/{latest}"
+    if (instant, MSP.approximate, Literal(True)) in graph:
+        return f"c. {values[0]}"
+    return str(values[0])
 
 
 def strip_import_provenance(graph: Graph) -> Graph:

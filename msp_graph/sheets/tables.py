@@ -45,9 +45,11 @@ from ..limits import LIMITS, limit
 __all__ = [
     "MAX_LISTED",
     "Bounds",
+    "DropDown",
     "Problem",
     "Problems",
     "RawTable",
+    "SheetOut",
     "escape",
     "ooxml_escape",
     "ooxml_unescape",
@@ -782,40 +784,60 @@ def _cell_text(value) -> str:
 # --- writing --------------------------------------------------------------------------------------------
 
 Warn = Callable[[str], None]
+#: The last row of a worksheet (Excel's limit): a drop-down list covers its column down to it.
+LAST_ROW = 1_048_576
 
 
-def write_xlsx(
-    path: Path, sheets: list[tuple[str, list[str], list[list[str]], list[int]]], *, warn: Warn | None = None
-) -> None:
-    """Write a workbook: per sheet its name, header, rows and column widths. Cells are escaped (formulas,
-    then the characters XML cannot hold); ``warn`` hears how many cells held such characters."""
+@dataclass(frozen=True)
+class DropDown:
+    """A drop-down list on one column of a worksheet, under the header: ``choices`` is the range that holds
+    the values (``lists!$A$2:$A$4``). With ``several`` a cell may hold more than one value (separated by
+    ';'), so the list only suggests; otherwise a value not in the list gets a warning the officer may
+    overrule (codes and the other languages' labels are read too)."""
+
+    column: int
+    choices: str
+    several: bool
+    prompt: str
+
+
+@dataclass(frozen=True)
+class SheetOut:
+    """One worksheet to write: its header and rows, column widths, a note on each header cell (empty: none),
+    drop-down lists, and whether the sheet is hidden."""
+
+    name: str
+    header: list[str]
+    rows: list[list[str]]
+    widths: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    drop_downs: list[DropDown] = field(default_factory=list)
+    hidden: bool = False
+
+
+def write_xlsx(path: Path, sheets: list[SheetOut], *, warn: Warn | None = None) -> None:
+    """Write a workbook. Cells are escaped (formulas, then the characters XML cannot hold); ``warn`` hears
+    how many cells held such characters."""
     import openpyxl
-    from openpyxl.styles import Alignment, Font, PatternFill
 
     workbook = openpyxl.Workbook()
     workbook.remove(workbook.active)
-    bold = Font(bold=True)
-    grey = Font(italic=True, color="555555")
-    fill = PatternFill("solid", fgColor="DDEBF7")
     controls = cut = 0
-    for name, header, rows, widths in sheets:
-        ws = workbook.create_sheet(name)
-        ws.append([escape(h) for h in header])
-        for cell in ws[1]:
-            cell.font = bold
-            cell.fill = fill
-        for row in rows:
+    for sheet in sheets:
+        ws = workbook.create_sheet(sheet.name)
+        _header(ws, sheet)
+        for row in sheet.rows:
             cells = [ooxml_escape(escape(v)) if v else None for v in row]
             controls += sum(1 for v in row if v and _XML_ILLEGAL.search(v))
             cut += sum(1 for v in cells if v and len(v) > _EXCEL_CELL)
             ws.append(cells)
-            if row and row[0].startswith("#"):
-                for cell in ws[ws.max_row]:
-                    cell.font = grey
-                    cell.alignment = Alignment(wrap_text=True, vertical="top")
-        for index, width in enumerate(widths):
+        for index, width in enumerate(sheet.widths):
             ws.column_dimensions[column_letter(index)].width = width
+        for drop_down in sheet.drop_downs:
+            ws.add_data_validation(_validation(drop_down))
         ws.freeze_panes = "A2"
+        if sheet.hidden:
+            ws.sheet_state = "hidden"
     if controls and warn is not None:
         warn(
             f"{controls} cell{'s' if controls != 1 else ''} hold control characters, which XML cannot: "
@@ -826,7 +848,69 @@ def write_xlsx(
             f"{cut} cell{'s' if cut != 1 else ''} longer than {_EXCEL_CELL:,} characters (Excel's limit) "
             "cut to that length; export as csv to keep them whole"
         )
-    workbook.save(path)
+    # The same data, the same bytes: no save time in the document, none on the zip members.
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    _write_fixed_times(buffer, path)
+
+
+_FIXED_TIME = _dt.datetime(2000, 1, 1)
+
+
+def _write_fixed_times(workbook: io.BytesIO, path: Path) -> None:
+    """Copy the zip ``workbook`` to ``path`` with every member dated ``_FIXED_TIME``."""
+    with zipfile.ZipFile(workbook) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME.timetuple()[:6])
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            data = source.read(info)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time here
+                data = _STAMP.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", data)
+            target.writestr(fixed, data)
+
+
+_STAMP = re.compile(rb"(<dcterms:(?:created|modified)\b[^>]*>)[^<]*(</dcterms:)")
+
+
+def _header(ws, sheet: SheetOut) -> None:
+    """The header row: bold on blue, each cell with its note as a comment."""
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font, PatternFill
+
+    ws.append([escape(h) for h in sheet.header])
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
+    for index, cell in enumerate(ws[1]):
+        cell.font, cell.fill = bold, fill
+        if index < len(sheet.notes) and sheet.notes[index]:
+            cell.comment = Comment(ooxml_escape(sheet.notes[index]), "msp-graph", width=320, height=160)
+
+
+_NOT_LISTED = (  # Excel shows at most 225 characters
+    "Not one of the listed values. Keep it if it is a code, or a label in another language (the import "
+    "reads English, French and Spanish); otherwise pick from the list."
+)
+
+
+def _validation(drop_down: DropDown):
+    """The list validation of a drop-down: a warning the officer may overrule, or (``several``) none."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    letter = column_letter(drop_down.column)
+    several = drop_down.several
+    validation = DataValidation(
+        type="list",
+        formula1=drop_down.choices,
+        allow_blank=True,
+        showErrorMessage=not several,
+        errorStyle="information" if several else "warning",
+        errorTitle=None if several else "Not in the list",
+        error=None if several else _NOT_LISTED,
+        showInputMessage=True,
+        prompt=drop_down.prompt[:255],  # Excel's limit
+    )
+    validation.add(f"{letter}2:{letter}{LAST_ROW}")
+    return validation
 
 
 def write_csv_tables(
