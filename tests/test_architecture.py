@@ -23,6 +23,7 @@ STAGES = [
     "msp_graph.export",
     "msp_graph.network",
     "msp_graph.sheets",
+    "msp_graph.serve",
     "msp_graph.cli",
 ]
 # Stages that sit side by side: neither imports the other.

@@ -25,7 +25,7 @@ from typing import Annotated
 import typer
 
 from .. import __version__
-from . import export, history, limits, query, sheets, store, validate
+from . import export, history, limits, organisations, query, serve, sheets, store, validate
 from .common import Group
 
 __all__ = ["app", "main"]
@@ -74,7 +74,9 @@ for _name, _command in [
     ("pull", store.pull_command),
     ("template", sheets.template),
     ("import", sheets.import_),
+    ("organisations", organisations.organisations),
     ("limits", limits.limits),
+    ("serve", serve.serve),
 ]:
     app.command(_name)(_command)
 

@@ -1,0 +1,270 @@
+"""The web application: routes, content negotiation, ETags. See ``msp_graph.serve`` for what it serves."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from collections import OrderedDict
+from pathlib import Path
+from urllib.parse import urlencode
+
+import jinja2
+import pyoxigraph as ox
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from ..errors import QueryError
+from ..export import context, export
+from ..queries import run_query
+from ..stores import EmbeddedStore, Store, rdf_format
+from ..validation import ValidationReport
+from . import pages, sparql
+from .negotiate import choose, preferred_language
+from .void import void_statements
+
+__all__ = ["DATA_FORMATS", "Site", "create_app"]
+
+#: The formats of ``/data/{kind}/{slug}.{ext}``: extension -> export format.
+DATA_FORMATS = {"ttl": "turtle", "jsonld": "jsonld", "nt": "nt", "rdf": "rdfxml"}
+_HTML = "text/html"
+_BY_TYPE = {rdf_format(name).media_type: ext for ext, name in DATA_FORMATS.items()}
+_DESCRIBE = """
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+CONSTRUCT { ?s ?p ?o . ?o rdfs:label ?label . ?o skos:prefLabel ?preferred }
+WHERE {
+  { ?s ?p ?o }
+  UNION { ?s ?link ?o . ?o rdfs:label ?label }
+  UNION { ?s ?link ?o . ?o skos:prefLabel ?preferred }
+}
+"""
+_CACHED = 1024
+# The pages load nothing from elsewhere and run no script: say so to the browser too.
+_HTML_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+def _etag(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+class Site:
+    """What the application serves from: the store (read only), the validation report kept at start-up,
+    the query runner and the templates; the bytes of the data documents, cached (the store does not change
+    under the server)."""
+
+    def __init__(self, store: Store, report: ValidationReport | None, limits: sparql.Limits):
+        self.store, self.report = store, report
+        self.runner = sparql.QueryRunner(store, limits)
+        self.templates = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+        )
+        # Only web addresses become links: an IRI of the data may be javascript:... or data:...
+        self.templates.tests["web"] = lambda value: str(value).startswith(("http://", "https://"))
+        self.triples = store.count()
+        self._documents: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+
+    def html(self, request: Request, name: str, status: int = 200, **values) -> Response:
+        lang = language(request)
+        values.setdefault("names", pages.Names(self.store, lang))
+        body = self.templates.get_template(name).render(
+            lang=lang, languages=pages.LANGUAGES, here=request.url.path, path_of=pages.path_of, **values
+        )
+        headers = {"Content-Language": lang, "Vary": "Accept-Language", **_HTML_HEADERS}
+        return answer(request, body.encode("utf-8"), _HTML + "; charset=utf-8", status, headers)
+
+    def document(self, iri: str, fmt: str) -> bytes:
+        """The description of ``iri`` (its triples as subject, with the labels of what they point to) as an
+        export in ``fmt``, in a graph named by the data document."""
+        key = (iri, fmt)
+        body = self._documents.get(key)
+        if body is None:  # requests run on several threads: each works with its own bytes
+            triples = run_query(self.store, _DESCRIBE, params={"s": iri}, where="describe").triples
+            body = self._documents[key] = serialise(triples, fmt, name=iri.replace("/id/", "/data/", 1))
+            while len(self._documents) > _CACHED:
+                with contextlib.suppress(KeyError):
+                    self._documents.popitem(last=False)
+        return body
+
+
+def serialise(triples: list[ox.Triple], fmt: str, *, name: str) -> bytes:
+    """``triples`` written by the export writers (sorted, the shipped JSON-LD context), in graph ``name``."""
+    with EmbeddedStore() as scratch:
+        if triples:
+            scratch.load(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), graph=name, format="nt")
+        return export(scratch, format=fmt, graphs=[name] if triples else [])
+
+
+def language(request: Request) -> str:
+    """``?lang=`` when it names one of ``pages.LANGUAGES``, else the Accept-Language choice, else en."""
+    asked = request.query_params.get("lang", "")
+    if asked in pages.LANGUAGES:
+        return asked
+    return preferred_language(request.headers.get("accept-language"), pages.LANGUAGES) or "en"
+
+
+def answer(
+    request: Request, body: bytes, media_type: str, status: int = 200, headers: dict | None = None
+) -> Response:
+    """A response with an ETag (a hash of the bytes, so the same data gives the same tag on every start);
+    304 when ``If-None-Match`` holds it. No Last-Modified: the bytes, not a load time, say what changed."""
+    headers = dict(headers or {})
+    if status == 200:
+        tag = _etag(body)
+        headers["ETag"] = tag
+        given = [t.strip().removeprefix("W/") for t in request.headers.get("if-none-match", "").split(",")]
+        if tag in given or "*" in given:
+            return Response(status_code=304, headers=headers)
+    return Response(body, status_code=status, media_type=media_type, headers=headers)
+
+
+def _refused(error: sparql.Refused) -> Response:
+    return PlainTextResponse(str(error) + "\n", status_code=error.status, headers=error.headers)
+
+
+def _iri(request: Request) -> str:
+    kind, slug = request.path_params["kind"], request.path_params["slug"]
+    return f"{pages.ID}{kind}/{slug}"
+
+
+def _known(site: Site, iri: str) -> bool:
+    try:
+        ox.NamedNode(iri)
+    except ValueError:
+        return False
+    return pages.exists(site.store, iri)
+
+
+def _not_found(site: Site, request: Request, iri: str) -> Response:
+    slug = iri.rsplit("/", 1)[-1]
+    return site.html(request, "not_found.html", status=404, iri=iri, search="/?" + urlencode({"q": slug}))
+
+
+def identifier(request: Request) -> Response:
+    """``/id/{kind}/{slug}``: 303 See Other to the page (HTML) or a data document, by ``Accept``."""
+    site: Site = request.app.state.site
+    iri = _iri(request)
+    if not _known(site, iri):
+        return _not_found(site, request, iri)
+    chosen = choose(request.headers.get("accept"), [_HTML, "application/xhtml+xml", *_BY_TYPE])
+    tail = iri[len(pages.ID) :]
+    if chosen is None:
+        offered = ", ".join([_HTML, *_BY_TYPE])
+        return PlainTextResponse(f"no representation of this resource fits Accept; offered: {offered}\n", 406)
+    if chosen in _BY_TYPE:
+        target = f"/data/{tail}.{_BY_TYPE[chosen]}"
+    else:
+        target = f"/page/{tail}" + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(target, status_code=303, headers={"Vary": "Accept"})
+
+
+def data(request: Request) -> Response:
+    """``/data/{kind}/{slug}.{ext}``: the resource's description in the format the extension names."""
+    site: Site = request.app.state.site
+    slug, dot, ext = request.path_params["slug"].rpartition(".")
+    iri = f"{pages.ID}{request.path_params['kind']}/{slug}"
+    if not dot or ext not in DATA_FORMATS:
+        return PlainTextResponse(f"unknown data format; use one of: {', '.join(DATA_FORMATS)}\n", 404)
+    if not _known(site, iri):
+        return _not_found(site, request, iri)
+    fmt = DATA_FORMATS[ext]
+    return answer(request, site.document(iri, fmt), rdf_format(fmt).media_type)
+
+
+def page(request: Request) -> Response:
+    """``/page/{kind}/{slug}``: the HTML page of a partnership, an organisation or any other resource."""
+    site: Site = request.app.state.site
+    iri = _iri(request)
+    if not _known(site, iri):
+        return _not_found(site, request, iri)
+    names = pages.Names(site.store, language(request))
+    kind = request.path_params["kind"]
+    if kind == "partnership":
+        view = pages.partnership(site.store, iri, names, site.report)
+        return site.html(request, "partnership.html", p=view, names=names)
+    if kind == "organisation":
+        return site.html(
+            request, "organisation.html", o=pages.organisation(site.store, iri, names), names=names
+        )
+    pairs = [(p, o.value, isinstance(o, ox.NamedNode)) for p, o in pages.statements(site.store, iri)]
+    names.load([iri, *(p for p, _, _ in pairs), *(o for _, o, is_iri in pairs if is_iri)])
+    return site.html(request, "resource.html", iri=iri, pairs=pairs, names=names)
+
+
+def home(request: Request) -> Response:
+    """``/``: partnerships and organisations, searchable by name (``?q=``)."""
+    site: Site = request.app.state.site
+    search = request.query_params.get("q", "")[:200]
+    names = pages.Names(site.store, language(request))
+    found = pages.index(site.store, names, search)
+    summary = site.report.summary() if site.report is not None else None
+    return site.html(request, "index.html", found=found, search=search, summary=summary, names=names)
+
+
+async def endpoint(request: Request) -> Response:
+    """``/sparql``: the SPARQL 1.1 Protocol (queries only)."""
+    site: Site = request.app.state.site
+    try:
+        body = await sparql.read_body(request.stream())
+        text = sparql.query_text(
+            request.method, request.headers.get("content-type", ""), request.url.query, body
+        )
+        prepared = sparql.prepare(text)
+        kind, fmt = sparql.media_type(prepared.form, request.headers.get("accept"))
+        result = await site.runner.run(prepared)
+    except sparql.Refused as error:
+        return _refused(error)
+    except QueryError as error:  # the store failed while evaluating the query
+        return PlainTextResponse(" ".join(str(error).split()) + "\n", status_code=500)
+    body = result.render(fmt).encode("utf-8")
+    return Response(body, media_type=kind if kind.startswith("application/") else kind + "; charset=utf-8")
+
+
+def void(request: Request) -> Response:
+    """``/.well-known/void``: VoID and DCAT description of the dataset (Turtle, or JSON-LD by Accept)."""
+    site: Site = request.app.state.site
+    types = {rdf_format("turtle").media_type: "turtle", rdf_format("jsonld").media_type: "jsonld"}
+    chosen = choose(request.headers.get("accept"), [*types, _HTML, "text/plain"]) or "text/turtle"
+    fmt = types.get(chosen, "turtle")
+    base = str(request.base_url).rstrip("/")
+    statements = void_statements(site.store, site.triples, endpoint=base + "/sparql")
+    body = serialise(statements, fmt, name=base + "/.well-known/void")
+    return answer(request, body, rdf_format(fmt).media_type, headers={"Vary": "Accept"})
+
+
+def jsonld_context(request: Request) -> Response:
+    """``/context.jsonld``: the JSON-LD context the data documents use."""
+    body = (json.dumps({"@context": context()}, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return answer(request, body, "application/ld+json")
+
+
+def create_app(
+    store: Store, *, report: ValidationReport | None = None, limits: sparql.Limits | None = None
+) -> Starlette:
+    """The application serving ``store`` (read only) and the validation ``report`` made at start-up.
+
+    >>> from starlette.testclient import TestClient  # doctest: +SKIP
+    >>> TestClient(create_app(store)).get("/sparql", params={"query": "ASK {}"}).json()  # doctest: +SKIP
+    {'head': {}, 'boolean': True}
+    """
+    app = Starlette(
+        routes=[
+            Route("/", home),
+            Route("/sparql", endpoint, methods=["GET", "POST"]),
+            Route("/id/{kind}/{slug}", identifier),
+            Route("/page/{kind}/{slug}", page),
+            Route("/data/{kind}/{slug}", data),
+            Route("/.well-known/void", void),
+            Route("/context.jsonld", jsonld_context),
+        ]
+    )
+    app.state.site = Site(store, report, limits or sparql.Limits())
+    return app

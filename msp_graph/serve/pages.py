@@ -1,0 +1,337 @@
+"""What the HTML pages show, read from the store: names in a language, partnerships, organisations.
+
+Names follow the display-label rule of docs/model.md for the language asked (``en``, ``fr``, ``es``), then
+English (tags ``en``, ``en-*`` and no tag), then the smallest name in another language, then the short IRI.
+Every value is a plain Python value for the templates, which escape it.
+"""
+
+from __future__ import annotations
+
+import functools
+import gettext
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from ..prefixes import PREFIXES
+from ..queries import get_query, run_query
+from ..stores import Store
+from ..validation import SEVERITIES, ValidationReport
+
+__all__ = ["ID", "LANGUAGES", "Names", "exists", "index", "organisation", "partnership", "statements"]
+
+ID = "https://w3id.org/msp/id/"
+LANGUAGES = ("en", "fr", "es")
+_COUNTRY = PREFIXES["country"]
+
+_LABELS = """
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?node ?label ?preferred WHERE {
+  VALUES ?node { NODES }
+  { ?node skos:prefLabel ?label BIND(true AS ?preferred) }
+  UNION
+  { ?node rdfs:label ?label BIND(false AS ?preferred)
+    FILTER NOT EXISTS { ?node skos:altLabel|skos:hiddenLabel ?label } }
+  FILTER isLiteral(?label)
+}
+"""
+
+
+def _in(tag: str, lang: str) -> bool:
+    tag = tag.lower()
+    if lang == "en" and not tag:
+        return True
+    return tag == lang or tag.startswith(lang + "-")
+
+
+def _iri(text: str) -> bool:
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _short(iri: str) -> str:
+    for name, base in PREFIXES.items():
+        if iri.startswith(base) and len(iri) > len(base):
+            return f"{name}:{iri[len(base) :]}"
+    return iri
+
+
+class Names:
+    """One display name per IRI in ``lang``, read from the store in one query per batch of IRIs."""
+
+    def __init__(self, store: Store, lang: str):
+        self.store, self.lang, self._names = store, lang, {}
+
+    def load(self, iris: Iterable[str]) -> Names:
+        wanted = sorted({i for i in iris if i and i not in self._names and _iri(i)})
+        for start in range(0, len(wanted), 500):
+            batch = wanted[start : start + 500]
+            # Checked IRIs (pyoxigraph's NamedNode) written as SPARQL terms, never raw text.
+            text = _LABELS.replace("NODES", " ".join(str(ox.NamedNode(i)) for i in batch))
+            found: dict[str, list[tuple[str, bool, str]]] = {}
+            for row in run_query(self.store, text, where="labels").rows:
+                label = row["label"]
+                found.setdefault(row["node"].value, []).append(
+                    (label.language or "", row["preferred"].value == "true", label.value)
+                )
+            for iri in batch:
+                self._names[iri] = (
+                    self._pick(found.get(iri, [])) or _country_name(iri, self.lang) or _short(iri)
+                )
+        return self
+
+    def _pick(self, labels: list[tuple[str, bool, str]]) -> str | None:
+        for lang in dict.fromkeys((self.lang, "en")):
+            mine = [(not pref, text) for tag, pref, text in labels if _in(tag, lang)]
+            if mine:
+                preferred = [text for rank, text in mine if rank == min(mine)[0]]
+                return min(preferred)
+        return min((text for _, _, text in labels), default=None)
+
+    def __call__(self, iri: str | None) -> str:
+        if iri is None:
+            return ""
+        if iri not in self._names:
+            self.load([iri])
+        return self._names.get(iri, _short(iri))
+
+
+@functools.cache
+def _country_translation(lang: str):
+    import pycountry
+
+    try:
+        return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang])
+    except OSError:
+        return gettext.NullTranslations()
+
+
+def _country_name(iri: str, lang: str) -> str | None:
+    """A country of the EU authority table by its ISO 3166-1 name (pycountry), in ``lang`` if translated."""
+    if not iri.startswith(_COUNTRY):
+        return None
+    import pycountry
+
+    country = pycountry.countries.get(alpha_3=iri[len(_COUNTRY) :])
+    if country is None:
+        return None
+    return _country_translation(lang).gettext(country.name) if lang != "en" else country.name
+
+
+def path_of(iri: str) -> str | None:
+    """The server path of an IRI under ``ID`` (``/id/partnership/x``), or None for any other IRI."""
+    return "/id/" + iri[len(ID) :] if iri.startswith(ID) and iri[len(ID) :].count("/") == 1 else None
+
+
+def exists(store: Store, iri: str) -> bool:
+    """True when ``iri`` is the subject of at least one triple."""
+    return bool(run_query(store, "ASK { ?s ?p ?o }", params={"s": iri}, where="resource").boolean)
+
+
+def statements(store: Store, iri: str) -> list[tuple[str, object]]:
+    """The resource's ``(predicate, object)`` pairs, sorted (the generic page of any other resource)."""
+    rows = run_query(store, "SELECT ?p ?o WHERE { ?s ?p ?o }", params={"s": iri}, where="resource").rows
+    return sorted(((r["p"].value, r["o"]) for r in rows), key=lambda po: (po[0], str(po[1])))
+
+
+_INDEX = """
+PREFIX msp: <https://w3id.org/msp/ontology#>
+PREFIX org: <http://www.w3.org/ns/org#>
+SELECT DISTINCT ?node ?kind WHERE {
+  { ?node a msp:Partnership BIND("partnership" AS ?kind) }
+  UNION
+  { ?m org:member ?node ; org:organization [ a msp:Partnership ] BIND("organisation" AS ?kind) }
+}
+"""
+
+
+def index(store: Store, names: Names, search: str = "") -> dict[str, list[tuple[str, str]]]:
+    """Partnerships and organisations as ``(name, IRI)`` sorted by name, those whose name holds ``search``."""
+    rows = run_query(store, _INDEX, where="index").rows
+    names.load(r["node"].value for r in rows)
+    wanted = search.casefold().strip()
+    found: dict[str, list[tuple[str, str]]] = {"partnership": [], "organisation": []}
+    for row in rows:
+        iri = row["node"].value
+        if wanted and wanted not in names(iri).casefold():
+            continue
+        found[row["kind"].value].append((names(iri), iri))
+    return {kind: sorted(set(items), key=lambda x: (x[0].casefold(), x[1])) for kind, items in found.items()}
+
+
+@dataclass
+class Verdict:
+    """What the report kept at start-up says about one partnership."""
+
+    known: bool
+    meets: bool
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (severity, message)
+
+
+def verdict(report: ValidationReport | None, iri: str) -> Verdict | None:
+    """The verdict on ``iri`` and its problems, the most severe first; None when the report has none."""
+    if report is None or iri not in report.partnerships:
+        return None
+    found = {(r.severity, r.message) for r in report.results if r.partnership == iri}
+    problems = sorted(found, key=lambda p: (-SEVERITIES.index(p[0]) if p[0] in SEVERITIES else 1, p[1]))
+    return Verdict(report.composition_known, iri in report.meeting_composition, problems)
+
+
+_PREFIXES = """PREFIX msp: <https://w3id.org/msp/ontology#>
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX dct: <http://purl.org/dc/terms/>
+PREFIX foaf: <http://xmlns.com/foaf/0.1/>
+PREFIX time: <http://www.w3.org/2006/time#>
+"""
+_WHEN = "(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear)"
+# A member's group as members-by-stakeholder-group.rq reads it: msp:stakeholderGroup, or the group of an
+# msp: class it is typed with (the ontology's owl:hasValue restrictions), so reasoning changes nothing.
+_MEMBERS = (
+    _PREFIXES
+    + f"""
+SELECT ?member ?group ?role ?start ?end WHERE {{
+  ?membership org:organization ?partnership ; org:member ?member .
+  OPTIONAL {{ ?membership org:role ?role }}
+  OPTIONAL {{ ?membership org:memberDuring/time:hasBeginning/{_WHEN} ?start }}
+  OPTIONAL {{ ?membership org:memberDuring/time:hasEnd/{_WHEN} ?end }}
+  OPTIONAL {{
+    {{ ?member msp:stakeholderGroup ?group }}
+    UNION
+    {{ ?member a/rdfs:subClassOf* ?class . ?class owl:equivalentClass ?restriction .
+       ?restriction owl:onProperty msp:stakeholderGroup ; owl:hasValue ?group }}
+  }}
+}}
+"""
+)
+_COUNTRIES = (
+    _PREFIXES
+    + f"""
+SELECT ?country ?role ?start ?end WHERE {{
+  ?engagement msp:engagementOf ?partnership ; msp:country ?country .
+  OPTIONAL {{ ?engagement msp:engagementRole ?role }}
+  OPTIONAL {{ ?engagement msp:engagedDuring/time:hasBeginning/{_WHEN} ?start }}
+  OPTIONAL {{ ?engagement msp:engagedDuring/time:hasEnd/{_WHEN} ?end }}
+}}
+"""
+)
+_FACTS = (
+    _PREFIXES
+    + f"""
+SELECT ?p ?o WHERE {{
+  {{ ?partnership ?p ?o
+     FILTER (?p IN (msp:objective, msp:policyArea, msp:level, msp:formality, foaf:homepage, dct:source,
+                    dct:description, msp:sdgTarget)) }}
+  UNION {{ ?partnership msp:activeDuring/time:hasBeginning/{_WHEN} ?o BIND ("start" AS ?p) }}
+  UNION {{ ?partnership msp:activeDuring/time:hasEnd/{_WHEN} ?o BIND ("end" AS ?p) }}
+}}
+"""
+)
+_ALLIANCES = (
+    _PREFIXES
+    + """
+SELECT ?partnership ?role ?group WHERE {
+  ?membership org:member ?organisation ; org:organization ?partnership .
+  OPTIONAL { ?membership org:role ?role }
+  OPTIONAL { ?organisation msp:stakeholderGroup ?group }
+}
+"""
+)
+_MSP = "https://w3id.org/msp/ontology#"
+_KEYS = {
+    _MSP + "objective": "objectives",
+    _MSP + "policyArea": "policy_areas",
+    _MSP + "level": "level",
+    _MSP + "formality": "formality",
+    _MSP + "sdgTarget": "sdg_targets",
+    "http://xmlns.com/foaf/0.1/homepage": "homepage",
+    "http://purl.org/dc/terms/source": "sources",
+    "start": "start",
+    "end": "end",
+}
+
+
+def _value(term) -> str | None:
+    return None if term is None else term.value
+
+
+def partnership(store: Store, iri: str, names: Names, report: ValidationReport | None) -> dict:
+    """Everything the partnership page shows: facts, members by group, countries, verdict."""
+    params = {"partnership": iri}
+    members = run_query(store, _MEMBERS, params=params, where="partnership members").rows
+    countries = run_query(store, _COUNTRIES, params=params, where="partnership countries").rows
+    facts: dict[str, list[str]] = {}
+    descriptions = []
+    for row in run_query(store, _FACTS, params=params, where="partnership").rows:
+        if row["p"].value == "http://purl.org/dc/terms/description":
+            descriptions.append((row["o"].language or "", row["o"].value))
+        else:
+            facts.setdefault(_KEYS[row["p"].value], []).append(row["o"].value)
+    names.load([m["member"].value for m in members] + [_value(m["group"]) or "" for m in members])
+    names.load([_value(m["role"]) or "" for m in members] + [c["country"].value for c in countries])
+    names.load(v for key in ("objectives", "policy_areas", "level", "formality") for v in facts.get(key, []))
+    groups: dict[str, dict[str, tuple]] = {}
+    for m in members:
+        group = names(_value(m["group"])) or "(no stakeholder group recorded)"
+        member = m["member"].value
+        seen = groups.setdefault(group, {}).get(member)
+        roles = sorted({*(seen[2] if seen else ()), names(_value(m["role"]))} - {""})
+        groups[group][member] = (names(member), member, roles, _value(m["start"]), _value(m["end"]))
+    return {
+        "iri": iri,
+        "name": names(iri),
+        "description": _in_language(descriptions, names.lang),
+        "facts": {key: sorted(set(facts.get(key, []))) for key in _KEYS.values()},
+        "groups": [
+            (g, sorted(ms.values())) for g, ms in sorted(groups.items(), key=lambda x: x[0].casefold())
+        ],
+        "member_count": len({m["member"].value for m in members}),
+        "countries": sorted(
+            {
+                (names(c["country"].value), names(_value(c["role"])), _value(c["start"]), _value(c["end"]))
+                for c in countries
+            }
+        ),
+        "verdict": verdict(report, iri),
+    }
+
+
+def _in_language(texts: list[tuple[str, str]], lang: str) -> str | None:
+    for wanted in dict.fromkeys((lang, "en")):
+        mine = sorted(text for tag, text in texts if _in(tag, wanted))
+        if mine:
+            return mine[0]
+    return min((text for _, text in texts), default=None)
+
+
+def organisation(store: Store, iri: str, names: Names) -> dict:
+    """Everything the organisation page shows: its alliances (with roles) and who it shares them with
+    (the named query ``partners-sharing-alliances`` with ``partner`` bound)."""
+    rows = run_query(store, _ALLIANCES, params={"organisation": iri}, where="organisation").rows
+    shared = run_query(store, get_query("partners-sharing-alliances"), params={"partner": iri}).rows
+    names.load([r["partnership"].value for r in rows] + [_value(r["role"]) or "" for r in rows])
+    names.load([_value(r["group"]) or "" for r in rows] + [r["partnerB"].value for r in shared])
+    alliances: dict[str, set[str]] = {}
+    for row in rows:
+        alliances.setdefault(row["partnership"].value, set()).add(names(_value(row["role"])))
+    return {
+        "iri": iri,
+        "name": names(iri),
+        "groups": sorted({names(_value(r["group"])) for r in rows if r["group"] is not None}),
+        "alliances": sorted((names(p), p, sorted(roles - {""})) for p, roles in alliances.items()),
+        "partners": [
+            (
+                names(r["partnerB"].value),
+                r["partnerB"].value,
+                int(r["sharedCount"].value),
+                r["sharedAlliances"].value,
+            )
+            for r in shared
+        ],
+    }
