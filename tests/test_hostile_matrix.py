@@ -74,6 +74,7 @@ DATA = {
     "export": ("export",),
     "network": ("network",),
     "stats": ("stats",),
+    "organisations": ("organisations",),
 }
 
 
@@ -183,6 +184,22 @@ def well_formed_xml(out: bytes, folder: Path) -> str | None:
     except ET.ParseError as error:
         return f"stdout is not well-formed XML: {error}"
     return None
+
+
+def one_page(name: str) -> Callable[[bytes, Path], str | None]:
+    """The network page: two script elements (the data, the code), the data JSON holding ``name``."""
+
+    def check(out: bytes, folder: Path) -> str | None:
+        if out.count(b"<script") != 2 or out.count(b"</script>") != 2:
+            return "a name broke out of the page's script elements"
+        found = re.search(rb'<script type="application/json" id="msp-data">(.*?)</script>', out, re.S)
+        try:
+            labels = {node["label"] for node in json.loads(found.group(1))["nodes"]} if found else set()
+        except ValueError as error:
+            return f"the page's data is not JSON: {error}"
+        return None if name in labels else f"the page lost the name {name!r}"
+
+    return check
 
 
 def workbook_keeps(values: Mapping[str, str]) -> Callable[[bytes, Path], str | None]:
@@ -324,6 +341,38 @@ def file_cases() -> list[Case]:
     return cases
 
 
+# Partner names a page, a picture or GraphML could choke on: a script end tag, XML-illegal controls.
+HOSTILE_NETWORK = (
+    "@prefix org: <http://www.w3.org/ns/org#> .\n"
+    "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+    '<https://example.org/p> a <https://w3id.org/msp/ontology#Partnership> ; rdfs:label "$x$ & <p>" .\n'
+    '<https://example.org/x> rdfs:label "</script><script>alert(1)</script>" .\n'
+    '<https://example.org/y> rdfs:label "bell \\u0007 nul \\u0000 fffe \\uFFFE" .\n'
+    "[] org:member <https://example.org/x> ; org:organization <https://example.org/p> .\n"
+    "[] org:member <https://example.org/y> ; org:organization <https://example.org/p> .\n"
+)
+
+
+def network_format_cases() -> list[Case]:
+    """The network's formats on hostile names (well-formed, nothing breaks out), and its option clashes."""
+    files = {"net.ttl": HOSTILE_NETWORK}
+    data = ("network", "<<here:net.ttl>>")
+    return [
+        Case("network-hostile-names-svg", (*data, "-f", "svg"), "accept", "hostile", files=files,
+             check=well_formed_xml),
+        Case("network-hostile-names-graphml", (*data, "-f", "graphml"), "accept", "hostile", files=files,
+             check=well_formed_xml),
+        Case("network-hostile-names-graphml-partners", (*data, "-f", "graphml", "--partners"), "accept",
+             "hostile", files=files, check=well_formed_xml),
+        Case("network-hostile-names-html", (*data, "-f", "html"), "accept", "hostile", files=files,
+             check=one_page("</script><script>alert(1)</script>")),
+        Case("export-hostile-names-html", ("export", "<<here:net.ttl>>", "-f", "html"), "accept", "hostile",
+             files=files, check=one_page("</script><script>alert(1)</script>")),
+        Case("network-option-partners-not-graphml", ("network", "--partners", "-f", "html")),
+        Case("network-option-html-against-graphml", ("network", "-f", "html", "-o", "<<case>>/out.graphml")),
+    ]  # fmt: skip
+
+
 def store_cases() -> list[Case]:
     """A FILE with ``--store`` and one bad argument: refused before anything is written."""
     good2 = "<<in:good2.ttl>>"
@@ -422,6 +471,16 @@ def store_cases() -> list[Case]:
             store="good",
             keep=True,
         ),
+        case("organisations-option-store-bad-group", "organisations", good2, *s, "--group", "bogus"),
+        case("organisations-option-store-empty-match", "organisations", good2, *s, "--match", " "),
+        Case(
+            "organisations-option-store-reading-changes-nothing",
+            ("organisations", *s, "--group", "syndicats", "--match", "ITUC", "-f", "json"),
+            "accept",
+            "option",
+            store="good",
+            keep=True,
+        ),
         Case(
             "export-option-store-reading-changes-nothing",
             ("export", *s, "-f", "nt"),
@@ -444,6 +503,7 @@ OUTPUT_COMMANDS = {
     "stats": (("stats",), "csv", "json"),
     "limits": (("limits",), "table", "json"),
     "history": (("history", "ca4j"), "text", "json"),
+    "organisations": (("organisations",), "csv", "json"),
 }
 
 
@@ -730,6 +790,7 @@ ENDPOINT_COMMANDS = {
     "export": ("export",),
     "network": ("network",),
     "stats": ("stats",),
+    "organisations": ("organisations",),
     "push": ("push", "<<in:good.ttl>>"),
     "pull": ("pull", "-o", "<<case>>/out"),
 }
@@ -1011,8 +1072,25 @@ def over_time_cases() -> list[Case]:
     return cases
 
 
+def serve_cases() -> list[Case]:
+    """``serve``: every refusal comes before the server would start (a case that served would hang)."""
+    port = ("--port", "0")
+    return [
+        Case("serve-option-port-too-large", ("serve", "--port", "70000")),
+        Case("serve-option-port-not-a-number", ("serve", "--port", "http")),
+        Case("serve-option-timeout-zero", ("serve", *port, "--timeout", "0")),
+        Case("serve-option-max-rows-zero", ("serve", *port, "--max-rows", "0")),
+        Case("serve-option-endpoint", ("serve", *port, "--endpoint", "<<url:silent>>"), no_contact=True),
+        Case("serve-missing-file", ("serve", "<<case>>/no-such-file.ttl", *port), kind="missing"),
+        Case("serve-malformed-file", ("serve", "<<in:bad-turtle.ttl>>", *port)),
+        Case("serve-hostile-store-is-a-file", ("serve", "--store", "<<in:good.ttl>>", *port), kind="hostile"),
+        Case("serve-hostile-store-not-a-store", ("serve", "--store", "<<in:csv/>>", *port), kind="hostile"),
+    ]
+
+
 def all_cases() -> list[Case]:
     return [
+        *serve_cases(),
         *file_cases(),
         *store_cases(),
         *output_cases(),
@@ -1025,6 +1103,7 @@ def all_cases() -> list[Case]:
         *import_cases(),
         *ill_typed_cases(),
         *over_time_cases(),
+        *network_format_cases(),
     ]
 
 
