@@ -52,6 +52,8 @@ def _error(tmp_path, bundled, organisation: str, extra=None) -> str:
         ("International Labor Organization", "ilo"),
         ("U.N. Women", "un-women"),
         ("I.L.O.", "ilo"),
+        ("Union Industrial Argentina", "uia"),  # the record is written with its accent
+        ("UNIÓN INDUSTRIAL ARGENTINA", "uia"),
     ],
 )
 def test_names_as_sources_write_them_name_the_bundled_record(tmp_path, bundled, typed, member):
