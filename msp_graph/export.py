@@ -1,11 +1,12 @@
 """Exporting the graph as linked data.
 
 Formats: ``turtle``, ``nt`` (N-Triples), ``rdfxml`` (RDF/XML) merge the graphs into one; ``trig``, ``nquads``
-and ``jsonld`` (JSON-LD, readable by 1.0 and 1.1 processors, compacted with the shipped context ``msp_graph/context.jsonld``) keep the named
-graphs. Only asserted triples are exported unless ``include_inferred`` is set: the inferred graph is
-recomputable and must not pass for asserted data. The metadata graph (where each source graph came from)
-goes with the quad formats, where the graphs it describes keep their names; merged into a single graph its
-statements would describe graphs that no longer exist, so triple formats leave it out.
+and ``jsonld`` (JSON-LD, readable by 1.0 and 1.1 processors, compacted with the shipped context
+``msp_graph/context.jsonld``) keep the named graphs. Only asserted triples are exported unless
+``include_inferred`` is set: the inferred graph is recomputable and must not pass for asserted data. The
+metadata graph (where each source graph came from) goes with the quad formats, where the graphs it describes
+keep their names; merged into a single graph its statements would describe graphs that no longer exist, so
+triple formats leave it out.
 
 Exports are reproducible (``docs/export.md``): the same store content gives the same bytes whatever the
 load order, time or folder. The metadata graph goes out without load times (``load_times=True`` keeps
