@@ -1088,9 +1088,30 @@ def serve_cases() -> list[Case]:
     ]
 
 
+def publish_cases() -> list[Case]:
+    """``publish``: a folder it must not replace, bad --base-url, bad data; nothing written on a refusal."""
+    site = "<<case>>/site"
+    mine = {"kind": "hostile", "files": {"notes.txt": "the user's own file\n"}}
+    return [
+        Case("publish-hostile-target-is-a-file", ("publish", "<<here:notes.txt>>"), **mine),
+        Case("publish-hostile-target-not-empty", ("publish", "<<case>>"), **mine),
+        Case("publish-hostile-target-not-empty-force", ("publish", "<<case>>", "--force"), **mine),
+        Case("publish-missing-parent", ("publish", "<<case>>/missing/site"), kind="missing"),
+        Case("publish-missing-file", ("publish", site, "<<case>>/no-such-file.ttl"), kind="missing"),
+        Case("publish-malformed-file", ("publish", site, "<<in:bad-turtle.ttl>>")),
+        Case("publish-hostile-store-is-a-file", ("publish", site, "--store", "<<in:good.ttl>>"), **mine),
+        Case("publish-option-base-url-not-http", ("publish", site, "--base-url", "ftp://example.org/msp/")),
+        Case("publish-option-base-url-dollar", ("publish", site, "--base-url", "https://example.org/$1/")),
+        Case("publish-option-base-url-newline", ("publish", site, "--base-url", "https://e.org/\n[R=302]")),
+        Case("publish-option-base-url-empty", ("publish", site, "--base-url", "")),
+        Case("publish-option-endpoint", ("publish", site, "--endpoint", "<<url:silent>>"), no_contact=True),
+    ]
+
+
 def all_cases() -> list[Case]:
     return [
         *serve_cases(),
+        *publish_cases(),
         *file_cases(),
         *store_cases(),
         *output_cases(),

@@ -77,6 +77,7 @@ for _name, _command in [
     ("organisations", organisations.organisations),
     ("limits", limits.limits),
     ("serve", serve.serve),
+    ("publish", serve.publish),
 ]:
     app.command(_name)(_command)
 

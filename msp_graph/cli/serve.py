@@ -1,8 +1,10 @@
-"""``msp-graph serve``: the data as linked data over HTTP (``msp_graph.serve``; docs/serve.md)."""
+"""``msp-graph serve`` and ``publish``: the data as linked data over HTTP, or as a static site
+(``msp_graph.serve``; docs/serve.md)."""
 
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,7 +12,7 @@ import typer
 from ..errors import MspGraphError
 from .common import DataOptions, Reporter, data_options, message_options
 
-__all__ = ["serve"]
+__all__ = ["publish", "serve"]
 
 
 @message_options
@@ -73,7 +75,54 @@ def serve(
         listening.close()
 
 
-def _server():
+@message_options
+@data_options
+def publish(
+    *,
+    data: DataOptions,
+    report: Reporter,
+    directory: Annotated[
+        Path,
+        typer.Argument(
+            help="Folder to write the site into: new, empty, or an earlier output (with --force).",
+            show_default=False,
+        ),
+    ],
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            help="Where the site will be served (https://example.org/msp/): writes the w3id redirect rules "
+            "(.htaccess) and names the dumps in the VoID description.",
+            metavar="URL",
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an earlier publish output in DIR.")] = False,
+):
+    """Write the pages, data documents, dumps, VoID and ontology documentation as a static site.
+
+    The same pages as `serve` with relative links (any static host, any base path), in en/fr/es; written
+    into a temporary folder beside the directory, then renamed into place. Same data, same bytes.
+    """
+    _, serving = _server("publish")
+    from ..serve import publish as site
+
+    if data.endpoint is not None:
+        raise MspGraphError("publish: --endpoint is not published; give FILES or a --store (pull copies it)")
+    base = site.checked_base_url(base_url) if base_url is not None else None
+    target = site.checked_target(directory, force)
+    with report.working("loading the data"), data.open(report) as store:
+        report.step("validating (reasoning, then the bundled shapes)")
+        checked = serving.validated(store)
+        report.step("writing the site")
+        count = site.publish(store, checked, target, base_url=base)
+    rules = (
+        " with the w3id rules (.htaccess)" if base else "; no .htaccess (give --base-url for the w3id rules)"
+    )
+    report.info(f"msp-graph: published {count} files to {directory}{rules}")
+
+
+def _server(command: str = "serve"):
     """uvicorn and ``msp_graph.serve``, or one line naming the extra that installs them."""
     try:
         import uvicorn
@@ -81,7 +130,7 @@ def _server():
         from .. import serve as serving
     except ImportError:
         raise MspGraphError(
-            "serve: the web server is not installed; pip install 'msp-graph[serve]'"
+            f"{command}: the web server is not installed; pip install 'msp-graph[serve]'"
         ) from None
     return uvicorn, serving
 

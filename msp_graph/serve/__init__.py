@@ -7,7 +7,12 @@ What is served (docs/serve.md):
   to ``/page/...`` (HTML) or ``/data/....{ttl,jsonld,nt,rdf}`` by ``Accept`` ("Cool URIs for the Semantic
   Web"); an unknown IRI gets a 404 page;
 * ``/page/...``: HTML pages (partnership, organisation, any other resource) and ``/`` (index, search);
+* ``/validation`` (the start-up report by partnership), ``/ontology`` (its documentation;
+  ``/ontology/msp.ttl``, ``/ontology/msp.owl``);
 * ``/.well-known/void`` (VoID + DCAT) and ``/context.jsonld``.
+
+``publish`` writes the same pages (the same templates and page data, relative links: ``links``) and files as
+a static site, with the w3id.org redirect rules (``publish.htaccess``).
 
 The server reads the store as it was when it started (a snapshot of a ``--store``); the validation report
 shown on the pages is made once, at start-up (``validated``), and the served data stays as it was (no

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 from collections import OrderedDict
@@ -19,13 +20,23 @@ from starlette.routing import Route
 from ..errors import QueryError
 from ..export import context, export
 from ..queries import run_query
+from ..resources import bundled_dir
 from ..stores import EmbeddedStore, Store, rdf_format
 from ..validation import ValidationReport
 from . import pages, sparql
+from .links import ServerLinks
 from .negotiate import choose, preferred_language
 from .void import void_statements
 
-__all__ = ["DATA_FORMATS", "Site", "create_app"]
+__all__ = [
+    "DATA_FORMATS",
+    "ONTOLOGY_FILES",
+    "Site",
+    "context_document",
+    "create_app",
+    "ontology_file",
+    "serialise",
+]
 
 #: The formats of ``/data/{kind}/{slug}.{ext}``: extension -> export format.
 DATA_FORMATS = {"ttl": "turtle", "jsonld": "jsonld", "nt": "nt", "rdf": "rdfxml"}
@@ -71,13 +82,28 @@ class Site:
         self.templates.tests["web"] = lambda value: str(value).startswith(("http://", "https://"))
         self.triples = store.count()
         self._documents: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+        self.ontology: dict | None = None  # the ontology page's data, read on first use
+
+    def render(self, name: str, lang: str, links, **values) -> str:
+        """The page of template ``name`` in ``lang``; ``links`` says where its links point (``links``)."""
+        values.setdefault("names", pages.Names(self.store, lang))
+        return self.templates.get_template(name).render(
+            lang=lang, languages=pages.LANGUAGES, links=links, short=pages.short, **values
+        )
+
+    def view(self, iri: str, kind: str, names: pages.Names) -> tuple[str, dict]:
+        """The template and values of the page of ``iri`` (a partnership, an organisation, any other)."""
+        if kind == "partnership":
+            return "partnership.html", {"p": pages.partnership(self.store, iri, names, self.report)}
+        if kind == "organisation":
+            return "organisation.html", {"o": pages.organisation(self.store, iri, names)}
+        pairs = [(p, o.value, isinstance(o, ox.NamedNode)) for p, o in pages.statements(self.store, iri)]
+        names.load([iri, *(p for p, _, _ in pairs), *(o for _, o, is_iri in pairs if is_iri)])
+        return "resource.html", {"iri": iri, "pairs": pairs}
 
     def html(self, request: Request, name: str, status: int = 200, **values) -> Response:
         lang = language(request)
-        values.setdefault("names", pages.Names(self.store, lang))
-        body = self.templates.get_template(name).render(
-            lang=lang, languages=pages.LANGUAGES, here=request.url.path, path_of=pages.path_of, **values
-        )
+        body = self.render(name, lang, ServerLinks(lang, request.url.path), **values)
         headers = {"Content-Language": lang, "Vary": "Accept-Language", **_HTML_HEADERS}
         return answer(request, body.encode("utf-8"), _HTML + "; charset=utf-8", status, headers)
 
@@ -186,17 +212,45 @@ def page(request: Request) -> Response:
     if not _known(site, iri):
         return _not_found(site, request, iri)
     names = pages.Names(site.store, language(request))
-    kind = request.path_params["kind"]
-    if kind == "partnership":
-        view = pages.partnership(site.store, iri, names, site.report)
-        return site.html(request, "partnership.html", p=view, names=names)
-    if kind == "organisation":
-        return site.html(
-            request, "organisation.html", o=pages.organisation(site.store, iri, names), names=names
-        )
-    pairs = [(p, o.value, isinstance(o, ox.NamedNode)) for p, o in pages.statements(site.store, iri)]
-    names.load([iri, *(p for p, _, _ in pairs), *(o for _, o, is_iri in pairs if is_iri)])
-    return site.html(request, "resource.html", iri=iri, pairs=pairs, names=names)
+    template, values = site.view(iri, request.path_params["kind"], names)
+    return site.html(request, template, names=names, **values)
+
+
+def validation(request: Request) -> Response:
+    """``/validation``: the report made at start-up, grouped by partnership as the CLI's text report."""
+    site: Site = request.app.state.site
+    return site.html(request, "validation.html", v=pages.validation(site.report))
+
+
+def ontology(request: Request) -> Response:
+    """``/ontology``: the documentation of the bundled ontology (classes and properties, en/fr/es)."""
+    site: Site = request.app.state.site
+    if site.ontology is None:
+        site.ontology = pages.ontology()
+    return site.html(request, "ontology.html", o=site.ontology, files=ONTOLOGY_FILES)
+
+
+#: The ontology's files (``/ontology/{name}``, ``ontology/{name}`` in a published site): name, format.
+ONTOLOGY_FILES = [("msp.ttl", "Turtle"), ("msp.owl", "RDF/XML")]
+
+
+@functools.cache
+def ontology_file(name: str) -> tuple[bytes, str]:
+    """The bytes and media type of an ontology file: the bundled msp.ttl as it is, or written as RDF/XML."""
+    source = (bundled_dir("ontology") / "msp.ttl").read_bytes()
+    if name == "msp.ttl":
+        return source, rdf_format("turtle").media_type
+    triples = list(ox.parse(source, format=ox.RdfFormat.TURTLE))
+    return serialise(triples, "rdfxml", name=pages.ONTOLOGY), rdf_format("rdfxml").media_type
+
+
+def ontology_download(request: Request) -> Response:
+    """``/ontology/msp.ttl`` and ``/ontology/msp.owl``."""
+    name = request.path_params["name"]
+    if name not in dict(ONTOLOGY_FILES):
+        return PlainTextResponse(f"no such file; the ontology is {' and '.join(dict(ONTOLOGY_FILES))}\n", 404)
+    body, media_type = ontology_file(name)
+    return answer(request, body, media_type)
 
 
 def home(request: Request) -> Response:
@@ -242,8 +296,12 @@ def void(request: Request) -> Response:
 
 def jsonld_context(request: Request) -> Response:
     """``/context.jsonld``: the JSON-LD context the data documents use."""
-    body = (json.dumps({"@context": context()}, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-    return answer(request, body, "application/ld+json")
+    return answer(request, context_document(), "application/ld+json")
+
+
+def context_document() -> bytes:
+    """The bytes of ``/context.jsonld`` (and of the published site's ``context.jsonld``)."""
+    return (json.dumps({"@context": context()}, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def create_app(
@@ -262,6 +320,9 @@ def create_app(
             Route("/id/{kind}/{slug}", identifier),
             Route("/page/{kind}/{slug}", page),
             Route("/data/{kind}/{slug}", data),
+            Route("/validation", validation),
+            Route("/ontology", ontology),
+            Route("/ontology/{name}", ontology_download),
             Route("/.well-known/void", void),
             Route("/context.jsonld", jsonld_context),
         ]

@@ -16,10 +16,23 @@ import pyoxigraph as ox
 
 from ..prefixes import PREFIXES
 from ..queries import get_query, run_query
-from ..stores import Store
+from ..resources import bundled_dir
+from ..stores import EmbeddedStore, Store
 from ..validation import SEVERITIES, ValidationReport
+from ..validation.report import result_lines
 
-__all__ = ["ID", "LANGUAGES", "Names", "exists", "index", "organisation", "partnership", "statements"]
+__all__ = [
+    "ID",
+    "LANGUAGES",
+    "Names",
+    "exists",
+    "index",
+    "ontology",
+    "organisation",
+    "partnership",
+    "statements",
+    "validation",
+]
 
 ID = "https://w3id.org/msp/id/"
 LANGUAGES = ("en", "fr", "es")
@@ -335,3 +348,108 @@ def organisation(store: Store, iri: str, names: Names) -> dict:
             for r in shared
         ],
     }
+
+
+def validation(report: ValidationReport | None) -> dict | None:
+    """The report kept at start-up as the CLI's text report has it (``report.render("text")``): each
+    partnership with results, its verdict and result lines (the same lines); the other resources; the
+    partnerships without problems; the OWL inconsistencies; the summary. None without a report."""
+    if report is None:
+        return None
+    groups: dict[str | None, list] = {}
+    for result in report.results:
+        groups.setdefault(result.partnership, []).append(result)
+    known = report.composition_known
+    partnerships = []
+    for iri, label in sorted(report.partnerships.items(), key=lambda kv: kv[1].lower()):
+        if iri in groups:
+            meets = iri in report.meeting_composition
+            verdict = (
+                "" if not known else ("meets" if meets else "does not meet") + " the MSP composition rule"
+            )
+            lines = [line.strip() for line in result_lines(groups[iri], iri)]
+            partnerships.append((label, iri, verdict, meets and known, lines))
+    clean = [(label, iri) for iri, label in report.partnerships.items() if iri not in groups]
+    return {
+        "summary": report.summary(),
+        "partnerships": partnerships,
+        "other": [line.strip() for line in result_lines(groups.get(None, []), None)],
+        "clean": sorted(clean, key=lambda x: (x[0].lower(), x[1])),
+        "inconsistencies": [f"✗ {i.rule}: {i.message}" for i in report.inconsistencies],
+    }
+
+
+ONTOLOGY = "https://w3id.org/msp/ontology"
+_OWL = "http://www.w3.org/2002/07/owl#"
+_RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+_SECTIONS = (
+    ("Class", "Classes"),
+    ("ObjectProperty", "Object properties"),
+    ("DatatypeProperty", "Datatype properties"),
+)
+_TERM_FIELDS = {
+    _RDFS + "label": "labels",
+    "http://www.w3.org/2004/02/skos/core#definition": "definitions",
+    _RDFS + "domain": "domain",
+    _RDFS + "range": "range",
+    _RDFS + "subClassOf": "parents",
+    _RDFS + "subPropertyOf": "parents",
+    _OWL + "inverseOf": "inverse",
+    "http://purl.org/dc/terms/source": "sources",
+}
+
+
+def ontology() -> dict:
+    """The bundled ontology (``ontology/msp.ttl``) as its documentation page shows it: its header, then
+    each class and property (sorted by local name) with labels and definitions in en/fr/es, domains,
+    ranges, superclasses, inverses and the sources it comes from (the seed citations)."""
+    with EmbeddedStore() as scratch:
+        scratch.load(bundled_dir("ontology") / "msp.ttl", graph=ONTOLOGY, format="turtle")
+        rows = run_query(
+            scratch, "SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER isIRI(?s) }", where="ontology"
+        ).rows
+    about: dict[str, dict[str, list]] = {}
+    for row in rows:
+        about.setdefault(row["s"].value, {}).setdefault(row["p"].value, []).append(row["o"])
+    sections = []
+    for kind, title in _SECTIONS:
+        terms = [_term(iri, facts) for iri, facts in about.items() if _is_a(facts, _OWL + kind)]
+        sections.append((title, sorted(terms, key=lambda term: term["name"].casefold())))
+    header = about.get(ONTOLOGY, {})
+    return {
+        "iri": ONTOLOGY,
+        "title": _texts(header.get("http://purl.org/dc/terms/title", [])).get("en", "msp ontology"),
+        "description": _texts(header.get("http://purl.org/dc/terms/description", [])).get("en", ""),
+        "version": "".join(o.value for o in header.get(_OWL + "versionInfo", [])[:1]),
+        "licence": "".join(o.value for o in header.get("http://purl.org/dc/terms/license", [])[:1]),
+        "sections": sections,
+    }
+
+
+def _is_a(facts: dict[str, list], kind: str) -> bool:
+    return any(o.value == kind for o in facts.get("http://www.w3.org/1999/02/22-rdf-syntax-ns#type", []))
+
+
+def _texts(literals: list) -> dict[str, str]:
+    """One text per language tag (``en`` for untagged), the smallest when there are several."""
+    out: dict[str, str] = {}
+    for literal in sorted(literals, key=lambda o: o.value, reverse=True):
+        out[getattr(literal, "language", None) or "en"] = literal.value
+    return out
+
+
+def _term(iri: str, facts: dict[str, list]) -> dict:
+    term = {"iri": iri, "name": iri.rsplit("#", 1)[-1]}
+    for predicate, key in _TERM_FIELDS.items():
+        values = facts.get(predicate, [])
+        if key in ("labels", "definitions"):
+            term[key] = _texts(values)
+        else:  # named nodes only: a restriction (blank node) is not a superclass a reader can follow
+            named = sorted(o.value for o in values if isinstance(o, ox.NamedNode))
+            term[key] = sorted(set(term.get(key, []) + named))
+    return term
+
+
+def short(iri: str) -> str:
+    """An IRI as ``prefix:local`` with the project's prefixes (the IRI itself when none fits)."""
+    return _short(iri)

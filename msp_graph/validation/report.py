@@ -24,7 +24,7 @@ from .ci_formats import CI_FORMATS, github, junit, sarif
 if TYPE_CHECKING:
     import rdflib
 
-__all__ = ["REPORT_FORMATS", "SEVERITIES", "ValidationReport", "ValidationResult"]
+__all__ = ["REPORT_FORMATS", "SEVERITIES", "ValidationReport", "ValidationResult", "result_lines"]
 
 SEVERITIES = ("info", "warning", "violation")
 REPORT_FORMATS = ("text", "table", "json", "csv", "turtle", *CI_FORMATS)
@@ -150,11 +150,11 @@ def _text(report: ValidationReport) -> str:
             else ("does not meet the MSP composition rule" if report.composition_known else "")
         )
         lines.append(f"{label}  <{iri}>" + (f"  ({verdict})" if verdict else ""))
-        lines.extend(_result_lines(groups[iri], iri))
+        lines.extend(result_lines(groups[iri], iri))
         lines.append("")
     if None in groups:
         lines.append("Other resources")
-        lines.extend(_result_lines(groups[None], None))
+        lines.extend(result_lines(groups[None], None))
         lines.append("")
     clean = [label for iri, label in report.partnerships.items() if iri not in groups]
     if clean:
@@ -168,7 +168,7 @@ def _text(report: ValidationReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _result_lines(results: list[ValidationResult], partnership: str | None) -> list[str]:
+def result_lines(results: list[ValidationResult], partnership: str | None) -> list[str]:
     """One line per result; the same message on three or more nodes becomes one line listing them."""
     out = []
     same: dict[tuple[str, str, str | None], list[ValidationResult]] = {}
