@@ -44,7 +44,8 @@ from typer.models import ArgumentInfo, OptionInfo
 from ..errors import MspGraphError
 from ..loading import open_data
 from ..reasoning import ENGINES as REASONERS
-from ..stores import FORMATS, EmbeddedStore, Store, format_named, open_remote
+from ..stores import FORMATS, EmbeddedStore, RemoteStore, Store, format_named, open_remote
+from ..stores.remote import DIALECTS
 from ..validation import ENGINES as VALIDATION_ENGINES
 from ..validation.report import SEVERITIES
 
@@ -546,6 +547,22 @@ GraphStore = Annotated[
         parser=_not_empty("--graph-store"),
     ),
 ]
+LocalCopy = Annotated[
+    bool,
+    typer.Option(
+        "--local-copy",
+        help="With --endpoint: validate and reason on an in-memory copy of the endpoint's graphs, not in "
+        "the endpoint (see docs/endpoints.md).",
+    ),
+]
+Dialect = Annotated[
+    str | None,
+    typer.Option(
+        "--dialect",
+        help="With --endpoint: the server's SPARQL dialect (default: found from the server).",
+        **_fixed(DIALECTS),
+    ),
+]
 Reasoner = Annotated[
     str,
     typer.Option("--reasoner", help="OWL 2 RL engine: rules (fast, in the store) or owlrl (the reference)."),
@@ -604,8 +621,27 @@ class DataOptions:
     update_endpoint: str | None = None
     graph_store: str | None = None
     input_format: str | None = None
+    local_copy: bool = False
+    dialect: str | None = None
+
+    def __post_init__(self) -> None:
+        given = [name for name, on in (("--local-copy", self.local_copy), ("--dialect", self.dialect)) if on]
+        if given and self.endpoint is None:
+            raise MspGraphError(f"{' and '.join(given)}: only with --endpoint URL (a SPARQL endpoint's data)")
+        if self.dialect is not None and self.dialect not in DIALECTS:
+            raise MspGraphError(
+                f"--dialect {self.dialect}: unknown SPARQL dialect; use one of: {', '.join(DIALECTS)}"
+            )
 
     def open(self, report: Reporter) -> Store:
+        store = self._open(report)
+        if isinstance(store, RemoteStore):
+            store.local_copy = self.local_copy
+            if self.dialect is not None:
+                store.dialect = self.dialect
+        return store
+
+    def _open(self, report: Reporter) -> Store:
         return keep_if_program(
             open_data(
                 list(self.files),
@@ -661,6 +697,8 @@ data_options = _options(
         _param("endpoint", Endpoint, None),
         _param("update_endpoint", UpdateEndpoint, None),
         _param("graph_store", GraphStore, None),
+        _param("local_copy", LocalCopy, False),
+        _param("dialect", Dialect, None),
     ],
     ["data"],
     lambda files, input_format, **rest: {
@@ -669,7 +707,7 @@ data_options = _options(
     early=True,
 )
 """``FILES``, ``--input-format``, ``--store``, ``--with-bundled``, ``--endpoint``, ``--update-endpoint``,
-``--graph-store``: handed to the command as ``data: DataOptions``."""
+``--graph-store``, ``--local-copy``, ``--dialect``: handed to the command as ``data: DataOptions``."""
 
 
 @dataclass(frozen=True)

@@ -80,14 +80,22 @@ from SPARQLWrapper import JSON, POST, SPARQLWrapper
 
 from ..errors import EndpointError, LoadError, QueryError, SettingError
 from ..limits import LIMITS, limit
-from ..sparql_text import without_comments
+from ..sparql_text import masked, without_comments
 from .base import GRAPH_BASE, STAGING_PREFIX, Store
 from .terms import FORMATS, parsing, rdf_format, read_source, short, term
 
 if TYPE_CHECKING:
     import rdflib
 
-__all__ = ["ENV_PASSWORD", "ENV_USER", "RemoteStore", "credentials_for", "open_remote"]
+__all__ = [
+    "DIALECTS",
+    "ENV_PASSWORD",
+    "ENV_USER",
+    "RemoteStore",
+    "Solutions",
+    "credentials_for",
+    "open_remote",
+]
 
 ENV_USER = "MSP_GRAPH_USER"
 ENV_PASSWORD = "MSP_GRAPH_PASSWORD"
@@ -130,6 +138,11 @@ _TOO_LARGE = re.compile(r"generated SQL text has exceeded|\bSP031\b|HTTP 413\b")
 _NOTHING = GRAPH_BASE + "none"  # named as the only default graph when no graph is visible: nothing to see
 _MAX_TIMEOUT = 1e6  # seconds: past it the system's timers overflow
 _ERROR_BODY = 64 * 1024  # bytes of an error answer read for its message
+#: The SPARQL dialects msp-graph writes its queries in (docs/endpoints.md): ``oxigraph`` (the embedded
+#: store's own, ``LATERAL`` included), ``virtuoso`` (Virtuoso 7's wrong answers worked around), ``generic``
+#: (SPARQL 1.1 only). A server's dialect is found from the name it gives in its ``Server`` header.
+DIALECTS = ("oxigraph", "virtuoso", "generic")
+_SERVER_DIALECTS = {"oxigraph": "oxigraph", "virtuoso": "virtuoso"}
 
 
 def credentials_for(url: str) -> tuple[str, str] | None:
@@ -502,6 +515,10 @@ class RemoteStore(Store):
     errors and 502/503/504 (back-off ``backoff``, doubled each time). ``page_size`` is the rows asked per
     page by ``iter_select`` and ``dump``. ``max_response_bytes``: the largest answer read (default: the
     limit ``max_response_bytes``, ``MSP_GRAPH_MAX_RESPONSE_BYTES``). Bad URLs or numbers: ``EndpointError``.
+    ``dialect``: the SPARQL dialect of the server (one of ``DIALECTS``; default: found from the server, see
+    ``dialect``). ``local_copy``: reasoning and validation work on an in-memory copy of the endpoint's graphs
+    instead of in the endpoint (the fallback, asked for with ``--local-copy``). ``received`` counts the bytes
+    of the answers read so far.
     """
 
     def __init__(
@@ -518,8 +535,13 @@ class RemoteStore(Store):
         page_size: int = 50000,
         batch_size: int = 5000,
         max_response_bytes: int | None = None,
+        dialect: str | None = None,
+        local_copy: bool = False,
     ):
         _check_url("--endpoint", endpoint)
+        self._dialect = None if dialect is None else _checked_dialect(dialect)
+        self.local_copy = bool(local_copy)
+        self.received = 0  # bytes of answers read
         for option, url in (("--update-endpoint", update_endpoint), ("--graph-store", graph_store)):
             if url is not None:
                 _check_url(option, url)
@@ -595,6 +617,7 @@ class RemoteStore(Store):
             try:
                 with self._opener.open(request, timeout=self.timeout) as answer:
                     body = _read(answer, most)
+                    self.received += len(body)
                     if deadline.expired:  # the timer shut the socket: the body may be cut
                         raise TimeoutError
                     return _Response(answer.status, answer.headers.get_content_type(), answer.headers, body)
@@ -729,16 +752,54 @@ class RemoteStore(Store):
 
     # --- queries -----------------------------------------------------------------------------------------
 
+    @property
+    def dialect(self) -> str:
+        """The server's SPARQL dialect (``DIALECTS``): the one given, else found once from the name the
+        server gives in the ``Server`` header of its answer to ``ASK {}`` (``Virtuoso/07.20...``,
+        ``Oxigraph/0.5...``); ``generic`` for any other server."""
+        if self._dialect is None:
+            server = self._sparql("ASK {}", update=False, raw=True).headers.get("Server") or ""
+            self._dialect = _SERVER_DIALECTS.get(server.split("/")[0].strip().lower(), "generic")
+            log.info("%s: SPARQL dialect %s (server %r)", self.endpoint, self._dialect, server[:80])
+        return self._dialect
+
+    @dialect.setter
+    def dialect(self, name: str) -> None:
+        self._dialect = _checked_dialect(name)
+
+    def select(self, sparql: str) -> Solutions:
+        """All the solutions of a SELECT, read whole (``query``, whose answer a server's row cap does not
+        cut)."""
+        result = self.query(sparql)
+        if not isinstance(result, ox.QuerySolutions | Solutions):
+            raise QueryError("select: this is not a SELECT query")
+        return result if isinstance(result, Solutions) else Solutions(list(result.variables), list(result))
+
     def query(self, sparql: str):
-        response = self._sparql(_text("query", sparql), update=False)
+        """The answer to a query. A SELECT answer the server cuts at its row cap (Virtuoso's
+        ``ResultSetMaxRows``, said by ``X-SPARQL-MaxRows``) is asked again a page at a time, ordered by
+        every variable it returns (``iter_select``), when the query has no ORDER BY, LIMIT or OFFSET of its
+        own; otherwise the cut answer comes with a warning."""
+        text = _text("query", sparql)
+        response = self._sparql(text, update=False)
+        result = self._parse(response)
         capped = response.headers.get("X-SPARQL-MaxRows")
-        if capped:
+        if not capped or not isinstance(result, ox.QuerySolutions):
+            return result
+        prologue = _PROLOGUE.match(text)[0]
+        if re.search(r"\b(ORDER\s+BY|LIMIT|OFFSET)\b", masked(text), re.I) or not re.match(
+            r"\s*SELECT\b", masked(text)[len(prologue) :], re.I
+        ):
             log.warning(
                 "%s: the server cut the result at %s rows (its ResultSetMaxRows); page the query",
                 self.endpoint,
                 capped,
             )
-        return self._parse(response)
+            return result
+        log.info("%s: the server cut the answer at its row cap; reading it page by page", self.endpoint)
+        variables = list(result.variables)
+        order = " ".join(str(v) for v in variables)
+        return Solutions(variables, list(self.iter_select(f"{text}\nORDER BY {order}")))
 
     def _parse(self, response: _Response):
         """The answer as pyoxigraph results, parsed whole here (pyoxigraph reads solutions lazily: a cut
@@ -1214,6 +1275,23 @@ def _parse_source(source: str | Path | bytes, format: str | None) -> _Staged:
         staged.close()
         raise
     return staged
+
+
+@dataclass
+class Solutions:
+    """The solutions of a SELECT read whole (``RemoteStore.select``): ``variables``, and the rows in order."""
+
+    variables: list[ox.Variable]
+    rows: list[ox.QuerySolution]
+
+    def __iter__(self) -> Iterator[ox.QuerySolution]:
+        return iter(self.rows)
+
+
+def _checked_dialect(name: object) -> str:
+    if name not in DIALECTS:
+        raise EndpointError(f"--dialect {name!r}: unknown SPARQL dialect; use one of: {', '.join(DIALECTS)}")
+    return str(name)
 
 
 def open_remote(

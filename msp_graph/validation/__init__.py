@@ -3,8 +3,9 @@
 ``validate`` validates what the store holds now (asserted graphs plus the inferred graph, if a ``reason``
 step left one); it never reasons itself. ``check`` is the two steps the command line runs: ``reason`` then
 ``validate``. Two engines give the same report: ``sparql`` (the default, ``msp_graph.validation.sparql``:
-each constraint one SPARQL query over all focus nodes, run in the embedded store; a remote store is copied
-into a local one first, see docs/endpoints.md) and ``pyshacl`` (the reference, on an rdflib copy of the
+each constraint one SPARQL query over all focus nodes, run in the store: the embedded one, or the endpoint
+itself in its SPARQL dialect, only the results crossing the network; on a local copy only when the remote
+store asks for one, see docs/endpoints.md) and ``pyshacl`` (the reference, on an rdflib copy of the
 data, with each SPARQL text parsed once). A failing validation is a value (a ``ValidationReport``); only
 "could not run" raises (``ShapesError``, ``LoadError``...).
 
@@ -25,7 +26,7 @@ from ..errors import ShapesError
 from ..loading import asserted_graphs
 from ..reasoning import reason
 from ..reasoning.literals import quiet_rdflib
-from ..stores import INFERRED_GRAPH, EmbeddedStore, Store, source_graph
+from ..stores import INFERRED_GRAPH, EmbeddedStore, RemoteStore, Store, source_graph
 from .origin import origins
 from .report import REPORT_FORMATS, SEVERITIES, ValidationReport, ValidationResult
 
@@ -96,8 +97,8 @@ def validate(
 
     shapes_graph, composition = load_shapes(shapes)
     if engine == "sparql":
-        local = store if isinstance(store, EmbeddedStore) else _local_copy(store)
-        conforms, graph, _ = sparql.validate_store(local, shapes_graph)
+        local, dialect = _validated(store)
+        conforms, graph, _ = sparql.validate_store(local, shapes_graph, dialect=dialect)
         report = build_report(conforms, graph, context_graph(local, graph), shapes_graph, composition)
         report.triples = store.count()
         return _with_origins(report, local)
@@ -142,14 +143,18 @@ def check(
     return report
 
 
-def _local_copy(store: Store) -> EmbeddedStore:
-    """An in-memory copy of a store (a remote one, or one on disk that another process writes), graph by
-    graph, for the fast engine.
+def _validated(store: Store) -> tuple[Store, str]:
+    """Where the fast engine runs, and in which SPARQL dialect: the embedded store itself; an endpoint in
+    itself, in its dialect (only the results cross the network), or on an in-memory copy of its graphs
+    when the store asks for one (``RemoteStore.local_copy``, ``--local-copy``)."""
+    if isinstance(store, RemoteStore) and not store.local_copy:
+        return store, store.dialect
+    return (store if isinstance(store, EmbeddedStore) else _local_copy(store)), "oxigraph"
 
-    The compiled queries are not sent to the endpoint: Virtuoso 7 gets some of them wrong (transitive
-    property paths inside ``FILTER NOT EXISTS`` / ``MINUS`` on a bound variable, and the composition query's
-    aggregate sub-SELECT), so they run where they were checked, in Oxigraph.
-    """
+
+def _local_copy(store: Store) -> EmbeddedStore:
+    """An in-memory copy of a store (a remote one asked to be copied, or one on disk that another process
+    writes), graph by graph, for the fast engine."""
     local = EmbeddedStore()
     local.load(store.dump(format="nq"), graph=source_graph("remote-copy"), format="nq")  # graphs kept
     return local

@@ -1,8 +1,9 @@
 """Running the compiled checks on a store: ``validate_store``, the fast SHACL engine end to end.
 
-The queries of ``compile.py`` go through ``Store.query`` of the store given, set-at-a-time. In practice that
-is the embedded Oxigraph store: ``msp_graph.validation.validate`` validates a remote store on a local copy
-(Virtuoso 7 answers some of the compiled queries wrongly; docs/validation-engines.md). Turning rows into
+The queries of ``compile.py`` go through ``Store.query`` of the store given, set-at-a-time: the embedded
+Oxigraph store, or a SPARQL endpoint (``RemoteStore.select``: only the rows cross the network, read page by
+page when the server caps its answers). For an endpoint the queries are written in its dialect
+(``Dialect``: Virtuoso 7's wrong answers worked around; docs/endpoints.md). Turning rows into
 results (the ``sh:datatype`` lexical check, pyshacl's reading of SPARQL rows) is done here, in Python; the
 report graph is built by ``report_graph.py``. Shapes that cannot be compiled are validated by pyshacl
 (``msp_graph.validation.reference.run_pyshacl``) on an rdflib copy of the store, in this process, and named
@@ -30,15 +31,19 @@ import rdflib
 from pyshacl.shapes_graph import ShapesGraph
 from rdflib import RDF, SH, XSD
 
-from ...stores import Store, written
+from ...errors import ShapesError
+from ...sparql_text import code
+from ...stores import RemoteStore, Store, written
+from ...stores.remote import Solutions
 from ...stores.terms import rdflib_term, running_sparql, term
 from ..reference import run_pyshacl
 from .compile import Check, Plan, compile_shapes
 from .components import candidates_among
 from .report_graph import RawResult, add_results, report_graph
+from .sparql_based import _in_code
 from .terms import ILL_FORMED, INSTANCE_OF, MARKED, SHAPES_GRAPH
 
-__all__ = ["ValidationNotes", "validate_store"]
+__all__ = ["Dialect", "ValidationNotes", "validate_store"]
 
 log = logging.getLogger(__name__)
 
@@ -56,18 +61,123 @@ class ValidationNotes:
         return [f"shape {shape} validated by pyshacl: {why}" for shape, why in sorted(self.fallbacks.items())]
 
 
+_LATERAL = re.compile(r"\bLATERAL\b")
+_CONSTANT = r"<[^<>\s]*>|[A-Za-z][\w.-]*:[\w.-]*"
+_SAME_TERM_IRI = re.compile(
+    rf"\bsameTerm\(\s*(?:([?$]\w+)\s*,\s*({_CONSTANT})|({_CONSTANT})\s*,\s*([?$]\w+))\s*\)", re.I
+)
+_FOCUS_SELECT = "{ SELECT ?this WHERE {"
+_PROLOGUE = re.compile(r"^(\s|(PREFIX\s+[\w.-]*:\s*<[^>]*>)|(BASE\s*<[^>]*>))*", re.I)
+_VALUES_MOST = 500  # terms in one VALUES list sent to an endpoint (Virtuoso compiles each into SQL)
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """How the compiled queries are written for the engine that runs them (``stores.DIALECTS``).
+
+    ``oxigraph``: as compiled (the embedded store's engine). ``generic``: SPARQL 1.1 only, so a query that
+    needs ``LATERAL`` (Oxigraph's lateral join) cannot run in the endpoint. ``virtuoso``: SPARQL 1.1 with
+    Virtuoso 7's wrong answers worked around, each tested against the server (tests/test_in_endpoint.py):
+    ``sameTerm(?x, <iri>)`` is never true there (written ``(isIRI(?x) && ?x = <iri>)``, the same test for
+    an IRI); the rows of an ``sh:sparql`` query and its focus nodes are read apart and joined here
+    (``_focus_apart``); a class hierarchy with blank nodes is refused (``instance_of``). And the sub-SELECT
+    of focus nodes is ``DISTINCT`` (the same set of focus nodes): a server instance returned each focus row
+    once per graph holding its type triple; no report has shown it, so this one has no test.
+    """
+
+    name: str = "oxigraph"
+
+    def query(self, text: str, shape: object = None) -> str:
+        if self.name == "oxigraph":
+            return text
+        if any(m.start() in {i for i, _ in code(text)} for m in _LATERAL.finditer(text)):
+            raise ShapesError(
+                f"shape {shape}: its query needs LATERAL, which only Oxigraph runs ({self.name} dialect); "
+                "validate a local copy of the endpoint's data instead (--local-copy)"
+            )
+        if self.name == "virtuoso":
+            text = _in_code(text, _SAME_TERM_IRI, _same_iri).replace(
+                _FOCUS_SELECT, "{ SELECT DISTINCT ?this WHERE {"
+            )
+        return text
+
+    def instance_of(self, var: str, cls: str) -> str:
+        """The pattern: ``var`` is an instance of ``cls``, as a property path, for a class hierarchy holding
+        blank nodes (which no ``VALUES`` list can name). Virtuoso 7 answers such paths wrongly under
+        ``MINUS`` / ``NOT EXISTS`` whichever way they are written (``*``; ``+`` with the class itself;
+        ``UNION``: each gave wrong rows on some server state), so there it is refused."""
+        if self.name == "virtuoso":
+            raise ShapesError(
+                f"the class hierarchy of <{cls}> holds blank nodes, which Virtuoso's property paths get "
+                "wrong under negation; validate a local copy of the endpoint's data instead (--local-copy)"
+            )
+        return f"{var} {INSTANCE_OF} <{cls}> ."
+
+
+def _same_iri(match: re.Match) -> str:
+    var, constant = (match[1], match[2]) if match[1] else (match[4], match[3])
+    return f"(isIRI({var}) && {var} = {constant})"
+
+
+def _select(store: Store, query: str):
+    """The solutions of a SELECT: for an endpoint, all of them however the server caps its answers."""
+    return store.select(query) if isinstance(store, RemoteStore) else store.query(query)
+
+
+def _groups(query: str) -> tuple[str, list[str]]:
+    """The text before the WHERE clause of ``query``, and the groups directly inside that clause."""
+    depth, start, opened, groups = 0, -1, -1, []
+    for i, ch in code(query):
+        if ch == "{":
+            depth += 1
+            if depth == 1:
+                opened = i
+            elif depth == 2:
+                start = i
+        elif ch == "}":
+            depth -= 1
+            if depth == 1:
+                groups.append(query[start : i + 1])
+    return query[:opened], groups
+
+
+def _focus_apart(store: RemoteStore, query: str) -> Solutions:
+    """A SPARQL-based check ``SELECT * WHERE { {focus nodes} {rows} }`` as two queries joined here: Virtuoso
+    7 loses rows joining a group with the query of an ``sh:sparql`` constraint (the composition rule on the
+    small fixture: no row), while each runs right on its own. The rows come first; then which of their
+    ``?this`` are focus nodes, named in ``VALUES`` lists of at most ``_VALUES_MOST`` (or all focus nodes,
+    when one is a blank node, which ``VALUES`` cannot name)."""
+    head, groups = _groups(query)
+    prologue = _PROLOGUE.match(head)[0]
+    if len(groups) != 2 or not re.fullmatch(r"\s*SELECT\s+\*\s+WHERE\s*", head[len(prologue) :], re.I):
+        return store.select(query)
+    focus, inner = groups
+    rows = store.select(f"{prologue}SELECT * WHERE {inner}")
+    these = sorted({row["this"] for row in rows if row["this"] is not None}, key=str)
+    found: set = set()
+    if any(isinstance(t, ox.BlankNode) for t in these):
+        found = {row["this"] for row in store.select(f"{prologue}SELECT DISTINCT ?this WHERE {focus}")}
+    else:
+        for at in range(0, len(these), _VALUES_MOST):
+            values = " ".join(str(t) for t in these[at : at + _VALUES_MOST])
+            listed = f"{prologue}SELECT DISTINCT ?this WHERE {{ VALUES ?this {{ {values} }} {focus} }}"
+            found |= {row["this"] for row in store.select(listed)}
+    return Solutions(rows.variables, [row for row in rows if row["this"] in found])
+
+
 class _Subclasses:
     """The subclass closure (``rdfs:subClassOf*``) of classes in the store's data, each read once."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, dialect: Dialect = Dialect()):
         self.store = store
+        self.dialect = dialect
         self.known: dict[str, list[str] | None] = {}
 
     def __call__(self, cls: str) -> list[str] | None:
         """The closure of ``cls`` as SPARQL IRIs (``cls`` first); None when it holds a blank node."""
         if cls not in self.known:
             query = f"SELECT DISTINCT ?c WHERE {{ ?c <{rdflib.RDFS.subClassOf}>* <{cls}> }}"
-            found = [row["c"] for row in self.store.query(query)]
+            found = [row["c"] for row in _select(self.store, query)]
             if all(isinstance(c, ox.NamedNode) for c in found):
                 others = sorted({c.value for c in found} - {cls})
                 self.known[cls] = [f"<{c}>" for c in (cls, *others)]
@@ -83,7 +193,7 @@ class _Subclasses:
             var, cls = match.group(1), match.group(2)
             classes = self(cls)
             if classes is None:
-                return f"{var} {INSTANCE_OF} <{cls}> ."
+                return self.dialect.instance_of(var, cls)
             count[0] += 1
             name = f"?_class{count[0]}"
             return f"VALUES {name} {{ {' '.join(classes)} }} {var} <{RDF.type}> {name} ."
@@ -105,7 +215,7 @@ class _IllFormed:
         if datatype not in self.known:
             test = f"isLiteral(?v) && DATATYPE(?v) = <{datatype}>"
             query = f"SELECT DISTINCT ?v WHERE {{ ?s ?p ?v FILTER ({test}) }}"
-            found = [row["v"] for row in self.store.query(query)]
+            found = [row["v"] for row in _select(self.store, query)]
             rdf = rdflib.URIRef(datatype)
             self.known[datatype] = sorted(str(v) for v in found if not _well_typed(rdflib_term(v), rdf))
         return self.known[datatype]
@@ -146,22 +256,31 @@ class _Runner:
     subclasses: _Subclasses
     ill_formed: _IllFormed
     with_shapes: _WithShapesGraph | None = None
+    dialect: Dialect = Dialect()
 
     def __call__(self, check: Check) -> list[RawResult]:
         results = self._results(check)
         if not results or check.repeat is None:
             return results
-        rows = self.store.query(self._expand(check.repeat))
+        rows = _select(self.store, self._expand(check.repeat, check))
         times = {rdflib_term(row["this"]): int(row["n"].value) for row in rows}
         return [r for r in results for _ in range(times.get(r.focus, 1))]
 
-    def _expand(self, query: str) -> str:
-        return self.ill_formed.expand(self.subclasses.expand(query))
+    def _expand(self, query: str, check: Check | None = None) -> str:
+        expanded = self.ill_formed.expand(self.subclasses.expand(query))
+        return self.dialect.query(expanded, check.shape.node if check is not None else None)
 
     def _query(self, check: Check):
-        query = self._expand(check.query)
+        query = self._expand(check.query, check)
         if not check.shapes_graph:
-            return self.store.query(query)
+            if self.dialect.name == "virtuoso" and check.sparql is not None:
+                return _focus_apart(self.store, query)
+            return _select(self.store, query)
+        if isinstance(self.store, RemoteStore):
+            raise ShapesError(
+                f"shape {check.shape.node}: its query reads $shapesGraph, which runs on a copy of the data; "
+                "validate a local copy of the endpoint's data instead (--local-copy)"
+            )
         if self.with_shapes is None:
             self.with_shapes = _WithShapesGraph(self.store, self.shapes)
         return self.with_shapes.query(query)
@@ -249,7 +368,9 @@ def _judged_as_written(check: Check, records: written.Written, run: _Runner) -> 
     """``sh:datatype`` on the value nodes the store holds rewritten, each as written: by the triple on a
     predicate path, else every form the store holds so (a path of several steps)."""
     literals = sorted({str(key.object) for triples in records.graphs.values() for key in triples})
-    rows = run.store.query(run._expand(candidates_among(check.query, check.python_datatype, literals)))
+    rows = _select(
+        run.store, run._expand(candidates_among(check.query, check.python_datatype, literals), check)
+    )
     path, datatype = check.shape.path(), check.python_datatype
     out = []
     for row in rows:
@@ -340,16 +461,27 @@ def _has_targets(shape) -> bool:
     return any(set(t) for t in shape.target())
 
 
-def validate_store(store: Store, shapes: rdflib.Graph) -> tuple[bool, rdflib.Graph, ValidationNotes]:
+def validate_store(
+    store: Store, shapes: rdflib.Graph, *, dialect: str = "oxigraph"
+) -> tuple[bool, rdflib.Graph, ValidationNotes]:
     """Validate the store's data (the union of its graphs) against ``shapes``.
 
     Returns ``(conforms, report graph, notes)``. Shapes that cannot be compiled are validated by pyshacl on
-    an rdflib copy of the store (slow on big data), and listed in ``notes.fallbacks``.
+    an rdflib copy of the store (slow on big data), and listed in ``notes.fallbacks``; a remote store has
+    no such copy (``ShapesError``: validate a local copy instead). ``dialect``: how the queries are written
+    (``Dialect``).
     """
     notes = ValidationNotes()
     plan = compile_shapes(shapes)
+    if isinstance(store, RemoteStore) and (plan.whole_graph is not None or plan.fallback_shapes):
+        why = plan.whole_graph or "; ".join(f"{s}: {w}" for s, w in sorted(plan.fallback_shapes.items()))
+        raise ShapesError(
+            f"these shapes need pyshacl, which validates a copy of the data ({why}); validate a local copy "
+            "of the endpoint's data instead (--local-copy)"
+        )
     results: list[RawResult] = []
-    run = _Runner(store, shapes, _Subclasses(store), _IllFormed(store))
+    language = Dialect(dialect)
+    run = _Runner(store, shapes, _Subclasses(store, language), _IllFormed(store), dialect=language)
     for check in plan.checks:
         results.extend(run(check))
         notes.queries += 1
