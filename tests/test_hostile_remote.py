@@ -592,3 +592,32 @@ def test_pull_of_an_unknown_graph_writes_nothing_and_lists_some(seeded, tmp_path
     )
     assert known.exit_code == 0, known.stderr
     assert [p.name for p in out.iterdir()] == ["alpha.ttl"]
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        "Virtuoso 37000 Error SP031: SPARQL: Internal error: The length of generated SQL text has exceeded",
+        "Virtuoso 42000 Error SP030: SPARQL compiler, line 0: Query is too complex, memory exhausted",
+        "HTTP 413 Payload Too Large",
+    ],
+)
+def test_a_batch_the_server_finds_too_large_is_sent_in_halves(monkeypatch, refusal):
+    """Virtuoso refuses a large ``INSERT DATA`` in words of its own: each is taken as "too large", and the
+    batch goes again in halves (and smaller batches from then on) instead of failing the load."""
+    from msp_graph.stores import remote
+
+    store = remote.RemoteStore("http://127.0.0.1:9/sparql")
+    sent: list[int] = []
+
+    def update(text: str) -> None:
+        lines = text.count(" .\n")
+        if lines > 2:
+            raise EndpointError(f"{store.endpoint}: while updating: {refusal}")
+        sent.append(lines)
+
+    monkeypatch.setattr(store, "update", update)
+    units = [remote._Unit(f"<urn:s{i}> <urn:p> <urn:o> .\n".encode(), 1, False) for i in range(8)]
+    store._insert("urn:g", units)
+    assert sent == [2, 2, 2, 2]
+    assert store._batch <= 2

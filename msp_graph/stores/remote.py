@@ -134,7 +134,9 @@ _STAGING_NAME = re.compile(rf"^{re.escape(STAGING_PREFIX)}(\d+)-([0-9a-f]{{8}})-
 _STAGING_MAX_AGE = 24 * 3600
 _BLANK = re.compile(rb"_:[A-Za-z0-9_.-]+")
 # A server's answer to an update too large for it: Virtuoso's SQL compiler, or HTTP 413.
-_TOO_LARGE = re.compile(r"generated SQL text has exceeded|\bSP031\b|HTTP 413\b")
+# Virtuoso's words for a request too large to compile (SP031: SQL text too long; SP030 "memory exhausted":
+# too many triples in one INSERT DATA); HTTP 413 anywhere. SP030 alone is any compile error: not retried.
+_TOO_LARGE = re.compile(r"generated SQL text has exceeded|\bSP031\b|\bSP030\b.*memory exhausted|HTTP 413\b")
 _NOTHING = GRAPH_BASE + "none"  # named as the only default graph when no graph is visible: nothing to see
 _MAX_TIMEOUT = 1e6  # seconds: past it the system's timers overflow
 _ERROR_BODY = 64 * 1024  # bytes of an error answer read for its message
