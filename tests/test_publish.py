@@ -299,7 +299,8 @@ def test_publish_without_the_extra_names_it(tmp_path):
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
-        "msp-graph: error: publish: the web server is not installed; pip install 'msp-graph[serve]'"
+        "msp-graph: error: publish: the serve extra (Starlette, uvicorn, Jinja2) is not installed; "
+        "pip install 'msp-graph[serve]'"
     ]
 
 

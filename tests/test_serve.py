@@ -449,7 +449,8 @@ def test_serve_without_the_extra_names_it():
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
-        "msp-graph: error: serve: the web server is not installed; pip install 'msp-graph[serve]'"
+        "msp-graph: error: serve: the serve extra (Starlette, uvicorn, Jinja2) is not installed; "
+        "pip install 'msp-graph[serve]'"
     ]
 
 

@@ -130,7 +130,8 @@ def _server(command: str = "serve"):
         from .. import serve as serving
     except ImportError:
         raise MspGraphError(
-            f"{command}: the web server is not installed; pip install 'msp-graph[serve]'"
+            f"{command}: the serve extra (Starlette, uvicorn, Jinja2) is not installed; "
+            "pip install 'msp-graph[serve]'"
         ) from None
     return uvicorn, serving
 
