@@ -132,3 +132,14 @@ def test_organisations_refuses_an_unknown_group_in_one_line():
     from cli_runs import one_line_error, run
 
     one_line_error(run("organisations", "--group", "trade unionz"), "--group", "unknown stakeholder group")
+
+
+def test_organisations_with_no_match_suggests_the_closest_names():
+    from cli_runs import run
+
+    listed = run("organisations", "--match", "Internatonal Labour Organisaton", "-f", "csv")
+    assert listed.exit_code == 0, listed.stderr
+    assert listed.stdout.splitlines() == ["id,name,acronyms,groups,countries"]
+    assert "0 organisations; did you mean 'International Labour Organization (organisation/ilo)'" in (
+        listed.stderr
+    )

@@ -87,7 +87,26 @@ def organisations(
     result = QueryResult(kind="select", variables=list(COLUMNS), rows=kept)
     fmt = "table" if format == "text" else format
     write(output, result.render(fmt, terminal=is_stdout(output) and sys.stdout.isatty()))
-    report.info(f"{len(kept)} organisation{'s' if len(kept) != 1 else ''}")
+    hint = _closest(match, rows) if match is not None and not kept else ""
+    report.info(f"{len(kept)} organisation{'s' if len(kept) != 1 else ''}{hint}")
+
+
+def _closest(text: str, rows: list[dict]) -> str:
+    """'; did you mean ...' naming the organisations whose name or acronym is closest to ``text``."""
+    import difflib
+
+    from ..sheets.vocab import name_key
+
+    named: dict[str, set[str]] = {}
+    for row in rows:
+        if row.get("id") is None:
+            continue
+        for column in ("name", "acronyms"):
+            for name in row[column].value.split("; ") if row.get(column) is not None else ():
+                named.setdefault(name_key(name), set()).add(f"{name} ({row['id'].value})")
+    close = difflib.get_close_matches(name_key(text), sorted(named), n=3, cutoff=0.6)
+    shown = sorted({entry for key in close for entry in named[key]})
+    return f"; did you mean {' or '.join(repr(s) for s in shown)}?" if shown else ""
 
 
 def matches(text: str, row: dict) -> bool:
