@@ -247,6 +247,26 @@ def test_results_name_the_line_only_while_the_file_is_the_one_loaded(tmp_path, m
     assert {r.line for r in check(store).results if r.focus_node == f"{ID}partnership/lonely"} == {None}
 
 
+def test_lines_are_looked_up_only_when_asked(tmp_path, monkeypatch):
+    """The text report shows no line: the command asks for none, and no source file is read for it."""
+    import msp_graph.validation.origin as origin
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    data = tmp_path / "data" / "mine.ttl"
+    data.write_text(LONELY, encoding="utf-8")
+    store = EmbeddedStore()
+    load_ontology(store)
+    load_files(store, [data])
+    read: list = []
+    monkeypatch.setattr(origin, "subject_lines", lambda path, iris: read.append(path) or {})
+    plain = [r for r in check(store, lines=False).results if r.focus_node == f"{ID}partnership/lonely"]
+    assert plain and {(r.source, r.line) for r in plain} == {("data/mine.ttl", None)}
+    assert read == []
+    check(store)
+    assert read
+
+
 # --- the command ------------------------------------------------------------------------------------------
 
 

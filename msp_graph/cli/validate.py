@@ -21,7 +21,15 @@ from ..errors import MspGraphError
 from ..loading import load_files, open_store
 from ..reasoning import check_engine as check_reasoner
 from ..stores import Store
-from ..validation import REPORT_FORMATS, SEVERITIES, ValidationReport, check, check_engine, check_shapes
+from ..validation import (
+    LINE_FORMATS,
+    REPORT_FORMATS,
+    SEVERITIES,
+    ValidationReport,
+    check,
+    check_engine,
+    check_shapes,
+)
 from ..validation import validate as validate_store
 from ..validation.asof import parse_date
 from ..validation.changes import compare, keep, kept, snapshot
@@ -130,10 +138,12 @@ def validate(
                 store = select_as_of(store, when, data, report)
             if reasoning:
                 report.step("reasoning (OWL 2 RL), then validating (SHACL)")
-                result = check(store, shapes=shapes, reasoner=reasoner, engine=engine)
+                result = check(
+                    store, shapes=shapes, reasoner=reasoner, engine=engine, lines=format in LINE_FORMATS
+                )
             else:
                 report.step("validating (SHACL)")
-                result = validate_store(store, shapes=shapes, engine=engine)
+                result = validate_store(store, shapes=shapes, engine=engine, lines=format in LINE_FORMATS)
         write(output, result.render(format))
     except BaseException:
         if store is not None:

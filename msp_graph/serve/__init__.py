@@ -25,8 +25,8 @@ inferred graph added to it). Bodies are reproducible, and their ETag is a hash o
 
 from __future__ import annotations
 
-from ..stores import INFERRED_GRAPH, EmbeddedStore, Store, source_graph
-from ..validation import ValidationReport, check
+from ..stores import INFERRED_GRAPH, EmbeddedStore, Store
+from ..validation import ValidationReport, check, in_memory_copy
 from .app import DATA_FORMATS, create_app
 from .sparql import Limits
 
@@ -40,12 +40,11 @@ def validated(store: Store) -> ValidationReport:
     checked on an in-memory copy, so a store on disk is never written."""
     if isinstance(store, EmbeddedStore) and store.path is None:
         had = INFERRED_GRAPH in store.graphs()
-        report = check(store)
+        report = check(store, lines=False)  # the pages show no source line
         if not had:
             store.drop(INFERRED_GRAPH)
     else:
-        with EmbeddedStore() as copy:
-            copy.load(store.dump(format="nq"), graph=source_graph("serve-copy"), format="nq")  # graphs kept
-            report = check(copy)
+        with in_memory_copy(store) as copy:
+            report = check(copy, lines=False)
     report.graph = None  # the SHACL report graph is not shown; the results are
     return report

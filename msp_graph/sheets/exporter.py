@@ -333,11 +333,7 @@ def _lists_sheet() -> tuple[SheetOut, dict[tuple[str, str], str]]:
 def choice_lists() -> dict[str, dict[str, list[str]]]:
     """Per concept scheme (and ``output-type``) and language, the labels a drop-down offers: each concept's
     ``skos:prefLabel`` (an output type's ``rdfs:label``) in that language, else its code, sorted."""
-    from ..resources import bundled_files
-
-    graph = Graph()
-    for path in bundled_files("vocab") + bundled_files("ontology", "msp.ttl"):
-        graph.parse(path, format="turtle")
+    graph = V.bundled_graph()
     vocab = V.Vocabularies.bundled()
     concepts = {name: (SKOS.prefLabel, scheme.codes) for name, scheme in vocab.schemes.items()}
     concepts[OUTPUT_TYPES] = (RDFS.label, vocab.output_classes)

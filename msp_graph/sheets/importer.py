@@ -27,7 +27,7 @@ from rdflib.namespace import RDF, RDFS, SKOS
 
 from ..errors import SpreadsheetError
 from ..loading import slug_for
-from ..stores import GRAPH_BASE, ONTOLOGY_GRAPH, Store, source_graph
+from ..stores import ONTOLOGY_GRAPH, Store, source_graph
 from ..stores.terms import rdflib_term
 from . import layout as L
 from . import vocab as V
@@ -912,12 +912,10 @@ def _validate_after(store: Store | None, paths: dict[str, Path], sources: dict[s
     """Validate the store as it would be after the import, on an in-memory copy; the store is untouched."""
     from ..loading import load_ontology
     from ..stores import ONTOLOGY_GRAPH, EmbeddedStore
-    from ..validation import check
+    from ..validation import check, in_memory_copy
 
-    copy = EmbeddedStore()
-    if store is not None and store.graphs():
-        copy.load(store.dump(format="nq"), graph=f"{GRAPH_BASE}staging/unused", format="nq")
+    copy = in_memory_copy(store) if store is not None and store.graphs() else EmbeddedStore()
     if ONTOLOGY_GRAPH not in copy.graphs():
         load_ontology(copy)
     replace_graphs(copy, paths, sources)
-    return check(copy)
+    return check(copy, lines=False)  # the import's report points at sheets and rows

@@ -35,6 +35,7 @@ __all__ = [
     "VOCAB",
     "UnknownValue",
     "Vocabularies",
+    "bundled_graph",
     "country",
     "country_code",
     "name_key",
@@ -130,6 +131,15 @@ def name_parts(text: str) -> tuple[str, str] | None:
     """
     match = re.fullmatch(r"\s*([^()]*[^()\s])\s*\(\s*([^()]*[^()\s])\s*\)\s*", text)
     return (match[1], match[2]) if match else None
+
+
+@functools.cache
+def bundled_graph() -> rdflib.Graph:
+    """``vocab/*.ttl`` and ``ontology/msp.ttl`` as one graph, parsed once per process (read only: shared)."""
+    graph = rdflib.Graph()
+    for path in bundled_files("vocab") + bundled_files("ontology", "msp.ttl"):
+        graph.parse(path, format="turtle")
+    return graph
 
 
 class UnknownValue(ValueError):
@@ -230,10 +240,7 @@ class Vocabularies:
     @functools.cache
     def bundled(cls) -> Vocabularies:
         """The vocabularies shipped with msp-graph (``vocab/*.ttl`` and ``ontology/msp.ttl``), read once."""
-        graph = rdflib.Graph()
-        for path in bundled_files("vocab") + bundled_files("ontology", "msp.ttl"):
-            graph.parse(path, format="turtle")
-        return cls(graph)
+        return cls(bundled_graph())
 
     def scheme(self, name: str) -> Scheme:
         try:

@@ -28,7 +28,7 @@ from ..reasoning import reason
 from ..reasoning.literals import quiet_rdflib
 from ..stores import INFERRED_GRAPH, EmbeddedStore, RemoteStore, Store, source_graph
 from .origin import origins
-from .report import REPORT_FORMATS, SEVERITIES, ValidationReport, ValidationResult
+from .report import LINE_FORMATS, REPORT_FORMATS, SEVERITIES, ValidationReport, ValidationResult
 
 # The engines (pyshacl's parser, rdflib) are imported when a validation runs, not when a command starts.
 _LAZY = {"load_shapes": ".shapes", "shape_files": ".shapes"}
@@ -44,6 +44,7 @@ def __getattr__(name: str):
 
 __all__ = [
     "ENGINES",
+    "LINE_FORMATS",
     "REPORT_FORMATS",
     "SEVERITIES",
     "ValidationReport",
@@ -51,6 +52,7 @@ __all__ = [
     "check",
     "check_engine",
     "check_shapes",
+    "in_memory_copy",
     "load_shapes",
     "shape_files",
     "validate",
@@ -79,6 +81,7 @@ def validate(
     *,
     shapes: Sequence[str | Path] | None = None,
     engine: str = "sparql",
+    lines: bool = True,
 ) -> ValidationReport:
     """Validate the store as it stands (asserted + inferred graphs) against the SHACL shapes.
 
@@ -87,7 +90,8 @@ def validate(
     by ``reason`` as a dt-not-type inconsistency.
     ``shapes``: shapes files (default: the bundled shapes). ``engine``: ``sparql`` (the default, shapes
     compiled to SPARQL) or ``pyshacl`` (the reference); both give the same report
-    (docs/validation-engines.md).
+    (docs/validation-engines.md). ``lines``: find the line of each focus node in its source file (a read
+    of every source file; reports that show no line, such as the text report, skip it).
     """
     check_engine(engine)
     from . import sparql
@@ -101,18 +105,18 @@ def validate(
         conforms, graph, _ = sparql.validate_store(local, shapes_graph, dialect=dialect)
         report = build_report(conforms, graph, context_graph(local, graph), shapes_graph, composition)
         report.triples = store.count()
-        return _with_origins(report, local)
+        return _with_origins(report, local, lines)
     # The asserted and the inferred triples as one rdflib graph (labels follow the display-label rule of
     # docs/model.md, whatever the order of the triples).
     graphs = asserted_graphs(store) + ([INFERRED_GRAPH] if INFERRED_GRAPH in store.graphs() else [])
     data = store.to_rdflib(graphs, union=True)
     conforms, graph = run_pyshacl(data, shapes_graph)
-    return _with_origins(build_report(conforms, graph, data, shapes_graph, composition), store)
+    return _with_origins(build_report(conforms, graph, data, shapes_graph, composition), store, lines)
 
 
-def _with_origins(report: ValidationReport, store: Store) -> ValidationReport:
-    """Each result names the source file (and sheet and row) of its focus node."""
-    found = origins(store, {r.focus_node for r in report.results})
+def _with_origins(report: ValidationReport, store: Store, lines: bool) -> ValidationReport:
+    """Each result names the source file (sheet and row; with ``lines``, line) of its focus node."""
+    found = origins(store, {r.focus_node for r in report.results}, lines=lines)
     report.results = [
         dataclasses.replace(r, **dataclasses.asdict(found[r.focus_node])) if r.focus_node in found else r
         for r in report.results
@@ -126,6 +130,7 @@ def check(
     shapes: Sequence[str | Path] | None = None,
     reasoner: str = "rules",
     engine: str = "sparql",
+    lines: bool = True,
 ) -> ValidationReport:
     """Reason (OWL 2 RL, into the inferred graph), then validate: the two steps of ``msp-graph validate``.
 
@@ -134,10 +139,10 @@ def check(
     in-memory copy of what it holds, and the store is left as it is.
     """
     if isinstance(store, EmbeddedStore) and store.read_only and not store.try_write():
-        with _local_copy(store) as copy:
-            return check(copy, shapes=shapes, reasoner=reasoner, engine=engine)
+        with in_memory_copy(store) as copy:
+            return check(copy, shapes=shapes, reasoner=reasoner, engine=engine, lines=lines)
     result = reason(store, engine=reasoner)
-    report = validate(store, shapes=shapes, engine=engine)
+    report = validate(store, shapes=shapes, engine=engine, lines=lines)
     report.reasoning = result
     report.inconsistencies = list(result.inconsistencies)
     return report
@@ -149,12 +154,12 @@ def _validated(store: Store) -> tuple[Store, str]:
     when the store asks for one (``RemoteStore.local_copy``, ``--local-copy``)."""
     if isinstance(store, RemoteStore) and not store.local_copy:
         return store, store.dialect
-    return (store if isinstance(store, EmbeddedStore) else _local_copy(store)), "oxigraph"
+    return (store if isinstance(store, EmbeddedStore) else in_memory_copy(store)), "oxigraph"
 
 
-def _local_copy(store: Store) -> EmbeddedStore:
-    """An in-memory copy of a store (a remote one asked to be copied, or one on disk that another process
-    writes), graph by graph, for the fast engine."""
+def in_memory_copy(store: Store) -> EmbeddedStore:
+    """An in-memory copy of a store, graph by graph (a remote one asked to be copied, one on disk that
+    another process writes, or one that must be left as it is), for reasoning and the fast engine."""
     local = EmbeddedStore()
     local.load(store.dump(format="nq"), graph=source_graph("remote-copy"), format="nq")  # graphs kept
     return local

@@ -48,8 +48,11 @@ class Origin:
     line: int | None = None
 
 
-def origins(store: Store, nodes: Iterable[str], *, chunk: int = 2000) -> dict[str, Origin]:
-    """The ``Origin`` of each IRI of ``nodes`` that some source graph describes (as a subject)."""
+def origins(
+    store: Store, nodes: Iterable[str], *, chunk: int = 2000, lines: bool = True
+) -> dict[str, Origin]:
+    """The ``Origin`` of each IRI of ``nodes`` that some source graph describes (as a subject); the line
+    only with ``lines`` (each source file read and hashed)."""
     iris = sorted(n for n in set(nodes) if _is_iri(n))  # a literal or blank focus node has no source
     found: dict[str, dict[str, set]] = {}
     for start in range(0, len(iris), chunk):
@@ -73,8 +76,8 @@ def origins(store: Store, nodes: Iterable[str], *, chunk: int = 2000) -> dict[st
                 entry["at"].add((row["sheet"].value, int(row["row"].value)))
             if row["source"] is not None and row["sha"] is not None:
                 entry["files"].add((source.value, row["sha"].value))
-    lines = _lines(found)
-    return {iri: _origin(entry, lines.get(iri)) for iri, entry in found.items()}
+    at = _lines(found) if lines else {}
+    return {iri: _origin(entry, at.get(iri)) for iri, entry in found.items()}
 
 
 def _is_iri(text: str) -> bool:

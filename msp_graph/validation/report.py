@@ -24,10 +24,19 @@ from .ci_formats import CI_FORMATS, github, junit, sarif
 if TYPE_CHECKING:
     import rdflib
 
-__all__ = ["REPORT_FORMATS", "SEVERITIES", "ValidationReport", "ValidationResult", "result_lines"]
+__all__ = [
+    "LINE_FORMATS",
+    "REPORT_FORMATS",
+    "SEVERITIES",
+    "ValidationReport",
+    "ValidationResult",
+    "result_lines",
+]
 
 SEVERITIES = ("info", "warning", "violation")
 REPORT_FORMATS = ("text", "table", "json", "csv", "turtle", *CI_FORMATS)
+#: The formats that show each result's line in its source file (finding it reads every source file).
+LINE_FORMATS = frozenset({"json", "csv", *CI_FORMATS})
 
 
 @dataclass(frozen=True)
