@@ -1117,6 +1117,17 @@ def serve_cases() -> list[Case]:
         Case("serve-malformed-file", ("serve", "<<in:bad-turtle.ttl>>", *port)),
         Case("serve-hostile-store-is-a-file", ("serve", "--store", "<<in:good.ttl>>", *port), kind="hostile"),
         Case("serve-hostile-store-not-a-store", ("serve", "--store", "<<in:csv/>>", *port), kind="hostile"),
+        Case("serve-option-allow-update-without-token", ("serve", *port, "--allow-update")),
+        Case(
+            "serve-option-allow-update-short-token",
+            ("serve", *port, "--allow-update"),
+            env={"MSP_GRAPH_UPDATE_TOKEN": "short"},
+        ),
+        Case(
+            "serve-option-allow-update-token-with-spaces",
+            ("serve", *port, "--allow-update"),
+            env={"MSP_GRAPH_UPDATE_TOKEN": "a token with spaces in it, long enough"},
+        ),
     ]
 
 

@@ -334,11 +334,13 @@ def test_a_base_url_gets_its_final_slash():
     assert site.checked_base_url("http://127.0.0.1:8080/") == "http://127.0.0.1:8080/"
 
 
-def rewrite(rules: str, path: str, accept: str) -> tuple[int, str] | None:
+def rewrite(rules: str, path: str, accept: str, language: str = "") -> tuple[int, str] | None:
     """What Apache's mod_rewrite does with ``path`` (relative to the .htaccess folder, as in a per-directory
-    context) for this ``Accept``: the first rule whose pattern matches and whose RewriteConds all hold
-    (status, target), or None. Handles what the rules use: RewriteCond on %{HTTP_ACCEPT} with [NC],
-    RewriteRule PATTERN SUBSTITUTION [R=code,L], $N back-references."""
+    context) for this ``Accept`` and ``Accept-Language``: the first rule whose pattern matches and whose
+    RewriteConds all hold (status, target), or None. Handles what the rules use: RewriteCond on
+    %{HTTP_ACCEPT} or %{HTTP:Accept-Language} with [NC], RewriteRule PATTERN SUBSTITUTION [R=code,L], $N
+    back-references (an unmatched group gives nothing)."""
+    headers = {"%{HTTP_ACCEPT}": accept, "%{HTTP:Accept-Language}": language}
     conditions: list[tuple[str, str, bool]] = []
     for line in rules.splitlines():
         words = line.split()
@@ -346,14 +348,14 @@ def rewrite(rules: str, path: str, accept: str) -> tuple[int, str] | None:
             assert not words or words[0].startswith("#") or words[1:] in (["on"], ["+FollowSymLinks"])
             continue
         if words[0] == "RewriteCond":
-            assert len(words) in (3, 4) and words[1] == "%{HTTP_ACCEPT}", line
+            assert len(words) in (3, 4) and words[1] in headers, line
             conditions.append((words[1], words[2], words[3:] == ["[NC]"]))
             continue
         assert words[0] == "RewriteRule" and len(words) == 4, line
         pattern, target, flags = words[1:]
         status = re.fullmatch(r"\[R=(\d{3}),L\]", flags)
         assert status, line
-        held = all(re.search(regex, accept, re.I if nc else 0) for _, regex, nc in conditions)
+        held = all(re.search(regex, headers[name], re.I if nc else 0) for name, regex, nc in conditions)
         conditions = []
         found = re.search(pattern, path)
         if found and held:
@@ -375,6 +377,31 @@ SAMPLES = [
     ("ontology", "text/turtle", "ontology/msp.ttl"),
     ("ontology", "application/rdf+xml", "ontology/msp.owl"),
     ("dataset", "text/turtle", "void.ttl"),
+    ("vocab/policy-area/migration", BROWSER, "page/vocab/policy-area/migration.html"),
+    ("vocab/policy-area/migration", "text/turtle", "data/vocab/policy-area/migration.ttl"),
+    ("vocab/stakeholder-group/un", "application/rdf+xml", "data/vocab/stakeholder-group/un.rdf"),
+    ("vocab/policy-area", "", "page/vocab/policy-area.html"),
+    ("vocab/policy-area", "application/ld+json", "data/vocab/policy-area.jsonld"),
+    ("vocab/level", "application/n-triples", "data/vocab/level.nt"),
+]
+# (IRI path, Accept, Accept-Language) -> the page in the language named first, else English.
+LANGUAGE_SAMPLES = [
+    (
+        "id/partnership/alliance-8-7",
+        BROWSER,
+        "fr-CH, fr;q=0.9, en;q=0.8",
+        "page/partnership/alliance-8-7.fr.html",
+    ),
+    ("id/organisation/ilo", "", "es", "page/organisation/ilo.es.html"),
+    ("id/organisation/ilo", BROWSER, "ES-mx,en;q=0.5", "page/organisation/ilo.es.html"),
+    ("id/organisation/ilo", BROWSER, "en-GB,en;q=0.9,fr;q=0.8", "page/organisation/ilo.html"),
+    ("id/organisation/ilo", BROWSER, "de-DE, fr;q=0.5", "page/organisation/ilo.html"),
+    ("id/organisation/ilo", BROWSER, "fry", "page/organisation/ilo.html"),
+    ("id/organisation/ilo", "text/turtle", "fr", "data/organisation/ilo.ttl"),
+    ("vocab/policy-area/migration", BROWSER, "fr", "page/vocab/policy-area/migration.fr.html"),
+    ("vocab/policy-area", BROWSER, "es-ES", "page/vocab/policy-area.es.html"),
+    ("ontology", BROWSER, "fr", "ontology/index.fr.html"),
+    ("ontology", "application/rdf+xml", "es", "ontology/msp.owl"),
 ]
 
 
@@ -385,8 +412,19 @@ def test_the_rules_send_each_iri_to_the_published_file(published, path, accept, 
     assert (published / expected).is_file()
 
 
+@pytest.mark.parametrize(("path", "accept", "language", "expected"), LANGUAGE_SAMPLES)
+def test_the_rules_pick_the_page_language_by_accept_language(published, path, accept, language, expected):
+    rules = (published / ".htaccess").read_text()
+    assert rewrite(rules, path, accept, language) == (303, BASE + expected)
+    assert (published / expected).is_file()
+
+
 @pytest.mark.parametrize(
-    "path", ["id/partnership", "id/partnership/a/b", "id/Partnership/x", "id/partnership/.hidden", "page/x"]
+    "path",
+    [
+        *("id/partnership", "id/partnership/a/b", "id/Partnership/x", "id/partnership/.hidden", "page/x"),
+        *("vocab", "vocab/", "vocab/a/b/c", "vocab/.x", "vocab/level/.hidden"),
+    ],
 )
 def test_the_rules_leave_other_paths_alone(published, path):
     assert rewrite((published / ".htaccess").read_text(), path, "text/turtle") is None
@@ -394,7 +432,8 @@ def test_the_rules_leave_other_paths_alone(published, path):
 
 def test_the_rules_are_written_only_with_a_base_url(bundled, tmp_path, published):
     rules = (published / ".htaccess").read_text()
-    assert rules.count("RewriteRule") == 9 and rules.count("[R=303,L]") == 9
+    # id and vocab: 4 data types + 3 languages each; ontology: 2 files + 3 languages; dataset
+    assert rules.count("RewriteRule") == 20 and rules.count("[R=303,L]") == 20
     assert all(BASE in line for line in rules.splitlines() if line.startswith("RewriteRule"))
     site.publish(bundled[0], bundled[1], site.checked_target(tmp_path / "site", False))
     assert not (tmp_path / "site" / ".htaccess").exists()
@@ -488,10 +527,11 @@ def apache(published, tmp_path_factory):
             server.wait(timeout=10)
 
 
-def _ask_apache(port: int, path: str, accept: str) -> tuple[int, str | None]:
+def _ask_apache(port: int, path: str, accept: str, language: str = "") -> tuple[int, str | None]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    headers = {"Accept": accept, "Accept-Language": language}
     try:
-        connection.request("GET", "/msp/" + path, headers={"Accept": accept} if accept else {})
+        connection.request("GET", "/msp/" + path, headers={k: v for k, v in headers.items() if v})
         response = connection.getresponse()
         response.read()
         return response.status, response.getheader("Location")
@@ -504,6 +544,13 @@ def test_apache_applies_the_rules_as_the_evaluator_does(published, apache, path,
     assert _ask_apache(apache, path, accept) == (303, BASE + expected)
 
 
-@pytest.mark.parametrize("path", ["id/partnership/a/b", "id/Partnership/x", "id/partnership/.hidden"])
+@pytest.mark.parametrize(("path", "accept", "language", "expected"), LANGUAGE_SAMPLES)
+def test_apache_picks_the_language_as_the_evaluator_does(apache, path, accept, language, expected):
+    assert _ask_apache(apache, path, accept, language) == (303, BASE + expected)
+
+
+@pytest.mark.parametrize(
+    "path", ["id/partnership/a/b", "id/Partnership/x", "id/partnership/.hidden", "vocab/a/b/c", "vocab/.x"]
+)
 def test_apache_leaves_other_paths_alone(apache, path):
     assert _ask_apache(apache, path, "text/turtle")[0] == 404

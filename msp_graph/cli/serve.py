@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 from pathlib import Path
 from typing import Annotated
@@ -13,6 +15,15 @@ from ..errors import MspGraphError
 from .common import DataOptions, Reporter, data_options, message_options
 
 __all__ = ["publish", "serve"]
+
+AllowUpdate = Annotated[
+    bool,
+    typer.Option(
+        "--allow-update",
+        help="Accept SPARQL 1.1 Update at /sparql from requests with Authorization: Bearer "
+        "$MSP_GRAPH_UPDATE_TOKEN; a --store is then opened for writing.",
+    ),
+]
 
 
 @message_options
@@ -46,25 +57,26 @@ def serve(
             "--max-rows", help="Most results (rows or triples) one SPARQL query may give.", metavar="N", min=1
         ),
     ] = 10_000,
+    allow_update: AllowUpdate = False,
 ):
-    """Serve the data read only: SPARQL endpoint, HTML pages, dereferenceable IRIs (Ctrl-C stops it).
+    """Serve the data: SPARQL endpoint, HTML pages, dereferenceable IRIs (Ctrl-C stops it).
 
-    The port is taken before the data is read, so a busy port is told at once. The validation report the
-    pages show is made once, at start-up; the data is served as it was then.
-    """
+    Read only unless --allow-update. The port is taken before the data is read, so a busy port is told at
+    once. The validation report the pages show is made at start-up, and again after each update."""
     uvicorn, serving = _server()
     if data.endpoint is not None:
         raise MspGraphError(
             "serve: --endpoint is not served; give FILES or a --store (push fills an endpoint)"
         )
+    token = _update_token() if allow_update else None
     listening = _listen(host, port)
     try:
         with report.working("loading the data"):  # the spinner stops before the server starts
-            store = data.open(report)
+            store = _opened(data, report, writing=token is not None)
         with store:
             with report.working("validating (reasoning, then the bundled shapes)"):
-                limits = serving.Limits(timeout=timeout, max_rows=max_rows)
-                app = serving.create_app(store, report=serving.validated(store), limits=limits)
+                checked, limits = serving.validated(store), serving.Limits(timeout=timeout, max_rows=max_rows)
+                app = serving.create_app(store, report=checked, limits=limits, update_token=token)
             address, bound = listening.getsockname()[:2]
             shown = f"[{address}]" if ":" in address else address
             report.info(f"msp-graph: serving on http://{shown}:{bound}/ (Ctrl-C to stop)")
@@ -120,6 +132,33 @@ def publish(
         " with the w3id rules (.htaccess)" if base else "; no .htaccess (give --base-url for the w3id rules)"
     )
     report.info(f"msp-graph: published {count} files to {directory}{rules}")
+
+
+def _opened(data: DataOptions, report: Reporter, *, writing: bool):
+    """The data's store; with ``writing`` (``--allow-update``) open for writing, not as a snapshot, or one
+    line when another process writes it. A writer ends on SIGTERM as on Ctrl-C, closing its store (which
+    publishes the graphs its updates made): uvicorn stops, then raises the signal again, and a process
+    killed by it would close nothing."""
+    store = data.open(report)
+    if writing and not store.try_write():
+        store.close()
+        raise MspGraphError(
+            f"--allow-update: {data.store} is being written by another process; stop it first"
+        )
+    if writing:
+        signal.signal(signal.SIGTERM, _terminated)
+    return store
+
+
+def _terminated(signum: int, frame) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _update_token() -> str:
+    """The token updates must present (``MSP_GRAPH_UPDATE_TOKEN``), or one line saying how to set it."""
+    from ..serve.sparql import TOKEN_VARIABLE, checked_token
+
+    return checked_token(os.environ.get(TOKEN_VARIABLE))
 
 
 def _server(command: str = "serve"):

@@ -2,7 +2,9 @@
 
 What is served (docs/serve.md):
 
-* ``/sparql``: the SPARQL 1.1 Protocol, read only, bounded (``sparql.Limits``), SERVICE refused;
+* ``/sparql``: the SPARQL 1.1 Protocol, bounded (``sparql.Limits``), SERVICE refused; read only unless
+  ``create_app(update_token=...)`` (``--allow-update``): then updates that present the token;
+* ``/query``: the named queries as forms, ad-hoc SPARQL, results as a table and files (``query_page``);
 * ``/id/{kind}/{slug}``: the data's IRIs (``https://w3id.org/msp/id/{kind}/{slug}``) answer ``303 See Other``
   to ``/page/...`` (HTML) or ``/data/....{ttl,jsonld,nt,rdf}`` by ``Accept`` ("Cool URIs for the Semantic
   Web"); an unknown IRI gets a 404 page;
@@ -16,7 +18,9 @@ a static site, with the w3id.org redirect rules (``publish.htaccess``).
 
 The server reads the store as it was when it started (a snapshot of a ``--store``); the validation report
 shown on the pages is made once, at start-up (``validated``), and the served data stays as it was (no
-inferred graph added to it). Bodies are reproducible, and their ETag is a hash of them.
+inferred graph added to it). With updates allowed, the store is the one they change (a ``--store`` opened
+for writing) and the report is made again after each (``Site.updated``). Bodies are reproducible, and their
+ETag is a hash of them.
 
 >>> from msp_graph.loading import open_store, load_bundled
 >>> store = open_store(); _ = load_bundled(store)
@@ -25,26 +29,8 @@ inferred graph added to it). Bodies are reproducible, and their ETag is a hash o
 
 from __future__ import annotations
 
-from ..stores import INFERRED_GRAPH, EmbeddedStore, Store
-from ..validation import ValidationReport, check, in_memory_copy
 from .app import DATA_FORMATS, create_app
 from .sparql import Limits
+from .validating import validated
 
 __all__ = ["DATA_FORMATS", "Limits", "create_app", "validated"]
-
-
-def validated(store: Store) -> ValidationReport:
-    """The report of ``check`` (reason, then validate with the bundled shapes) on ``store``'s data; the
-    store ends as it began. A store in memory (a command's own, of FILES) is checked in place and its new
-    inferred graph dropped afterwards (copying it took longer than checking at 10^5 triples); any other is
-    checked on an in-memory copy, so a store on disk is never written."""
-    if isinstance(store, EmbeddedStore) and store.path is None:
-        had = INFERRED_GRAPH in store.graphs()
-        report = check(store, lines=False)  # the pages show no source line
-        if not had:
-            store.drop(INFERRED_GRAPH)
-    else:
-        with in_memory_copy(store) as copy:
-            report = check(copy, lines=False)
-    report.graph = None  # the SHACL report graph is not shown; the results are
-    return report

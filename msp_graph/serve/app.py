@@ -10,6 +10,7 @@ from collections import OrderedDict
 from pathlib import Path
 from urllib.parse import urlencode
 
+import anyio.to_thread
 import jinja2
 import pyoxigraph as ox
 from starlette.applications import Starlette
@@ -17,15 +18,17 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from ..errors import QueryError
+from ..errors import MspGraphError, QueryError
 from ..export import context, export
+from ..network import network
 from ..queries import run_query
 from ..resources import bundled_dir
 from ..stores import EmbeddedStore, Store, rdf_format
 from ..validation import ValidationReport
-from . import pages, sparql
+from . import pages, query_page, sparql
 from .links import ServerLinks
 from .negotiate import choose, preferred_language
+from .validating import validated
 from .void import void_statements
 
 __all__ = [
@@ -35,6 +38,7 @@ __all__ = [
     "context_document",
     "create_app",
     "ontology_file",
+    "query",
     "serialise",
 ]
 
@@ -81,8 +85,29 @@ class Site:
         # Only web addresses become links: an IRI of the data may be javascript:... or data:...
         self.templates.tests["web"] = lambda value: str(value).startswith(("http://", "https://"))
         self.triples = store.count()
-        self._documents: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+        self._documents: OrderedDict[tuple[str, str, int], bytes] = OrderedDict()
         self.ontology: dict | None = None  # the ontology page's data, read on first use
+        self.token: str | None = None  # the token an update must present; None: updates are refused
+        self.generation = 0  # how many updates the data has had (cached documents are of one generation)
+        self._network = None  # the whole partner network, built on first use
+        self._pictures: OrderedDict[str, str | None] = OrderedDict()
+
+    def picture(self, iri: str, names: pages.Names) -> str | None:
+        """The SVG of the network around partnership ``iri`` in ``names``' language (``pages.neighbourhood``,
+        ``pages.network_svg``), cached by what it shows (a page in another language with the same names
+        reuses it); ``updated`` drops the network and the pictures."""
+        if self._network is None:
+            self._network = network(self.store)
+        around = pages.neighbourhood(self._network, iri, names)
+        if around is None:
+            return None
+        key = repr((names(iri), list(around.nodes(data=True)), list(around.edges(data=True))))
+        if key not in self._pictures:
+            self._pictures[key] = pages.network_svg(around, names(iri))
+            while len(self._pictures) > _CACHED:
+                with contextlib.suppress(KeyError):
+                    self._pictures.popitem(last=False)
+        return self._pictures.get(key)
 
     def render(self, name: str, lang: str, links, **values) -> str:
         """The page of template ``name`` in ``lang``; ``links`` says where its links point (``links``)."""
@@ -92,14 +117,29 @@ class Site:
         )
 
     def view(self, iri: str, kind: str, names: pages.Names) -> tuple[str, dict]:
-        """The template and values of the page of ``iri`` (a partnership, an organisation, any other)."""
+        """The template and values of the page of ``iri`` (a partnership, an organisation, a concept or
+        concept scheme, any other)."""
+        if iri.startswith(pages.VOCAB):
+            return "concept.html", {"c": pages.concept(self.store, iri, names)}
         if kind == "partnership":
-            return "partnership.html", {"p": pages.partnership(self.store, iri, names, self.report)}
+            view = pages.partnership(self.store, iri, names, self.report)
+            return "partnership.html", {"p": view, "picture": self.picture(iri, names)}
         if kind == "organisation":
             return "organisation.html", {"o": pages.organisation(self.store, iri, names)}
         pairs = [(p, o.value, isinstance(o, ox.NamedNode)) for p, o in pages.statements(self.store, iri)]
         names.load([iri, *(p for p, _, _ in pairs), *(o for _, o, is_iri in pairs if is_iri)])
         return "resource.html", {"iri": iri, "pairs": pairs}
+
+    def updated(self) -> None:
+        """After an update: the report made again as at start-up (on a copy: visitors never see the
+        inferred graph), the triple count, a new generation of data documents, the network read again."""
+        if self.report is not None:
+            self.report = validated(self.store, copy=True)
+        self.triples = self.store.count()
+        self.generation += 1
+        self._documents.clear()
+        self._network = None
+        self._pictures.clear()
 
     def html(self, request: Request, name: str, status: int = 200, **values) -> Response:
         lang = language(request)
@@ -110,11 +150,11 @@ class Site:
     def document(self, iri: str, fmt: str) -> bytes:
         """The description of ``iri`` (its triples as subject, with the labels of what they point to) as an
         export in ``fmt``, in a graph named by the data document."""
-        key = (iri, fmt)
+        key = (iri, fmt, self.generation)
         body = self._documents.get(key)
         if body is None:  # requests run on several threads: each works with its own bytes
             triples = run_query(self.store, _DESCRIBE, params={"s": iri}, where="describe").triples
-            body = self._documents[key] = serialise(triples, fmt, name=iri.replace("/id/", "/data/", 1))
+            body = self._documents[key] = serialise(triples, fmt, name=pages.data_name(iri))
             while len(self._documents) > _CACHED:
                 with contextlib.suppress(KeyError):
                     self._documents.popitem(last=False)
@@ -176,28 +216,50 @@ def _not_found(site: Site, request: Request, iri: str) -> Response:
 
 def identifier(request: Request) -> Response:
     """``/id/{kind}/{slug}``: 303 See Other to the page (HTML) or a data document, by ``Accept``."""
+    tail = _iri(request)[len(pages.ID) :]
+    return _see_other(request, _iri(request), f"/page/{tail}", f"/data/{tail}")
+
+
+def vocabulary(request: Request) -> Response:
+    """``/vocab/{scheme}`` and ``/vocab/{scheme}/{concept}``: as ``/id/...``, to ``/page/vocab/...`` or
+    ``/data/vocab/....{ext}``."""
+    rest = request.path_params["rest"]
+    return _see_other(request, pages.VOCAB + rest, f"/page/vocab/{rest}", f"/data/vocab/{rest}")
+
+
+def _see_other(request: Request, iri: str, page_path: str, data_path: str) -> Response:
+    """303 See Other to ``page_path`` (HTML; the query kept) or ``data_path.{ext}`` by ``Accept``; 406 when
+    Accept allows none, the 404 page for an IRI that is the subject of nothing."""
     site: Site = request.app.state.site
-    iri = _iri(request)
     if not _known(site, iri):
         return _not_found(site, request, iri)
     chosen = choose(request.headers.get("accept"), [_HTML, "application/xhtml+xml", *_BY_TYPE])
-    tail = iri[len(pages.ID) :]
     if chosen is None:
         offered = ", ".join([_HTML, *_BY_TYPE])
         return PlainTextResponse(f"no representation of this resource fits Accept; offered: {offered}\n", 406)
     if chosen in _BY_TYPE:
-        target = f"/data/{tail}.{_BY_TYPE[chosen]}"
+        target = f"{data_path}.{_BY_TYPE[chosen]}"
     else:
-        target = f"/page/{tail}" + (f"?{request.url.query}" if request.url.query else "")
+        target = page_path + (f"?{request.url.query}" if request.url.query else "")
     return RedirectResponse(target, status_code=303, headers={"Vary": "Accept"})
 
 
 def data(request: Request) -> Response:
     """``/data/{kind}/{slug}.{ext}``: the resource's description in the format the extension names."""
-    site: Site = request.app.state.site
     slug, dot, ext = request.path_params["slug"].rpartition(".")
-    iri = f"{pages.ID}{request.path_params['kind']}/{slug}"
-    if not dot or ext not in DATA_FORMATS:
+    return _document(request, f"{pages.ID}{request.path_params['kind']}/{slug}", ext if dot else "")
+
+
+def vocabulary_data(request: Request) -> Response:
+    """``/data/vocab/{scheme}.{ext}``, ``/data/vocab/{scheme}/{concept}.{ext}``: as ``/data/...``."""
+    rest, dot, ext = request.path_params["rest"].rpartition(".")
+    return _document(request, pages.VOCAB + rest, ext if dot else "")
+
+
+def _document(request: Request, iri: str, ext: str) -> Response:
+    """The data document of ``iri`` in the format extension ``ext`` names."""
+    site: Site = request.app.state.site
+    if ext not in DATA_FORMATS:
         return PlainTextResponse(f"unknown data format; use one of: {', '.join(DATA_FORMATS)}\n", 404)
     if not _known(site, iri):
         return _not_found(site, request, iri)
@@ -207,12 +269,20 @@ def data(request: Request) -> Response:
 
 def page(request: Request) -> Response:
     """``/page/{kind}/{slug}``: the HTML page of a partnership, an organisation or any other resource."""
+    return _page(request, _iri(request), request.path_params["kind"])
+
+
+def vocabulary_page(request: Request) -> Response:
+    """``/page/vocab/{scheme}``, ``/page/vocab/{scheme}/{concept}``: the page of a scheme or a concept."""
+    return _page(request, pages.VOCAB + request.path_params["rest"], "vocab")
+
+
+def _page(request: Request, iri: str, kind: str) -> Response:
     site: Site = request.app.state.site
-    iri = _iri(request)
     if not _known(site, iri):
         return _not_found(site, request, iri)
     names = pages.Names(site.store, language(request))
-    template, values = site.view(iri, request.path_params["kind"], names)
+    template, values = site.view(iri, kind, names)
     return site.html(request, template, names=names, **values)
 
 
@@ -223,11 +293,22 @@ def validation(request: Request) -> Response:
 
 
 def ontology(request: Request) -> Response:
-    """``/ontology``: the documentation of the bundled ontology (classes and properties, en/fr/es)."""
+    """``/ontology``, the ontology's IRI (its terms are ``/ontology#Term``): by ``Accept``, its documentation
+    (classes and properties, en/fr/es; ``Vary: Accept``), or 303 See Other to ``/ontology/msp.ttl`` (Turtle)
+    or ``/ontology/msp.owl`` (RDF/XML); 406 when Accept allows none of them."""
     site: Site = request.app.state.site
+    files = {rdf_format("turtle").media_type: "msp.ttl", rdf_format("rdfxml").media_type: "msp.owl"}
+    chosen = choose(request.headers.get("accept"), [_HTML, "application/xhtml+xml", *files])
+    if chosen is None:
+        offered = ", ".join([_HTML, *files])
+        return PlainTextResponse(f"no representation of the ontology fits Accept; offered: {offered}\n", 406)
+    if chosen in files:
+        return RedirectResponse(f"/ontology/{files[chosen]}", status_code=303, headers={"Vary": "Accept"})
     if site.ontology is None:
         site.ontology = pages.ontology()
-    return site.html(request, "ontology.html", o=site.ontology, files=ONTOLOGY_FILES)
+    response = site.html(request, "ontology.html", o=site.ontology, files=ONTOLOGY_FILES)
+    response.headers["Vary"] = "Accept, Accept-Language"
+    return response
 
 
 #: The ontology's files (``/ontology/{name}``, ``ontology/{name}`` in a published site): name, format.
@@ -254,23 +335,33 @@ def ontology_download(request: Request) -> Response:
 
 
 def home(request: Request) -> Response:
-    """``/``: partnerships and organisations, searchable by name (``?q=``)."""
+    """``/``: partnerships and organisations, searchable by name (``?q=``), filtered by stakeholder group,
+    policy area and country (``?group=``, ``?area=``, ``?country=``; ``pages.filtered_index``)."""
     site: Site = request.app.state.site
     search = request.query_params.get("q", "")[:200]
+    chosen = {
+        name: pages.filter_iri(name, value)
+        for name in pages.FILTERS
+        if (value := request.query_params.get(name, "").strip()[:300])
+    }
     names = pages.Names(site.store, language(request))
-    found = pages.index(site.store, names, search)
+    view = pages.filtered_index(site.store, names, search, chosen)
     summary = site.report.summary() if site.report is not None else None
-    return site.html(request, "index.html", found=found, search=search, summary=summary, names=names)
+    return site.html(
+        request, "index.html", found=view["found"], filters=view, search=search, summary=summary, names=names
+    )
 
 
 async def endpoint(request: Request) -> Response:
-    """``/sparql``: the SPARQL 1.1 Protocol (queries only)."""
+    """``/sparql``: the SPARQL 1.1 Protocol (queries; updates with the token when the server allows them)."""
     site: Site = request.app.state.site
     try:
         body = await sparql.read_body(request.stream())
-        text = sparql.query_text(
-            request.method, request.headers.get("content-type", ""), request.url.query, body
-        )
+        asked = (request.method, request.headers.get("content-type", ""), request.url.query, body)
+        update = sparql.update_text(*asked) if site.token is not None else None
+        if update is not None:
+            return await _update(site, request, update)
+        text = sparql.query_text(*asked)
         prepared = sparql.prepare(text)
         kind, fmt = sparql.media_type(prepared.form, request.headers.get("accept"))
         result = await site.runner.run(prepared)
@@ -280,6 +371,84 @@ async def endpoint(request: Request) -> Response:
         return PlainTextResponse(" ".join(str(error).split()) + "\n", status_code=500)
     body = result.render(fmt).encode("utf-8")
     return Response(body, media_type=kind if kind.startswith("application/") else kind + "; charset=utf-8")
+
+
+async def _update(site: Site, request: Request, text: str) -> Response:
+    """Run an update sent with the token (401 without it), then make the report again: 204 once both are
+    done, so what the client reads next reflects the update."""
+    sparql.authorised(request.headers.get("authorization"), site.token or "")
+    prepared = sparql.prepare_update(text)
+    try:
+        await site.runner.update(prepared, site.updated)
+    except sparql.Refused:
+        raise
+    except MspGraphError as error:  # the update was applied; making the report again failed
+        site.report = None
+        message = f"the update was applied, but the validation report could not be made again: {error}"
+        return PlainTextResponse(" ".join(message.split()) + "\n", status_code=500)
+    return Response(status_code=204)
+
+
+async def query(request: Request) -> Response:
+    """``/query``: the named queries as forms and an editor for ad-hoc SPARQL; with ``?name=`` or
+    ``?query=``, the results as a table (``&format=``: as a file). Checked, run and limited as at
+    ``/sparql``; a refusal is shown on the page with the status ``/sparql`` gives it."""
+    site: Site = request.app.state.site
+    asked = None
+    try:
+        asked = query_page.asked(request.url.query)
+        if asked is None:
+            return _query_html(site, request, asked)
+        if asked.name is not None:
+            prepared = sparql.prepare_named(asked.name, asked.params)
+        else:
+            prepared = sparql.prepare(asked.text or "")
+        kind = query_page.kind_of(prepared.form)
+        if asked.format is not None and asked.format not in sparql.DOWNLOADS[kind]:
+            offered = ", ".join(sparql.DOWNLOADS[kind])
+            raise sparql.Refused(400, f"format {asked.format!r}: for these results use one of: {offered}")
+        result = await site.runner.run(prepared)
+    except sparql.Refused as error:
+        if asked is not None and asked.format is not None:
+            return _refused(error)
+        return _query_html(site, request, asked, error=error)
+    except QueryError as error:  # the store failed while evaluating the query
+        return PlainTextResponse(" ".join(str(error).split()) + "\n", status_code=500)
+    # A table of thousands of rows takes a tenth of a second to write: off the event loop.
+    if asked.format is None:
+        return await anyio.to_thread.run_sync(lambda: _query_html(site, request, asked, result=result))
+    ext, media, _ = sparql.DOWNLOADS[kind][asked.format]
+    body = await anyio.to_thread.run_sync(lambda: result.render(asked.format).encode("utf-8"))
+    disposition = f'attachment; filename="{asked.name or "query"}.{ext}"'
+    return answer(request, body, media, headers={"Content-Disposition": disposition})
+
+
+def _query_html(site: Site, request: Request, asked, *, result=None, error=None) -> Response:
+    """The query page: the forms and editor (filled in with what was asked), the results or the refusal."""
+    values = {
+        "heading": "Queries",
+        "about": "",
+        "queries": query_page.catalogue(),
+        "current": asked.name if asked is not None else None,
+        "given": asked.params if asked is not None else {},
+        "editor": asked.text if asked is not None and asked.text is not None else query_page.EXAMPLE,
+        "limits": site.runner.limits,
+        "result": None,
+        "downloads": [],
+        "error": str(error) if error is not None else None,
+        "precomputed": {},
+    }
+    if asked is not None and asked.name is not None:
+        values["heading"] = f"Query: {asked.name}"
+        values["about"] = next((q["summary"] for q in values["queries"] if q["name"] == asked.name), "")
+    if result is not None:
+        values["result"] = query_page.table(result)
+        kind = "graph" if result.kind == "graph" else "select"
+        values["downloads"] = query_page.downloads(kind, lambda fmt: "/query?" + asked.address(format=fmt))
+    response = site.html(request, "query.html", status=error.status if error else 200, **values)
+    if error is not None:
+        response.headers.update(error.headers)
+    return response
 
 
 def void(request: Request) -> Response:
@@ -305,9 +474,15 @@ def context_document() -> bytes:
 
 
 def create_app(
-    store: Store, *, report: ValidationReport | None = None, limits: sparql.Limits | None = None
+    store: Store,
+    *,
+    report: ValidationReport | None = None,
+    limits: sparql.Limits | None = None,
+    update_token: str | None = None,
 ) -> Starlette:
-    """The application serving ``store`` (read only) and the validation ``report`` made at start-up.
+    """The application serving ``store`` and the validation ``report`` made at start-up; read only unless
+    ``update_token`` is given: then ``/sparql`` runs updates that present it (``Authorization: Bearer``),
+    and the report (when one is given) is made again after each.
 
     >>> from starlette.testclient import TestClient  # doctest: +SKIP
     >>> TestClient(create_app(store)).get("/sparql", params={"query": "ASK {}"}).json()  # doctest: +SKIP
@@ -317,7 +492,11 @@ def create_app(
         routes=[
             Route("/", home),
             Route("/sparql", endpoint, methods=["GET", "POST"]),
+            Route("/query", query),
             Route("/id/{kind}/{slug}", identifier),
+            Route("/vocab/{rest:path}", vocabulary),
+            Route("/page/vocab/{rest:path}", vocabulary_page),
+            Route("/data/vocab/{rest:path}", vocabulary_data),
             Route("/page/{kind}/{slug}", page),
             Route("/data/{kind}/{slug}", data),
             Route("/validation", validation),
@@ -328,4 +507,5 @@ def create_app(
         ]
     )
     app.state.site = Site(store, report, limits or sparql.Limits())
+    app.state.site.token = update_token
     return app

@@ -4,9 +4,9 @@ same templates and page data; only the addresses differ."""
 
 from __future__ import annotations
 
-from .pages import ID, path_of
+from .pages import ID, VOCAB, path_of
 
-__all__ = ["ServerLinks", "StaticLinks", "page_file"]
+__all__ = ["ServerLinks", "StaticLinks", "page_file", "site_path"]
 
 
 class ServerLinks:
@@ -22,6 +22,8 @@ class ServerLinks:
         self.validation = f"/validation?lang={lang}"
         self.ontology = "/ontology"
         self.ontology_files = "/ontology/"
+        self.query = f"/query?lang={lang}"
+        self.query_form = "/query"
 
     def page(self, iri: str) -> str | None:
         path = path_of(iri)
@@ -29,10 +31,16 @@ class ServerLinks:
 
     def data(self, iri: str, ext: str) -> str | None:
         path = path_of(iri)
-        return path.replace("/id/", "/data/", 1) + "." + ext if path else None
+        return "/data" + path.removeprefix("/id") + "." + ext if path else None
 
     def language(self, code: str) -> str:
         return f"{self.here}?lang={code}"
+
+
+def site_path(iri: str) -> str:
+    """Where a published IRI's page and data lie below ``page/`` and ``data/``: ``{kind}/{slug}`` for
+    ``https://w3id.org/msp/id/{kind}/{slug}``, ``vocab/{scheme}[/{concept}]`` for a concept or scheme."""
+    return iri[len(ID) :] if iri.startswith(ID) else "vocab/" + iri[len(VOCAB) :]
 
 
 def page_file(name: str, lang: str) -> str:
@@ -56,14 +64,16 @@ class StaticLinks:
         self.ontology = self.up + "ontology/" + page_file("index", lang)
         self.ontology_files = self.up + "ontology/"
         self.void = self.up + "void.ttl"
+        self.query = self.up + page_file("query", lang)
+        self.query_form = None  # a static site runs no query: its query page shows results written in advance
 
     def page(self, iri: str) -> str | None:
         if iri not in self.published:
             return None
-        return self.up + "page/" + page_file(iri[len(ID) :], self.lang)
+        return self.up + "page/" + page_file(site_path(iri), self.lang)
 
     def data(self, iri: str, ext: str) -> str | None:
-        return self.up + "data/" + iri[len(ID) :] + "." + ext if iri in self.published else None
+        return self.up + "data/" + site_path(iri) + "." + ext if iri in self.published else None
 
     def language(self, code: str) -> str:
         return page_file(self.name, code)

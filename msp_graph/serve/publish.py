@@ -19,12 +19,13 @@ from urllib.parse import urlsplit
 
 from ..errors import MspGraphError
 from ..export import export
+from ..queries import get_query, run_query
 from ..resources import bundled_dir
 from ..stores import Store, rdf_format
 from ..validation import ValidationReport
-from . import pages, sparql
+from . import pages, query_page, sparql
 from .app import DATA_FORMATS, ONTOLOGY_FILES, Site, context_document, ontology_file, serialise
-from .links import StaticLinks, page_file
+from .links import StaticLinks, page_file, site_path
 from .void import DATASET, void_statements
 
 __all__ = ["MARKER", "checked_base_url", "checked_target", "htaccess", "publish"]
@@ -85,6 +86,7 @@ def publish(
         files = _Files(work)
         files.write(MARKER, _MARKER_TEXT)
         _pages(site, files)
+        _queries(site, files)
         _documents(site, files, base_url)
         _ontology(site, files)
         if base_url is not None:
@@ -119,17 +121,19 @@ def _published(store: Store) -> list[tuple[str, str, str]]:
     for kind in ("partnership", "organisation"):
         for _, iri in found[kind]:
             tail = pages.path_of(iri)
-            if tail is not None:
+            if tail is not None and tail.startswith("/id/"):  # not a concept typed as a partnership
                 got_kind, slug = tail[len("/id/") :].split("/")
-                if _KIND.fullmatch(got_kind) and _SLUG.fullmatch(slug):
+                if _KIND.fullmatch(got_kind) and got_kind != "vocab" and _SLUG.fullmatch(slug):
                     out.append((got_kind, slug, iri))
     return sorted(set(out))
 
 
 def _pages(site: Site, files: _Files) -> None:
-    """index, validation and one page per partnership and organisation, in each language; their data."""
+    """index, validation and one page per partnership, organisation, concept and concept scheme, in each
+    language; their data."""
     resources = _published(site.store)
-    published = frozenset(iri for _, _, iri in resources)
+    concepts = _vocabulary(site.store)
+    published = frozenset(iri for _, _, iri in resources) | frozenset(concepts)
     for lang in pages.LANGUAGES:
         names = pages.Names(site.store, lang)
         home = StaticLinks(lang, "index", 0, published)
@@ -147,6 +151,79 @@ def _pages(site: Site, files: _Files) -> None:
     for kind, slug, iri in resources:
         for ext, fmt in DATA_FORMATS.items():
             files.write(f"data/{kind}/{slug}.{ext}", site.document(iri, fmt))
+    _concept_pages(site, files, concepts, published)
+
+
+_CONCEPTS = """
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT DISTINCT ?node WHERE {
+  ?node a ?type FILTER (?type IN (skos:Concept, skos:ConceptScheme, skos:Collection))
+}
+"""
+
+
+def _vocabulary(store: Store) -> list[str]:
+    """The concepts, collections and schemes under ``pages.VOCAB`` (``vocab/{scheme}[/{concept}]``) whose
+    segments make safe file names."""
+    rows = run_query(store, _CONCEPTS, where="concepts").rows
+    found = []
+    for row in rows:
+        iri = row["node"].value
+        segments = iri[len(pages.VOCAB) :].split("/") if iri.startswith(pages.VOCAB) else []
+        if 1 <= len(segments) <= 2 and all(_SLUG.fullmatch(s) for s in segments):
+            found.append(iri)
+    return sorted(found)
+
+
+def _concept_pages(site: Site, files: _Files, concepts: list[str], published: frozenset[str]) -> None:
+    """``page/vocab/{scheme}[/{concept}].html`` in each language, and their data documents."""
+    for lang in pages.LANGUAGES:
+        names = pages.Names(site.store, lang)
+        for iri in concepts:
+            path = site_path(iri)
+            template, values = site.view(iri, "vocab", names)
+            links = StaticLinks(lang, path.rsplit("/", 1)[-1], 1 + path.count("/"), published)
+            body = site.render(template, lang, links, names=names, **values)
+            files.write("page/" + page_file(path, lang), body.encode("utf-8"))
+    for iri in concepts:
+        for ext, fmt in DATA_FORMATS.items():
+            files.write(f"data/{site_path(iri)}.{ext}", site.document(iri, fmt))
+
+
+def _queries(site: Site, files: _Files) -> None:
+    """The query page (``query.html`` in each language): the named queries that need no parameter, each
+    run once, its results as a page (``query/NAME.html``) and a file (``query/NAME.csv``; a CONSTRUCT's
+    ``query/NAME.ttl``), the first download the server offers for them."""
+    published = frozenset(iri for _, _, iri in _published(site.store))
+    offered = query_page.catalogue(runnable_only=True)
+    tables, downloads = {}, {}
+    for q in offered:
+        result = run_query(site.store, get_query(q["name"]))
+        fmt, (ext, _, label) = next(iter(sparql.DOWNLOADS[query_page.kind_of(q["form"])].items()))
+        files.write(f"query/{q['name']}.{ext}", result.render(fmt).encode("utf-8"))
+        tables[q["name"]], downloads[q["name"]] = query_page.table(result), (label, f"{q['name']}.{ext}")
+    empty = {"error": None, "result": None, "downloads": [], "precomputed": {}}
+    for lang in pages.LANGUAGES:
+        names = pages.Names(site.store, lang)
+        precomputed = {
+            name: {
+                "count": tables[name]["count"],
+                "page": f"query/{page_file(name, lang)}",
+                "label": label,
+                "file": f"query/{file}",
+            }
+            for name, (label, file) in downloads.items()
+        }
+        links = StaticLinks(lang, "query", 0, published)
+        values = {**empty, "heading": "Queries", "about": "", "queries": offered, "precomputed": precomputed}
+        body = site.render("query.html", lang, links, names=names, **values)
+        files.write(page_file("query", lang), body.encode("utf-8"))
+        for q in offered:
+            links = StaticLinks(lang, q["name"], 1, published)
+            values = {**empty, "heading": f"Query: {q['name']}", "about": q["summary"], "queries": []}
+            values |= {"result": tables[q["name"]], "downloads": [downloads[q["name"]]]}
+            body = site.render("query.html", lang, links, names=names, **values)
+            files.write(f"query/{page_file(q['name'], lang)}", body.encode("utf-8"))
 
 
 def _documents(site: Site, files: _Files, base_url: str | None) -> None:
@@ -167,7 +244,7 @@ def _ontology(site: Site, files: _Files) -> None:
     """The ontology's documentation page (in each language) and the ontology as Turtle and RDF/XML."""
     view = pages.ontology()
     for lang in pages.LANGUAGES:
-        links = StaticLinks(lang, "index", 1, frozenset())
+        links = StaticLinks(lang, "index", 1, frozenset(_vocabulary(site.store)))  # the schemes' pages
         body = site.render("ontology.html", lang, links, o=view, files=ONTOLOGY_FILES)
         files.write("ontology/" + page_file("index", lang), body.encode("utf-8"))
     for name, _ in ONTOLOGY_FILES:
@@ -188,35 +265,51 @@ def _into_place(work: Path, target: Path) -> None:
         os.rename(work, target)
 
 
-_ID_RULE = r"^id/([a-z][a-z-]*)/([A-Za-z0-9_~-][A-Za-z0-9._~-]*)$"
+_SEGMENT = "[A-Za-z0-9_~-][A-Za-z0-9._~-]*"
+_ID_RULE = rf"^id/([a-z][a-z-]*)/({_SEGMENT})$"
+_VOCAB_RULE = rf"^vocab/({_SEGMENT}(/{_SEGMENT})?)$"
 _BY_ACCEPT = [("text/turtle", "ttl"), (r"application/ld\+json", "jsonld"), ("application/n-triples", "nt")]
 _BY_ACCEPT.append((r"application/rdf\+xml", "rdf"))
+#: The page languages other than English, picked when Accept-Language names them first.
+_OTHER_LANGUAGES = [lang for lang in pages.LANGUAGES if lang != "en"]
 
 
 def htaccess(base_url: str) -> str:
     """The w3id.org/msp redirect rules (Apache mod_rewrite, in the ``msp/`` folder of w3id.org) sending the
     IRIs to the site at ``base_url``: 303 See Other to a data file when ``Accept`` names its type, else to
-    the HTML page. mod_rewrite does not weigh q-values: the first type of the list named in Accept wins."""
+    the HTML page in the language Accept-Language names first (fr, es; else English). mod_rewrite does not
+    weigh q-values: the first type of the list named in Accept wins."""
     lines = [
         f"# w3id.org/msp redirect rules for the site at {base_url} (written by msp-graph publish).",
         "# https://w3id.org/msp/id/{kind}/{slug}: the data file by Accept, else the page.",
+        "# https://w3id.org/msp/vocab/{scheme}[/{concept}]: the same, for the concept schemes.",
         "# https://w3id.org/msp/ontology: msp.ttl or msp.owl by Accept, else the documentation.",
+        "# Pages: in the language Accept-Language names first (fr, es), else in English.",
         "# https://w3id.org/msp/dataset: the VoID/DCAT description.",
         "Options +FollowSymLinks",
         "RewriteEngine on",
         "",
     ]
-    for accept, ext in _BY_ACCEPT:
-        lines += [
-            f"RewriteCond %{{HTTP_ACCEPT}} {accept} [NC]",
-            f"RewriteRule {_ID_RULE} {base_url}data/$1/$2.{ext} [R=303,L]",
-        ]
-    lines += [f"RewriteRule {_ID_RULE} {base_url}page/$1/$2.html [R=303,L]", ""]
-    for accept, file in (("text/turtle", "msp.ttl"), (r"application/rdf\+xml", "msp.owl")):
-        lines += [
-            f"RewriteCond %{{HTTP_ACCEPT}} {accept} [NC]",
-            f"RewriteRule ^ontology/?$ {base_url}ontology/{file} [R=303,L]",
-        ]
-    lines += [f"RewriteRule ^ontology/?$ {base_url}ontology/index.html [R=303,L]", ""]
+    lines += _negotiated(_ID_RULE, base_url + "data/$1/$2.{}", base_url + "page/$1/$2{}", _BY_ACCEPT)
+    lines += _negotiated(_VOCAB_RULE, base_url + "data/vocab/$1.{}", base_url + "page/vocab/$1{}", _BY_ACCEPT)
+    files = [("text/turtle", "ttl"), (r"application/rdf\+xml", "owl")]
+    lines += _negotiated("^ontology/?$", base_url + "ontology/msp.{}", base_url + "ontology/index{}", files)
     lines += [f"RewriteRule ^dataset$ {base_url}void.ttl [R=303,L]"]
     return "\n".join(lines) + "\n"
+
+
+def _negotiated(pattern: str, data: str, page: str, by_accept: list[tuple[str, str]]) -> list[str]:
+    """The rules of one IRI pattern: ``data`` (``{}``: the extension) for each type of ``by_accept`` that
+    Accept names, else ``page`` (``{}``: ``.fr.html``, ``.es.html``, ``.html``) by Accept-Language."""
+    lines = []
+    for accept, ext in by_accept:
+        lines += [
+            f"RewriteCond %{{HTTP_ACCEPT}} {accept} [NC]",
+            f"RewriteRule {pattern} {data.format(ext)} [R=303,L]",
+        ]
+    for lang in _OTHER_LANGUAGES:
+        lines += [
+            f"RewriteCond %{{HTTP:Accept-Language}} ^\\s*{lang}\\b [NC]",
+            f"RewriteRule {pattern} {page.format(f'.{lang}.html')} [R=303,L]",
+        ]
+    return [*lines, f"RewriteRule {pattern} {page.format('.html')} [R=303,L]", ""]
