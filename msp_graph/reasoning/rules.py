@@ -1216,6 +1216,9 @@ def _run_tables(
         with _without_cycle_collection():
             closure.read(store._store, graphs)
             written = _fixpoint(store, compiler, closure, [*graphs, scratch], target, max_rounds)
+            # Only the types are read from here on (may_share_members). The pairs, millions of tuples, go
+            # before the collector is back, whose first collection would walk them all (0.3 s at 10^6).
+            closure.known.pairs.clear()
     finally:
         store.drop(scratch)
     return written, closure
