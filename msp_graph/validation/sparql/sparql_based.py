@@ -20,8 +20,11 @@ nothing matches, which a lateral sub-SELECT grouped by ``$this`` does not give).
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import rdflib
 from pyshacl.constraints.sparql.sparql_based_constraints import SPARQLBasedConstraint
@@ -212,10 +215,28 @@ def set_at_a_time(query: str, prefixes: dict[str, str]) -> bool:
     return _proven(prologue + query)
 
 
+#: Verdicts of the bundled shapes' texts, by SHA-256 of the text (``tools/gen_proven.py`` writes the file,
+#: ``tests/test_proven_table.py`` checks it): rdflib's SPARQL parser took 0.45-1 s of every validation
+#: process for the same four texts. Other texts (the user's shapes) are parsed.
+PROVEN_TABLE = Path(__file__).with_name("proven.json")
+
+
+@functools.cache
+def _known_verdicts() -> dict[str, bool]:
+    return json.loads(PROVEN_TABLE.read_text(encoding="utf-8"))["verdicts"]
+
+
 @functools.lru_cache(maxsize=256)
 def _proven(text: str) -> bool:
-    """``set_at_a_time`` on the whole text, once per text: rdflib's parse is most of a small validation's
-    time, and the same constraint is compiled again for every validation of a process (``history``)."""
+    """``set_at_a_time`` on the whole text, once per text: from the table of the bundled shapes' verdicts,
+    else parsed (``parsed_verdict``); the same constraint is compiled again for every validation of a
+    process (``history``)."""
+    known = _known_verdicts().get(hashlib.sha256(text.encode("utf-8")).hexdigest())
+    return parsed_verdict(text) if known is None else known
+
+
+def parsed_verdict(text: str) -> bool:
+    """``set_at_a_time`` proven on rdflib's algebra of the whole text (prologue included)."""
     from rdflib.plugins.sparql import prepareQuery
 
     try:
