@@ -6,8 +6,8 @@ member names, counts) and saves a screenshot in ``$MSP_GRAPH_TEST_ARTIFACTS/brow
 chromium binary (default: ``chromium`` on the PATH, else ``/usr/bin/chromium``).
 
 Without chromium or the ``playwright`` package the tests skip, except under CI (``CI`` set), where they
-fail. To add a page (the query page...): a test taking ``site`` (where the served site is, ``site.url``)
-and ``page`` (a fresh browser tab), ending with ``shot(page, site, "name")``.
+fail. To add a page: a test taking ``site`` (where the served site is, ``site.url``) and ``page`` (a
+fresh browser tab), ending with ``shot(page, site, "name")``.
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ from pathlib import Path
 
 import pytest
 
+from msp_graph.errors import QueryError
 from msp_graph.loading import load_bundled, open_store
-from msp_graph.queries import get_query, run_query
+from msp_graph.queries import get_query, list_queries, run_query
 
 try:
     from playwright.sync_api import expect, sync_playwright
@@ -58,8 +59,8 @@ def _missing() -> str | None:
 
 #: Pages by name: the server's path, the published site's file (a new page, the query page say, adds its
 #: entry here; a page the static site does not have is left out of ``SITE_FILES``).
-SERVER_PATHS = {"index": "", "validation": "validation"}
-SITE_FILES = {"index": "index.html", "validation": "validation.html"}
+SERVER_PATHS = {"index": "", "validation": "validation", "query": "query"}
+SITE_FILES = {"index": "index.html", "validation": "validation.html", "query": "query.html"}
 
 
 @dataclass
@@ -299,3 +300,137 @@ def test_the_validation_page_gives_each_partnership_its_verdict(site, page, bund
     violations = sum(r.severity == "violation" for r in report.results)
     assert sum(line.startswith("✗ violation") for line in lines) == violations == 12
     shot(page, site, "validation")
+
+
+# --- the query page -------------------------------------------------------------------------------------
+
+
+def needs_server(site: Site) -> None:
+    if site.kind != "serve":
+        pytest.skip("the static site has no forms: parameters and ad-hoc SPARQL need msp-graph serve")
+
+
+def rows_shown(page, count: str, columns: list[str]):
+    """The result table as the user sees it: the count line above it ("118 rows"), the column headings,
+    all within the window's width; returns the table's body rows."""
+    expect(page.locator("p.count strong")).to_have_text(count)
+    table = page.get_by_role("table")
+    expect(table.locator("thead th")).to_have_text(columns)
+    # a wide table scrolls in its own box: the page itself never scrolls sideways
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+    return table.locator("tbody tr")
+
+
+def column(rows, number: int) -> list[str]:
+    return [" ".join(text.split()) for text in rows.locator(f"td:nth-child({number})").all_inner_texts()]
+
+
+def test_the_query_page_lists_the_named_queries(site, page, bundled):
+    offered = [q for q in list_queries() if site.kind == "serve" or all(p.optional for p in q.params)]
+    page.goto(site.url("index"))
+    page.get_by_role("link", name="Queries", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Queries")
+    expect(page.get_by_role("heading", name=f"Named queries ({len(offered)})")).to_be_visible()
+    headings = page.get_by_role("heading", level=3)
+    assert [h.split(" (")[0] for h in headings.all_inner_texts()] == [q.name for q in offered]
+    for query in offered:
+        section = page.locator(f"#q-{query.name}")
+        expect(section).to_contain_text(query.summary)
+        if site.kind == "serve":
+            expect(section.get_by_role("button", name=f"Run {query.name}", exact=True)).to_be_visible()
+            expect(section.get_by_role("textbox")).to_have_count(len(query.params))
+        else:  # each with its count, run when the site was written, linking to the results
+            n = len(run_query(bundled[0], query))
+            noun = ("triple" if query.form == "construct" else "row") + ("" if n == 1 else "s")
+            expect(section.get_by_role("link", name=f"{n:,} {noun}", exact=True)).to_be_visible()
+    if site.kind == "serve":
+        expect(page.get_by_label("A query (SELECT, ASK, CONSTRUCT or DESCRIBE)")).to_be_editable()
+    else:
+        expect(page.get_by_role("textbox")).to_have_count(0)
+        assert "need the server: msp-graph serve" in visible(page)
+    shot(page, site, "query")
+
+
+def test_a_named_query_picked_from_the_query_page_shows_its_rows(site, page, bundled):
+    expected = run_query(bundled[0], get_query("composition-status"))
+    page.goto(site.url("query"))
+    section = page.locator("#q-composition-status")
+    if site.kind == "serve":
+        section.get_by_role("button", name="Run composition-status").click()
+        expect(page).to_have_url(re.compile(r"/query\?name=composition-status&partnership=&lang=en#results$"))
+    else:
+        section.get_by_role("link", name=f"{len(expected)} rows").click()
+        expect(page).to_have_url(re.compile(r"/query/composition-status\.html$"))
+    rows = rows_shown(page, f"{len(expected)} rows", expected.variables)
+    expect(rows).to_have_count(len(expected))
+    assert column(rows, 2) == [row["partnershipLabel"].value for row in expected.rows]
+    assert column(rows, 7) == [row["conforms"].value for row in expected.rows]
+    expect(page.get_by_role("link", name="CSV", exact=True)).to_be_visible()
+    shot(page, site, "query-named")
+
+
+def test_a_named_query_with_its_parameter_filled_in(site, page, bundled):
+    needs_server(site)
+    params = {"partner": ID + "organisation/ilo"}
+    expected = run_query(bundled[0], get_query("partners-sharing-alliances"), params=params)
+    page.goto(site.url("query"))
+    required = page.locator("#q-alliances-of-partner")
+    required.get_by_role("button", name="Run alliances-of-partner").click()  # its field left blank
+    assert required.get_by_label("partner", exact=True).evaluate("field => field.validity.valueMissing")
+    expect(page).to_have_url(site.url("query"))  # the browser did not send the form
+    section = page.locator("#q-partners-sharing-alliances")
+    section.get_by_label("partner", exact=True).fill("organisation:ilo")
+    section.get_by_role("button", name="Run partners-sharing-alliances").click()
+    expect(page).to_have_url(re.compile(r"\?name=partners-sharing-alliances&partner=organisation%3Ailo&"))
+    rows = rows_shown(page, f"{len(expected)} rows", expected.variables)
+    expect(rows).to_have_count(len(expected))
+    assert set(column(rows, 2)) == {"International Labour Organization"}
+    assert column(rows, 4) == [row["partnerBLabel"].value for row in expected.rows]
+    expect(section.get_by_label("partner", exact=True)).to_have_value("organisation:ilo")
+    shot(page, site, "query-parameter")
+
+
+AD_HOC = """SELECT ?organisation ?name WHERE {
+  ?membership org:member ?organisation .
+  ?organisation rdfs:label ?name FILTER (lang(?name) = "en")
+}
+GROUP BY ?organisation ?name
+ORDER BY ?name"""
+
+
+def test_an_ad_hoc_query_typed_in_the_editor(site, page, bundled):
+    needs_server(site)
+    expected = run_query(bundled[0], AD_HOC)
+    page.goto(site.url("query"))
+    editor = page.get_by_label("A query (SELECT, ASK, CONSTRUCT or DESCRIBE)")
+    editor.fill(AD_HOC)
+    page.get_by_role("button", name="Run the query").click()
+    expect(page).to_have_url(re.compile(r"/query\?query=SELECT\+%3Forganisation"))
+    rows = rows_shown(page, f"{len(expected)} rows", expected.variables)
+    expect(rows).to_have_count(len(expected))
+    assert column(rows, 2) == [row["name"].value for row in expected.rows]
+    iris = [row["organisation"].value for row in expected.rows]
+    assert column(rows, 1) == [iri.replace(ID + "organisation/", "organisation:") for iri in iris]
+    expect(editor).to_have_value(AD_HOC)
+    shot(page, site, "query-ad-hoc")
+    first = expected.rows[0]
+    rows.first.get_by_role("link").click()  # an IRI of the data, linked to its page
+    expect(page).to_have_url(re.compile(first["organisation"].value.removeprefix(ID) + r"\?lang=en$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(first["name"].value)
+
+
+def test_a_malformed_query_shows_its_error_in_one_line(site, page, bundled):
+    needs_server(site)
+    text = "SELECT * WHERE { ?s ?p }"
+    with pytest.raises(QueryError) as error:
+        run_query(bundled[0], text, where="query")
+    page.goto(site.url("query"))
+    editor = page.get_by_label("A query (SELECT, ASK, CONSTRUCT or DESCRIBE)")
+    editor.fill(text)
+    page.get_by_role("button", name="Run the query").click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_have_text(f"The query was not run: {error.value}")
+    assert "1:25: SPARQL syntax error" in str(error.value) and "\n" not in alert.inner_text()
+    expect(page.get_by_role("table")).to_have_count(0)
+    expect(editor).to_have_value(text)
+    shot(page, site, "query-error")
