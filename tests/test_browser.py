@@ -28,6 +28,7 @@ import pytest
 
 from msp_graph.errors import QueryError
 from msp_graph.loading import load_bundled, open_store
+from msp_graph.prefixes import PREFIXES, select
 from msp_graph.queries import get_query, list_queries, run_query
 
 try:
@@ -190,6 +191,20 @@ def browser(site):
 def page(browser):
     """A fresh tab (English, a desktop-sized window); 15 s at most for any step."""
     context = browser.new_context(locale="en-GB", viewport={"width": 1200, "height": 900})
+    context.set_default_timeout(15_000)
+    tab = context.new_page()
+    try:
+        yield tab
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def scriptless(browser):
+    """A fresh tab as ``page`` makes, with JavaScript off: the pages as they work without scripts."""
+    context = browser.new_context(
+        locale="en-GB", viewport={"width": 1200, "height": 900}, java_script_enabled=False
+    )
     context.set_default_timeout(15_000)
     tab = context.new_page()
     try:
@@ -398,8 +413,9 @@ GROUP BY ?organisation ?name
 ORDER BY ?name"""
 
 
-def test_an_ad_hoc_query_typed_in_the_editor(site, page, bundled):
+def test_an_ad_hoc_query_typed_in_the_editor(site, scriptless, bundled):
     needs_server(site)
+    page = scriptless  # the <textarea> form, as without scripts (with them, YASGUI: below)
     expected = run_query(bundled[0], AD_HOC)
     page.goto(site.url("query"))
     editor = page.get_by_label("A query (SELECT, ASK, CONSTRUCT or DESCRIBE)")
@@ -419,8 +435,9 @@ def test_an_ad_hoc_query_typed_in_the_editor(site, page, bundled):
     expect(page.get_by_role("heading", level=1)).to_have_text(first["name"].value)
 
 
-def test_a_malformed_query_shows_its_error_in_one_line(site, page, bundled):
+def test_a_malformed_query_shows_its_error_in_one_line(site, scriptless, bundled):
     needs_server(site)
+    page = scriptless
     text = "SELECT * WHERE { ?s ?p }"
     with pytest.raises(QueryError) as error:
         run_query(bundled[0], text, where="query")
@@ -434,3 +451,38 @@ def test_a_malformed_query_shows_its_error_in_one_line(site, page, bundled):
     expect(page.get_by_role("table")).to_have_count(0)
     expect(editor).to_have_value(text)
     shot(page, site, "query-error")
+
+
+def test_the_editor_runs_a_query_on_this_server_only(site, page, bundled):
+    """With scripts, YASGUI (vendored) takes the place of the <textarea> form: it opens with the project's
+    prefixes, runs a query at this server's /sparql and shows its rows; nothing is asked of another
+    origin, and the page's Content-Security-Policy refuses nothing YASGUI needs."""
+    needs_server(site)
+    expected = run_query(bundled[0], AD_HOC)
+    asked, refused = [], []
+    page.on("request", lambda request: asked.append(request.url))
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    page.goto(site.url("query"))
+    expect(page.locator("#yasgui .CodeMirror")).to_be_visible()
+    expect(page.get_by_label("A query (SELECT, ASK, CONSTRUCT or DESCRIBE)")).to_be_hidden()
+    # completion of classes and properties would ask Linked Open Vocabularies: off
+    completers = page.evaluate("() => mspQueryEditor.getTab().getYasqe().config.autocompleters")
+    assert completers == ["variables", "prefixes"]
+    opening = page.evaluate("() => mspQueryEditor.getTab().getQuery()")
+    assert opening.startswith("".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items()))
+    text = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in select("org", "rdfs").items()) + AD_HOC
+    page.evaluate("text => { mspQueryEditor.getTab().setQuery(text); }", text)
+    page.locator("#yasgui .yasqe_queryButton").click()
+    expect(page.locator("#yasgui .yasr_response_chip")).to_contain_text(f"{len(expected)} results in")
+    page.locator("#yasgui select.tableSizer").select_option("-1")  # all rows on one page
+    rows = page.locator("#yasgui .yasr table.dataTable tbody tr")
+    expect(rows).to_have_count(len(expected))
+    names = [row["name"] for row in expected.rows]  # YASR shows a literal with its language tag
+    assert column(rows, 3) == [f'"{name.value}"@{name.language}' for name in names]
+    iris = [row["organisation"].value for row in expected.rows]
+    assert column(rows, 2) == [iri.replace(ID + "organisation/", "organisation:") for iri in iris]
+    shot(page, site, "query-editor")
+    assert any(url.startswith(site.base + "assets/yasgui/") for url in asked)
+    assert site.base + "sparql" in asked
+    assert [url for url in asked if not url.startswith(site.base)] == []
+    assert refused == []

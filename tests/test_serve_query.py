@@ -5,6 +5,7 @@ the named queries that need no parameter, run in advance)."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import html
 import io
 import json
@@ -18,10 +19,11 @@ pytest.importorskip("starlette")
 from starlette.testclient import TestClient
 
 from msp_graph.loading import load_bundled, open_store
+from msp_graph.prefixes import PREFIXES
 from msp_graph.queries import get_query, list_queries, run_query
 from msp_graph.serve import Limits, create_app, validated
 from msp_graph.serve import publish as site
-from msp_graph.serve.query_page import RESERVED
+from msp_graph.serve.query_page import EXAMPLE, RESERVED
 
 ID = "https://w3id.org/msp/id/"
 CROSS = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -85,7 +87,15 @@ def test_the_page_offers_every_named_query_with_its_parameters(client):
             assert field, (query.name, param.name)
             assert (" required" in field[0]) is (not param.optional)
     assert '<textarea id="query" name="query"' in page
-    assert "<script" not in page and "http://" not in page.split("<main>")[1].split("</main>")[0]
+    # the only scripts are the editor's, from this server; the main part links nowhere else (the editor's
+    # prefixes, in its data attributes, are no links)
+    scripts = re.findall(r"<script[^>]*>", page)
+    assert [re.search(r'src="([^"?]*)', s)[1] for s in scripts] == [
+        "/assets/yasgui/yasgui.min.js",
+        "/assets/yasgui/msp-query.js",
+    ]
+    main = re.sub(r'<div id="yasgui"[^>]*>', "", page.split("<main>")[1].split("</main>")[0])
+    assert "http://" not in main
 
 
 def test_every_page_links_to_the_query_page(client):
@@ -203,6 +213,80 @@ def test_a_format_that_does_not_fit_is_one_line(client):
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("text/plain")
     assert response.text.count("\n") == 1 and "turtle, nt, jsonld" in response.text
+
+
+# --- the editor (YASGUI, vendored) ----------------------------------------------------------------------
+
+YASGUI = Path(__file__).resolve().parents[1] / "msp_graph" / "assets" / "yasgui"
+
+
+def test_the_vendored_files_are_those_the_readme_names():
+    """msp_graph/assets/yasgui/README.md gives each file taken from npm with its sha256: a partial or
+    hand-made update fails here (tools/vendor_yasgui.sh writes both)."""
+    readme = (YASGUI / "README.md").read_text()
+    listed = dict((name, digest) for digest, name in re.findall(r"^([0-9a-f]{64})  (\S+)$", readme, re.M))
+    assert set(listed) == {"yasgui.min.js", "yasgui.min.css", "package.json"}
+    for name, digest in listed.items():
+        assert hashlib.sha256((YASGUI / name).read_bytes()).hexdigest() == digest, name
+    package = json.loads((YASGUI / "package.json").read_text())
+    assert (package["name"], package["license"]) == ("@zazuko/yasgui", "MIT")
+    assert f"version **{package['version']}**" in readme
+    assert {p.name for p in YASGUI.iterdir()} == {*listed, "README.md", "msp-query.js"}
+
+
+def test_the_editor_files_are_served_to_be_kept(client):
+    page = client.get("/query").text
+    addresses = re.findall(r'(?:src|href)="(/assets/yasgui/[^"]+)"', page)
+    assert [a.split("?")[0].rsplit("/", 1)[1] for a in addresses] == [
+        "yasgui.min.css",
+        "yasgui.min.js",
+        "msp-query.js",
+    ]
+    for address in addresses:
+        response = client.get(address)
+        name = address.split("?")[0].rsplit("/", 1)[1]
+        assert response.status_code == 200 and response.content == (YASGUI / name).read_bytes()
+        # the address changes with the bytes, so the browser may keep them
+        assert address.endswith("?v=" + hashlib.sha256(response.content).hexdigest()[:16])
+        assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+        kind = "text/css" if name.endswith(".css") else "text/javascript"
+        assert response.headers["content-type"].startswith(kind)
+        again = client.get(address, headers={"If-None-Match": response.headers["etag"]})
+        assert again.status_code == 304
+    for other in ("package.json", "README.md", "..%2Fapp.py", "nothing.js"):
+        assert client.get(f"/assets/yasgui/{other}").status_code == 404
+
+
+def test_only_the_query_page_may_run_a_script_and_only_this_servers(client):
+    def policy(path: str) -> dict[str, str]:
+        header = client.get(path).headers["content-security-policy"]
+        return dict((part.strip() + " ").split(" ", 1) for part in header.split(";"))
+
+    query = policy("/query")
+    assert query["script-src"].strip() == "'self'" and query["connect-src"].strip() == "'self'"
+    assert query["default-src"].strip() == "'none'"
+    assert policy("/query?query=ASK+%7B%7D")["script-src"].strip() == "'self'"
+    for path in ("/", "/validation", "/page/partnership/alliance-8-7", "/ontology"):
+        assert "script-src" not in policy(path) and "connect-src" not in policy(path), path
+
+
+def test_the_editor_opens_with_the_project_prefixes_and_sends_to_sparql(client):
+    def holder(page: str) -> dict[str, str]:
+        tag = re.search(r'<div id="yasgui"[^>]*>', page)[0]
+        return {k: html.unescape(v) for k, v in re.findall(r'data-([a-z]+)="([^"]*)"', tag)}
+
+    opening = holder(client.get("/query").text)
+    assert opening["endpoint"] == "/sparql"
+    lines = [line for line in opening["query"].splitlines() if line.startswith("PREFIX ")]
+    assert lines == [f"PREFIX {name}: <{iri}>" for name, iri in PREFIXES.items()]
+    assert opening["query"].endswith(EXAMPLE) and json.loads(opening["prefixes"]) == PREFIXES
+    assert holder(client.get("/query", params={"query": PARTNERSHIPS}).text)["query"] == PARTNERSHIPS
+
+
+def test_the_published_query_page_has_no_editor(published):
+    for name in ("query.html", "query.fr.html", "query/organisations.html"):
+        page = (published / name).read_text()
+        assert "<script" not in page and 'id="yasgui"' not in page and "assets/yasgui" not in page
 
 
 # --- refusals: the status /sparql gives, the message on the page ----------------------------------------

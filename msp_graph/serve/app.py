@@ -63,6 +63,14 @@ _HTML_HEADERS = {
     "base-uri 'none'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
 }
+# The query page alone runs a script: the editor's (YASGUI, vendored, from this server only), whose queries
+# go to this server only; its inline styles and CodeMirror's style attributes need 'unsafe-inline'.
+_QUERY_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+# The editor's files: their address changes with their bytes (``?v=``), so a browser may keep them a year.
+_ASSET_HEADERS = {"Cache-Control": "public, max-age=31536000, immutable", "X-Content-Type-Options": "nosniff"}
 
 
 def _etag(body: bytes) -> str:
@@ -437,6 +445,7 @@ def _query_html(site: Site, request: Request, asked, *, result=None, error=None)
         "downloads": [],
         "error": str(error) if error is not None else None,
         "precomputed": {},
+        "yasgui": query_page.editor("/sparql"),
     }
     if asked is not None and asked.name is not None:
         values["heading"] = f"Query: {asked.name}"
@@ -446,9 +455,18 @@ def _query_html(site: Site, request: Request, asked, *, result=None, error=None)
         kind = "graph" if result.kind == "graph" else "select"
         values["downloads"] = query_page.downloads(kind, lambda fmt: "/query?" + asked.address(format=fmt))
     response = site.html(request, "query.html", status=error.status if error else 200, **values)
+    response.headers["Content-Security-Policy"] = _QUERY_CSP
     if error is not None:
         response.headers.update(error.headers)
     return response
+
+
+def editor_asset(request: Request) -> Response:
+    """``/assets/yasgui/{name}``: the query page's editor (``query_page.EDITOR_FILES``), kept a year."""
+    found = query_page.editor_file(request.path_params["name"])
+    if found is None:
+        return PlainTextResponse("no such file\n", 404)
+    return answer(request, found[0], found[1], headers=_ASSET_HEADERS)
 
 
 def void(request: Request) -> Response:
@@ -504,6 +522,7 @@ def create_app(
             Route("/ontology/{name}", ontology_download),
             Route("/.well-known/void", void),
             Route("/context.jsonld", jsonld_context),
+            Route("/assets/yasgui/{name}", editor_asset),
         ]
     )
     app.state.site = Site(store, report, limits or sparql.Limits())

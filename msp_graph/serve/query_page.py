@@ -9,16 +9,33 @@ results as a file (``sparql.DOWNLOADS``) instead of the page. The query is check
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
 
+from ..prefixes import PREFIXES
 from ..queries import PARAM_KINDS, NamedQuery, QueryResult, list_queries
 from . import sparql
 from .pages import short
 
-__all__ = ["EXAMPLE", "RESERVED", "Asked", "asked", "catalogue", "downloads", "kind_of", "table"]
+__all__ = [
+    "EDITOR_FILES",
+    "EXAMPLE",
+    "RESERVED",
+    "Asked",
+    "asked",
+    "catalogue",
+    "downloads",
+    "editor",
+    "editor_file",
+    "kind_of",
+    "table",
+]
 
 #: The words of a query page's address that are no query parameter.
 RESERVED = ("name", "query", "format", "lang")
@@ -30,6 +47,14 @@ EXAMPLE = """SELECT ?partnership ?name WHERE {
 ORDER BY ?name
 LIMIT 20
 """
+#: The files of the editor (YASGUI, vendored: ``msp_graph/assets/yasgui/README.md``), served at
+#: ``/assets/yasgui/{name}``: name -> media type. Nothing else there is served.
+EDITOR_FILES = {
+    "yasgui.min.js": "text/javascript; charset=utf-8",
+    "yasgui.min.css": "text/css; charset=utf-8",
+    "msp-query.js": "text/javascript; charset=utf-8",
+}
+_EDITOR_DIR = Path(__file__).resolve().parents[1] / "assets" / "yasgui"
 
 
 @dataclass(frozen=True)
@@ -126,3 +151,34 @@ def downloads(kind: str, link) -> list[tuple[str, str]]:
     """``(label, address)`` of each result file for results of ``kind``; ``link(format)`` makes the
     address."""
     return [(label, link(fmt)) for fmt, (_, _, label) in sparql.DOWNLOADS[kind].items()]
+
+
+@functools.cache
+def editor_file(name: str) -> tuple[bytes, str] | None:
+    """The bytes and media type of the editor's file ``name`` (``EDITOR_FILES``), or None for any other."""
+    if name not in EDITOR_FILES:
+        return None
+    return (_EDITOR_DIR / name).read_bytes(), EDITOR_FILES[name]
+
+
+def editor(endpoint: str) -> dict:
+    """What the page needs to start YASGUI: its files' addresses (``/assets/yasgui/NAME?v=HASH``: a new
+    file is a new address, so a browser may keep each for a year), the endpoint its queries go to, the
+    query it opens with (the project's ``PREFIX`` lines, then ``EXAMPLE``; a page with ``?query=`` opens
+    with that query instead, as the ``<textarea>`` does) and the prefixes that shorten
+    IRIs in its results (JSON)."""
+    lines = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
+    return {
+        "scripts": [_address("yasgui.min.js"), _address("msp-query.js")],
+        "style": _address("yasgui.min.css"),
+        "endpoint": endpoint,
+        "query": lines + "\n" + EXAMPLE,
+        "example": EXAMPLE,
+        "prefixes": json.dumps(PREFIXES, sort_keys=True),
+    }
+
+
+@functools.cache
+def _address(name: str) -> str:
+    body, _ = editor_file(name) or (b"", "")
+    return f"/assets/yasgui/{name}?v={hashlib.sha256(body).hexdigest()[:16]}"
