@@ -67,6 +67,13 @@ def build_report(
             r.focus_node != r.partnership,
             r.focus_label,
             r.message,
+            # Ties (same partnership, severity, focus label and message) in the results' own terms, so
+            # the report's order never depends on the order the engine found them in.
+            r.focus_node,
+            r.path or "",
+            r.constraint_component,
+            r.source_shape,
+            r.value or "",
         )
     )
     failing = {
