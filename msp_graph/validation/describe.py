@@ -59,23 +59,7 @@ def build_report(
             )
         )
     composition_shapes = {str(s) for s in composition or ()}
-    results.sort(
-        key=lambda r: (
-            r.partnership_label or "~",
-            -SEVERITIES.index(r.severity),
-            r.source_shape not in composition_shapes,
-            r.focus_node != r.partnership,
-            r.focus_label,
-            r.message,
-            # Ties (same partnership, severity, focus label and message) in the results' own terms, so
-            # the report's order never depends on the order the engine found them in.
-            r.focus_node,
-            r.path or "",
-            r.constraint_component,
-            r.source_shape,
-            r.value or "",
-        )
-    )
+    results.sort(key=lambda r: _order(r, composition_shapes))
     failing = {
         r.partnership
         for r in results
@@ -110,6 +94,25 @@ def _shape_texts(shapes: rdflib.Graph, iris: set[str]) -> dict[str, dict[str, st
         if found:
             texts[iri] = found
     return texts
+
+
+def _order(r: ValidationResult, composition_shapes: set[str]) -> tuple:
+    """A result's place in the report: by partnership, severest first, the composition rule first, the
+    partnership's own results first, then by label and message; ties in the results' own terms, so the
+    order never depends on the order the engine found them in."""
+    return (
+        r.partnership_label or "~",
+        -SEVERITIES.index(r.severity),
+        r.source_shape not in composition_shapes,
+        r.focus_node != r.partnership,
+        r.focus_label,
+        r.message,
+        r.focus_node,
+        r.path or "",
+        r.constraint_component,
+        r.source_shape,
+        r.value or "",
+    )
 
 
 def _top_results(graph: rdflib.Graph) -> list:
