@@ -1,9 +1,10 @@
 """OWL 2 RL reasoning: one function, ``reason``, and two engines behind it.
 
 * ``rules`` (the default, ``msp_graph.reasoning.rules``): the OWL 2 RL rules the schema needs, compiled
-  into tables run in Python over the embedded store's triples, property paths as SPARQL updates (a remote
-  store's asserted graphs are copied into a local embedded store first, and only the inferred graph is
-  written back: see docs/endpoints.md);
+  into tables run in Python over the embedded store's triples, property paths as SPARQL updates; for a
+  remote store the same rules as SPARQL updates run in the endpoint (``in_endpoint``), or, with
+  ``RemoteStore.local_copy`` (``--local-copy``), on a local embedded copy of its asserted graphs, only the
+  inferred graph written back (docs/endpoints.md);
 * ``owlrl`` (the reference, ``msp_graph.reasoning.reference``): owlrl on an rdflib copy of the asserted
   graphs.
 
@@ -26,8 +27,8 @@ from __future__ import annotations
 import warnings
 
 from ..errors import ReasoningError
-from ..stores import INFERRED_GRAPH, Store
-from . import rules
+from ..stores import INFERRED_GRAPH, RemoteStore, Store
+from . import in_endpoint, rules
 from .result import Inconsistency, ReasoningResult
 
 __all__ = [
@@ -59,6 +60,8 @@ def reason(store: Store, *, engine: str = "rules") -> ReasoningResult:
     check_engine(engine)
     if engine == "rules":
         missing = rules.unsupported(store)
+        if not missing and isinstance(store, RemoteStore) and not store.local_copy:
+            return in_endpoint.materialise(store)  # in the endpoint, unless --local-copy
         if not missing:
             return rules.materialise(store)
         warnings.warn(f"rules reasoner: {'; '.join(missing)}; using owlrl instead", stacklevel=2)

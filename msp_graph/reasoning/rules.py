@@ -2,9 +2,9 @@
 
 ``owlrl`` (``msp_graph.reasoning.reference``) is the reference reasoner; this engine gives the same
 entailments for the rules below and runs two orders of magnitude faster: no rdflib graph is ever built. For
-a remote store the asserted graphs are copied into a local embedded store, the rules run there, and only the
-inferred graph is written back (Oxigraph server refuses ``INSERT ... USING`` over a union default graph; see
-docs/endpoints.md).
+a remote store the same compiled rules run in the endpoint as SPARQL updates (``in_endpoint``); with
+``--local-copy`` the asserted graphs are copied into a local embedded store, the rules run there, and only
+the inferred graph is written back (docs/endpoints.md).
 
 How it works
     1. The schema (``rdfs:subClassOf``, ``owl:equivalentClass``, restrictions, property axioms...) is read

@@ -566,6 +566,7 @@ class RemoteStore(Store):
         self._staging: bool | None = None  # None: not checked since the last write; True: queries hide them
         self._named: list[str] | None = None  # the visible graphs named in requests; None: list again
         self._seen_staging: set[str] = set()  # staging graphs a listing saw (marked or not)
+        self._as_written = False  # True: queries name their graphs themselves (``as_written``)
         self._swept = False
         self._local = threading.local()  # the deadline of the exchange under way in this thread
         self._opener = self._build_opener(user, password)
@@ -721,7 +722,7 @@ class RemoteStore(Store):
         wrapper.setOnlyConneg(True)  # no format=/output= parameters: some servers answer 406 to them
         if update:
             self._named, self._staging = None, None  # graphs may come or go
-        elif not raw:
+        elif not raw and not self._as_written:
             default, named = self._dataset(text)
             for graph in default:
                 wrapper.addDefaultGraph(graph)
@@ -954,6 +955,40 @@ class RemoteStore(Store):
 
     def drop(self, graph: str) -> None:
         self.update(f"DROP SILENT GRAPH {_iri(graph)}")
+
+    @contextlib.contextmanager
+    def as_written(self) -> Iterator[None]:
+        """Queries sent as written, no graph named in their protocol request (``_dataset``): for a caller
+        whose every pattern names its graphs (``GRAPH``), its own staging graphs among them. It spares the
+        listing of the graphs after each update (35 s on Virtuoso at 10^6 triples)."""
+        before, self._as_written = self._as_written, True
+        try:
+            yield
+        finally:
+            self._as_written = before
+
+    def new_staging_graph(self) -> str:
+        """A new working graph on the server, holding only its mark: hidden from other readers, removed by
+        the next push if this process dies; ``move_staged`` puts it in place, ``drop`` removes it. Queries
+        see it under ``as_written``."""
+        graph = _staging_name()
+        self.update(self.marking(graph))
+        return graph
+
+    @staticmethod
+    def marking(graph: str) -> str:
+        """The update that marks ``graph`` as a staging graph (again, after a change that removed it)."""
+        return f"INSERT DATA {{ GRAPH {_iri(graph)} {{ {_mark(graph).decode()} }} }}"
+
+    def move_staged(self, staging: str, target: str) -> None:
+        """Replace ``target`` with the staging graph (its mark removed) in one request, never retried: its
+        first attempt may have been applied."""
+        source = _iri(staging)
+        with self._no_retries():
+            self.update(
+                f"DELETE WHERE {{ GRAPH {source} {{ {source} <{_MARK}> ?t }} }} ;\n"
+                f"MOVE SILENT {source} TO {_iri(target)}"
+            )
 
     def dump(self, *, format: str, graphs: Iterable[str] | None = None) -> bytes:
         out = io.BytesIO()
