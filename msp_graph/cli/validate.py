@@ -93,6 +93,14 @@ Engine = Annotated[
         "--engine", help="sparql (shapes compiled to SPARQL, in the store) or pyshacl (the reference)."
     ),
 ]
+Full = Annotated[
+    bool,
+    typer.Option(
+        "--full",
+        help="With --store: reason and validate everything, not only what changed since the last "
+        "validation of the store.",
+    ),
+]
 
 
 @message_options
@@ -114,12 +122,13 @@ def validate(
     reasoner: Reasoner = "rules",
     engine: Engine = "sparql",
     as_of: AsOf = None,
+    full: Full = False,
 ):
     """Validate the data against the SHACL shapes (after OWL 2 RL reasoning); print the report.
 
     With no FILES and no --store: the bundled data, grouped by partnership. With --shapes: FILES alone,
     no reasoning unless --reason, as other SHACL validators do. With --store (and no --as-of) the report
-    is kept in the store's folder, for `msp-graph diff` and --fail-on new.
+    is kept in the store's folder, for `msp-graph diff` and --fail-on new; then only what changed is redone.
     """
     when, previous = _check_options(data, fail_on, reason and no_reason, as_of, bool(shapes))
     reasoning = reason if shapes else not no_reason
@@ -129,21 +138,20 @@ def validate(
         check_reasoner(reasoner)
     if shapes:
         check_shapes(shapes)
-    started = time.perf_counter()
-    store = None
+    started, store, lines = time.perf_counter(), None, format in LINE_FORMATS
     try:
         with report.working("validating"), _engine_notes(report):
             store = _open(data, bool(shapes), reasoning, report)
             if when is not None:
                 store = select_as_of(store, when, data, report)
-            if reasoning:
+            if reasoning and data.store is not None and not shapes and when is None:
+                result = _check_store(store, reasoner, engine, lines, full, report)
+            elif reasoning:
                 report.step("reasoning (OWL 2 RL), then validating (SHACL)")
-                result = check(
-                    store, shapes=shapes, reasoner=reasoner, engine=engine, lines=format in LINE_FORMATS
-                )
+                result = check(store, shapes=shapes, reasoner=reasoner, engine=engine, lines=lines)
             else:
                 report.step("validating (SHACL)")
-                result = validate_store(store, shapes=shapes, engine=engine, lines=format in LINE_FORMATS)
+                result = validate_store(store, shapes=shapes, engine=engine, lines=lines)
         write(output, result.render(format))
     except BaseException:
         if store is not None:
@@ -155,6 +163,24 @@ def validate(
     store.close()
     if _findings(data, result, fail_on, previous, keeping=when is None and not shapes, report=report):
         raise typer.Exit(1)
+
+
+def _check_store(
+    store: Store, reasoner: str, engine: str, lines: bool, full: bool, report: Reporter
+) -> ValidationReport:
+    """``check`` of a --store with the bundled shapes: incremental (``validation.incremental``) with the
+    default reasoner and engine when the store can be written; says on stderr which kind of run it was."""
+    from ..stores import EmbeddedStore
+    from ..validation.incremental import validate_incrementally
+
+    report.step("reasoning (OWL 2 RL), then validating (SHACL): what changed since the last validation")
+    defaults = reasoner == "rules" and engine == "sparql"
+    if defaults and isinstance(store, EmbeddedStore) and store.path is not None and store.try_write():
+        result, run = validate_incrementally(store, lines=lines, full=full)
+        report.info(run.line())
+        return result
+    report.info("full")
+    return check(store, reasoner=reasoner, engine=engine, lines=lines)
 
 
 def _check_options(data: DataOptions, fail_on: str, both: bool, as_of: str | None, own_shapes: bool):

@@ -1132,16 +1132,24 @@ def _staging() -> str:
     return f"{STAGING_PREFIX}{uuid.uuid4().hex}"
 
 
-def materialise(store: Store, *, max_rounds: int = 100, in_python: bool = True) -> ReasoningResult:
+def materialise(
+    store: Store,
+    *,
+    max_rounds: int = 100,
+    in_python: bool = True,
+    before_replacing: Callable[[str], None] | None = None,
+) -> ReasoningResult:
     """Materialise the rules' entailments of ``store``'s asserted graphs into ``INFERRED_GRAPH``.
 
     Without an inferred graph yet, it is written in place (and dropped again on failure); an existing one
     is replaced as a whole (built in a staging graph, then MOVEd over it: a failure leaves it as it was).
     Inconsistencies are returned. ``in_python=False`` runs the table rules as SPARQL updates like the others:
     slower, kept as the path the Python tables are tested against.
-    A remote store is reasoned over in a local embedded copy of its asserted graphs, and only the inferred
-    graph is written back: endpoints may refuse ``USING`` (Oxigraph's ``--union-default-graph`` does), and
-    one transfer each way costs less than the many requests of a fixpoint.
+    A remote store given here is reasoned over in a local embedded copy of its asserted graphs (the
+    ``--local-copy`` path), and only the inferred graph is written back; ``reasoning.reason`` runs
+    the rules in the endpoint instead (``in_endpoint``) unless the store asks for the copy.
+    ``before_replacing(staging)``: called with the new inferred graph's staging graph just before it
+    replaces the old one (incremental validation compares the two).
     """
     if not isinstance(store, EmbeddedStore):
         return _materialise_locally(store, max_rounds=max_rounds, in_python=in_python)
@@ -1160,6 +1168,8 @@ def materialise(store: Store, *, max_rounds: int = 100, in_python: bool = True) 
         problems = sorted(
             [*problems, *ill_typed(store, graphs, predicates=typed)], key=lambda i: (i.rule, i.message)
         )
+        if replace and before_replacing is not None:
+            before_replacing(target)
         if replace:
             store.update(f"MOVE SILENT {ox.NamedNode(target)} TO {ox.NamedNode(INFERRED_GRAPH)}")
     except BaseException:

@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from ..errors import StoreError
+from . import changelog
 from .base import GRAPH_BASE, STAGING_PREFIX, Store
 from .terms import file_source, parsing, rdf_format, running_sparql, short, term
 
@@ -108,6 +109,8 @@ class EmbeddedStore(Store):
         self._unpublished: frozenset[str] = frozenset()  # what this reader must not see
         self._version: str | None = None  # the version this reader read
         self._finalizer: weakref.finalize | None = None
+        self._log: changelog.Session | None = None  # a writer's entry in the change log (on disk)
+        self._next = uuid.uuid4().hex  # the version this writer's session ends with
         if self.path is None:
             self._db = ox.Store()
             return
@@ -144,6 +147,8 @@ class EmbeddedStore(Store):
                         "it, before it could write; run the command again"
                     )
                 _begin(db)
+                self._next = uuid.uuid4().hex
+                self._log = changelog.Session(self.path, _version(db), _VERSION + self._next)
         except BaseException as error:
             del db  # the lock goes with it, not with the traceback's frames
             _forget(error)
@@ -191,10 +196,38 @@ class EmbeddedStore(Store):
         return True
 
     @property
+    def version(self) -> str | None:
+        """The store's version now (a new one each time a writer's session ends); for a writer, the version
+        its session ends with. None for a store in memory."""
+        if self.path is None:
+            return None
+        return _VERSION + self._next if self._writable else self._version
+
+    @contextlib.contextmanager
+    def changing(self, quads: list[list[str]] | None) -> Iterator[None]:
+        """Writes whose quads are ``quads`` (``changelog.quad_texts``; None: not known): logged before they
+        happen, and the log entry settled after them (``stores.changelog``)."""
+        log = self._log
+        if log is None:
+            yield
+            return
+        log.announce(quads)
+        log.depth += 1
+        try:
+            yield
+        finally:
+            log.depth -= 1
+        log.settle()
+
+    @property
     def _store(self) -> ox.Store:
         """pyoxigraph itself, for code that reads and writes it directly (the rules reasoner). Such code may
-        write, so a store read in mode ``auto`` becomes a writer first; mode ``read`` refuses."""
-        return self._writer()
+        write, so a store read in mode ``auto`` becomes a writer first; mode ``read`` refuses. What it
+        writes is not known: the change log marks the session unknown."""
+        db = self._writer()
+        if self._log is not None:
+            self._log.unknown()
+        return db
 
     def _release(self) -> None:
         """Let go of pyoxigraph: a reader's snapshot is removed; a writer's session must be ended first."""
@@ -221,7 +254,7 @@ class EmbeddedStore(Store):
             self._finalizer.detach()
             self._finalizer = None
         with _errors(self.path):
-            _end(db)
+            _end(db, self._next)
             db.flush()
 
     def __exit__(self, kind, error, trace) -> None:
@@ -266,15 +299,49 @@ class EmbeddedStore(Store):
                 if progress is not None:
                     progress(f"replacing {len(sources)} graph(s) in one transaction")
                 update = [*self._publishing(targets), *work.operations, then.strip()]
-                with running_sparql("update", StoreError):
+                with self._logged(work, then), running_sparql("update", StoreError):
                     self._db.update(" ;\n".join(op for op in update if op))
         except BaseException:
             self._discard([*work.new, *work.staging])
             raise
         self._discard(work.staging)
         if work.later:
-            with _errors(self.path):
+            with self.changing(changelog.quad_texts(work.later)), _errors(self.path):
                 self._db.bulk_extend(work.later)
+
+    @contextlib.contextmanager
+    def _logged(self, work: _Work, then: str) -> Iterator[None]:
+        """The transaction of ``replace_graphs`` in the change log: the staged quads (and the graphs loaded
+        in place, when small) before it; what ``then`` changed in the graphs it names, after it."""
+        if self._log is None:
+            yield
+            return
+        quads: list[list[str]] | None = []
+        for staging, target in work.moves:  # read no further than the log would keep
+            if quads is None:
+                break
+            staged = self._db.quads_for_pattern(None, None, None, staging)
+            found = itertools.islice(staged, changelog.MOST + 1)
+            moved = changelog.quad_texts(ox.Quad(q.subject, q.predicate, q.object, target) for q in found)
+            quads = None if len(quads) + len(moved) > changelog.MOST else quads + moved
+        for graph in work.new:
+            big = _size(self._db, graph) > changelog.MOST
+            quads = None if big or quads is None else quads + changelog.quad_texts(self._graph_quads(graph))
+        named = changelog.graphs_named(then)
+        if named is not None and sum(_size(self._db, self._graph_name(g)) for g in named) > changelog.MOST:
+            named = None
+        before = None if named is None else {g: self._graph_quads(g) for g in named}
+        with self.changing(quads if before is not None else None):
+            yield
+            if before is not None:
+                self._log.announce(changelog.difference(before, {g: self._graph_quads(g) for g in named}))
+
+    @staticmethod
+    def _graph_name(graph: str | ox.NamedNode) -> ox.NamedNode | ox.DefaultGraph:
+        return ox.DefaultGraph() if graph == "" else ox.NamedNode(graph) if isinstance(graph, str) else graph
+
+    def _graph_quads(self, graph: str | ox.NamedNode) -> set[ox.Quad]:
+        return set(self._db.quads_for_pattern(None, None, None, self._graph_name(graph)))
 
     def _stage(self, target: ox.NamedNode, source, fmt: str | None, work: _Work, loaded=None) -> list[str]:
         """Load one source where the transaction will find it; return the operations that put it in place.
@@ -313,6 +380,7 @@ class EmbeddedStore(Store):
         )
         added = self._stage_quads(new, adding, work)
         operations = [_apply("INSERT", adding, target)] if added else []
+        work.moves += [(adding, target)] if added else []
         if replace and self.count(target.value) > _size(scratch, source) - added:
             removing = _staging_graph()
             gone = (
@@ -322,6 +390,7 @@ class EmbeddedStore(Store):
             )
             self._stage_quads(gone, removing, work)
             operations.append(_apply("DELETE", removing, target))
+            work.moves.append((removing, target))
         return operations
 
     def _stage_quads(self, quads: Iterable[ox.Quad], graph: ox.NamedNode, work: _Work) -> int:
@@ -383,6 +452,8 @@ class EmbeddedStore(Store):
     def add(self, data: rdflib.Graph, *, graph: str) -> int:
         target = ox.NamedNode(graph)
         self._writer()
+        if self._log is not None:
+            self._log.unknown()
         with _errors(self.path):
             self._db.extend(
                 ox.Quad(term(s), term(p), term(o), target) for s, p, o in data.triples((None, None, None))
@@ -398,7 +469,8 @@ class EmbeddedStore(Store):
         if into:
             with _errors(self.path):
                 self._db.update(" ;\n".join(f"CREATE SILENT GRAPH {_marker(iri)}" for iri in into))
-        with running_sparql("update"):
+        quads = changelog.data_quads(sparql) if self._log is not None else None
+        with self.changing(quads), running_sparql("update"):
             self._db.update(sparql)
 
     def drop(self, graph: str) -> None:
@@ -474,12 +546,14 @@ class EmbeddedStore(Store):
 @dataclass
 class _Work:
     """What ``replace_graphs`` has written so far: graphs loaded in place, staging graphs, the operations of
-    its transaction, and quads to add after it (named by a blank node)."""
+    its transaction, and quads to add after it (named by a blank node); the staging graphs the transaction
+    adds to or removes from a target (``moves``, for the change log)."""
 
     new: list[ox.NamedNode] = field(default_factory=list)
     staging: list[ox.NamedNode] = field(default_factory=list)
     operations: list[str] = field(default_factory=list)
     later: list[ox.Quad] = field(default_factory=list)
+    moves: list[tuple[ox.NamedNode, ox.NamedNode]] = field(default_factory=list)  # staging -> target
 
 
 def _iri(graph: str) -> ox.NamedNode:
@@ -626,16 +700,18 @@ def _begin(db: ox.Store) -> None:
     db.update(" ;\n".join(f"CREATE SILENT GRAPH {g}" for g in [ox.NamedNode(_SESSION), *map(_marker, names)]))
 
 
-def _end(db: ox.Store) -> None:
+def _end(db: ox.Store, version: str | None = None) -> None:
     """Close the session: every graph is published; staging graphs left by failed cleanups are removed; the
-    version changes (a reader that wants to write then knows its snapshot is out of date)."""
+    version changes (a reader that wants to write then knows its snapshot is out of date) to ``version``
+    (hex; the one the session's change log entry names) or a new one."""
     names = _names(db)
     for name in names:
         if name.startswith(STAGING_PREFIX):
             db.remove_graph(ox.NamedNode(name))
     control = [n for n in names if n.startswith(SESSION_PREFIX)]
     drops = [f"DROP SILENT GRAPH {ox.NamedNode(n)}" for n in control]
-    db.update(" ;\n".join([*drops, f"CREATE SILENT GRAPH {ox.NamedNode(_VERSION + uuid.uuid4().hex)}"]))
+    name = _VERSION + (version or uuid.uuid4().hex)
+    db.update(" ;\n".join([*drops, f"CREATE SILENT GRAPH {ox.NamedNode(name)}"]))
 
 
 def _end_quietly(db: ox.Store) -> None:

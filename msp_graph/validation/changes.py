@@ -23,7 +23,7 @@ from pathlib import Path
 from ..errors import MspGraphError
 from .report import ValidationReport
 
-__all__ = ["REPORT_FILE", "Changes", "compare", "keep", "kept", "snapshot"]
+__all__ = ["REPORT_FILE", "Changes", "compare", "keep", "kept", "snapshot", "write_atomically"]
 
 #: The kept report's file name in the store's folder.
 REPORT_FILE = ".msp-graph-report.json"
@@ -46,12 +46,18 @@ def keep(folder: Path, report: ValidationReport) -> None:
     """Write ``report``'s snapshot in the store's folder, replacing the one kept (old or new, never a
     mix: written beside it, then renamed). ``OSError`` when the folder cannot be written."""
     text = json.dumps(snapshot(report), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=REPORT_FILE, suffix=".part")
+    write_atomically(folder / REPORT_FILE, text)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace the file ``path`` with ``text``: written beside it, then renamed over it (old or new, never
+    a mix). ``OSError`` when the folder cannot be written."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".part")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
         os.chmod(temporary, 0o644)  # as the store's own files (mkstemp makes it private)
-        os.replace(temporary, folder / REPORT_FILE)
+        os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

@@ -1,0 +1,435 @@
+"""``validate --store DIR`` again after a change: only what the change can affect is reasoned and validated.
+
+A full validation of a store on disk keeps, beside the report (``changes.py``), its state in
+``DIR/.msp-graph-validation.json``: the store's version it describes, the raw results of every compiled
+check (``sparql/compile.py``: one query per constraint of a shape), the reasoning result and whether the
+data needed the equality rules. The writers log what they change (``stores/changelog.py``). The next
+validation reads the quads changed since that version and:
+
+* **reasoning**: skipped when no changed quad can take part in OWL 2 RL reasoning (its predicate, or its
+  class for ``rdf:type``, is none the compiled rules read or write, none of the schema, the inconsistency
+  checks or the property paths; no literal ``literals.ill_typed`` checks; equality not in play): the
+  inferred graph, the inconsistencies and what reasoning infers cannot change. Otherwise the rules run in
+  full and the new inferred graph is compared with the old one before it replaces it: the triples that
+  appeared or went count as changed too;
+* **validation**: a check is run again only when a changed triple can match one of its triple patterns: its
+  predicate is one the query names (for ``rdf:type``, its class is one the query names, or a subclass of a
+  class it tests membership of), or the query has a pattern whose predicate (or class) is a variable. The
+  other checks' results are the ones kept; the report is then built from all the results as a full run
+  builds it (labels, partnerships, verdicts, source files read from the store as it is now).
+
+Anything that cannot be told that way is a full run: no kept state or another version of the shapes, an
+unknown change in the log (a writer that logged nothing, an update other than ``INSERT DATA`` /
+``DELETE DATA`` on a large graph, a crash), shapes pyshacl validates, literals the store rewrote
+(``stores.written``), a schema the rules reasoner does not cover. ``--full`` forces one.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+import rdflib
+
+from ..loading import METADATA_GRAPH, asserted_graphs
+from ..reasoning import Inconsistency, ReasoningResult, reason, rules
+from ..reasoning.literals import DATATYPES
+from ..stores import INFERRED_GRAPH, ONTOLOGY_GRAPH, EmbeddedStore, changelog, written
+from .report import ValidationReport
+
+__all__ = ["STATE_FILE", "Run", "validate_incrementally"]
+
+#: The kept state's file name in the store's folder.
+STATE_FILE = ".msp-graph-validation.json"
+_VERSION = 1
+_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+_SUBCLASS = "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
+_OWL = "http://www.w3.org/2002/07/owl#"
+_IRI = re.compile(r"<([^<>\"{}|^`\\\x00-\x20]*)>")
+_PREFIX = re.compile(r"PREFIX\s+([\w.-]*):\s*<([^>]*)>", re.I)
+_NAME = re.compile(r"(?<![\w?$<\"'])([A-Za-z][\w.-]*)?:([\w-][\w.-]*)?")
+# A triple pattern whose predicate is a variable (after a subject, or after ";"), or a negated property set,
+# in a query whose IRIs are written <x> and strings "" (``_tokens``).
+_HEAD = re.compile(
+    r"\b(?:SELECT|GROUP\s+BY|ORDER\s+BY)\s+(?:DISTINCT\s+|REDUCED\s+)?(?:[?$]\w+\s*|\*\s*)*", re.I
+)
+_NAMED = r"[A-Za-z_][\w.-]*:[\w.-]*|:[\w.-]+|_:[\w.-]+"
+_VARIABLE_PREDICATE = re.compile(
+    rf"(?:[?$]\w+|<x>|{_NAMED}|[;\][])\s*[?$]\w+\s*(?:[?$]\w|<x>|\"\"|{_NAMED}|[\[(\d])"
+    rf"|!\s*(?:<x>|\(|\^|{_NAMED}|a\b)"
+)
+_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+_FRESH = re.compile(r"([?$]_[A-Za-z]+)\d+\b")
+_MARKER = re.compile("\x00INSTANCE (\\S+) <([^>\x00]*)>\x00")
+
+
+@dataclass
+class Run:
+    """What ``validate_incrementally`` did: ``full`` or ``incremental``, the quads changed since the
+    state kept, the checks run again (of all), and whether it reasoned."""
+
+    kind: str
+    changes: int = 0
+    rerun: int = 0
+    checks: int = 0
+    reasoned: bool = True
+
+    def line(self) -> str:
+        if self.kind == "full":
+            return "full"
+        reasoning = "reasoned again" if self.reasoned else "reasoning not needed"
+        return (
+            f"incremental: {self.changes} change{'s' * (self.changes != 1)}, {self.rerun} of {self.checks} "
+            f"checks re-run ({reasoning})"
+        )
+
+
+def validate_incrementally(
+    store: EmbeddedStore, *, lines: bool = True, full: bool = False
+) -> tuple[ValidationReport, Run]:
+    """Reason and validate ``store`` (on disk, open for writing) with the bundled shapes, as ``check`` does,
+    reusing the state the last such validation kept when the change log allows it (``full``: never);
+    keep the new state. Returns the report (the same as ``check``'s) and what was done."""
+    job = _Job(store, *_bundled(), lines)
+    state = None if full else _kept(store.path, job.digest)
+    touched = None if state is None else changelog.since(store.path, state["store"], store.version)
+    whole = job.plan.whole_graph is not None or job.plan.fallback_shapes or written.read(store)
+    reach = None if touched is None or whole else _Reach.of(store)
+    if reach is None:
+        return job.full()
+    return job.incremental(state, touched, reach)
+
+
+@functools.cache
+def _bundled() -> tuple:
+    """The bundled shapes, their composition shapes and their compiled plan: read and compiled once per
+    process (0.6 s), as they do not change."""
+    from .shapes import load_shapes
+    from .sparql.compile import compile_shapes
+
+    shapes, composition = load_shapes(None)
+    return shapes, composition, compile_shapes(shapes)
+
+
+@dataclass
+class _Job:
+    """One validation of a store on disk: the bundled shapes, their plan, and the two ways to run it."""
+
+    store: EmbeddedStore
+    shapes: rdflib.Graph
+    composition: object
+    plan: object
+    lines: bool
+
+    @functools.cached_property
+    def keys(self) -> list[str]:
+        """Each check's name in the kept state: its query (the results of a check are those of its query),
+        component and shape. The order of the checks, and of a query's PREFIX lines, vary from one process
+        to the next; a shape that is a blank node is named by its queries only."""
+        return [
+            hashlib.sha256(
+                "\x00".join(
+                    [str(c.component), _sorted(c.query), _sorted(c.repeat), str(c.shape.node)
+                     if isinstance(c.shape.node, rdflib.URIRef) else ""]
+                ).encode()
+            ).hexdigest()
+            for c in self.plan.checks
+        ]  # fmt: skip
+
+    @property
+    def digest(self) -> str | None:
+        """The plan's name: its checks' names; None when two checks have the same name."""
+        keys = self.keys
+        return (
+            hashlib.sha256("\n".join(sorted(keys)).encode()).hexdigest()
+            if len(set(keys)) == len(keys)
+            else None
+        )
+
+    def full(self) -> tuple[ValidationReport, Run]:
+        """Reason and run every check, as ``check`` does; keep the state."""
+        result = reason(self.store)
+        raw = self._run(range(len(self.plan.checks)))
+        report = self._report(raw, result)
+        self._keep(raw, result)
+        return report, Run("full", checks=len(self.plan.checks))
+
+    def incremental(self, state: dict, touched: list, reach: _Reach) -> tuple[ValidationReport, Run]:
+        """Reason again only when a touched quad is in the rules' reach; run again only the checks a
+        changed triple (asserted, or inferred then) can match; keep the state."""
+        store, checks = self.store, self.plan.checks
+        changed = {tuple(q[:3]) for q in touched}
+        reasoned = state["equality"] or any(reach.hit(*q) for q in touched)
+        if reasoned:
+            again = _reason_again(store)
+            if again is None:
+                return self.full()
+            result, inferred = again
+            changed |= inferred
+        else:
+            result = _reasoning(state["reasoning"], store)
+        footprint = _Footprints(store)
+        rerun = [i for i, check in enumerate(checks) if footprint.touched(check, changed)]
+        kept = set(range(len(checks))) - set(rerun)
+        raw = {i: [_decode(r, checks[i]) for r in state["raw"][self.keys[i]]] for i in kept} | self._run(
+            rerun
+        )
+        report = self._report(raw, result)
+        self._keep(raw, result, equality=state["equality"] if not reasoned else None)
+        return report, Run("incremental", len({tuple(q) for q in touched}), len(rerun), len(checks), reasoned)
+
+    def _run(self, indices) -> dict[int, list]:
+        """The raw results of the checks ``indices``, as ``sparql.validate_store`` runs them."""
+        from .sparql.run import _IllFormed, _Runner, _Subclasses
+
+        run = _Runner(self.store, self.shapes, _Subclasses(self.store), _IllFormed(self.store))
+        return {i: run(self.plan.checks[i]) for i in indices}
+
+    def _report(self, raw: dict[int, list], result: ReasoningResult) -> ValidationReport:
+        """The report of the raw results, built as ``validation.validate`` builds it; with the reasoning."""
+        from . import _with_origins
+        from .describe import build_report, context_graph
+        from .sparql.report_graph import report_graph
+
+        results = [r for i in range(len(self.plan.checks)) for r in raw[i]]
+        graph = report_graph(results, self.shapes)
+        report = build_report(
+            not results, graph, context_graph(self.store, graph), self.shapes, self.composition
+        )
+        report.triples = self.store.count()
+        report = _with_origins(report, self.store, self.lines)
+        report.reasoning = result
+        report.inconsistencies = list(result.inconsistencies)
+        return report
+
+    def _keep(self, raw: dict[int, list], result: ReasoningResult, *, equality: bool | None = None) -> None:
+        """The state for the next run (the store's version this session ends with), then the log cleared."""
+        body = {
+            "version": _VERSION,
+            "store": self.store.version,
+            "digest": self.digest,
+            "equality": _needs_equality(self.store) if equality is None else equality,
+            "reasoning": {
+                "asserted": result.asserted,
+                "inferred": result.inferred,
+                "inconsistencies": [
+                    [i.rule, i.message, [list(t) for t in i.triples]] for i in result.inconsistencies
+                ],
+            },
+            "raw": {key: [_encode(r) for r in raw[i]] for i, key in enumerate(self.keys)},
+        }
+        from .changes import write_atomically
+
+        write_atomically(self.store.path / STATE_FILE, json.dumps(body, ensure_ascii=False) + "\n")
+        changelog.clear(self.store.path)
+
+
+def _sorted(query: str | None) -> str:
+    """``query`` written the same whatever order the shapes were compiled in: PREFIX lines sorted, the
+    fresh variables (``?_v12``) numbered in the order they appear."""
+    if query is None:
+        return ""
+    lines = query.split("\n")
+    prologue = sorted(line for line in lines if line.startswith("PREFIX "))
+    text = "\n".join(prologue + [line for line in lines if not line.startswith("PREFIX ")])
+    names: dict[str, str] = {}
+    return _FRESH.sub(lambda m: names.setdefault(m[0], f"{m[1]}{len(names)}"), text)
+
+
+def _kept(folder: Path, digest: str) -> dict | None:
+    """The state kept in ``folder`` for these shapes; None when there is none (or it cannot be read)."""
+    try:
+        body = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if not isinstance(body, dict) or body.get("version") != _VERSION or digest is None:
+        return None
+    if body.get("digest") != digest:
+        return None
+    return body
+
+
+def _encode(result) -> list:
+    """A raw result as text: focus, value, path (N-Triples) and the SPARQL row it came from."""
+    bound = result.bound
+    if isinstance(bound, tuple):
+        bound = {"t": [_text(t) for t in bound[:3]], "row": {k: _text(v) for k, v in bound[3].items()}}
+    elif bound is not None:
+        bound = {"row": {k: _text(v) for k, v in bound.items()}}
+    return [_text(result.focus), _text(result.value), _text(result.path), bound]
+
+
+def _decode(item: list, check):
+    from .sparql.report_graph import RawResult
+
+    focus, value, path, bound = item
+    if bound is not None:
+        row = {k: _node(v) for k, v in bound["row"].items()}
+        bound = (*(_node(t) for t in bound["t"]), row) if "t" in bound else row
+    return RawResult(check, _node(focus), _node(value), _node(path), bound)
+
+
+def _text(node) -> str | None:
+    from ..stores import term
+
+    return None if node is None else str(term(node))
+
+
+def _node(text: str | None):
+    from ..stores.terms import rdflib_term
+
+    return None if text is None else rdflib_term(rules._term(text))
+
+
+class _Reach:
+    """What OWL 2 RL reasoning with the store's schema reads or writes: predicates, classes (for
+    ``rdf:type``), the ontology graph, literals of the datatypes checked (``literals.ill_typed``)."""
+
+    def __init__(self, predicates: set[str], classes: set[str], all_types: bool):
+        self.predicates, self.classes, self.all_types = predicates, classes, all_types
+        self.checked = frozenset(DATATYPES)
+        self.graphs = {f"<{ONTOLOGY_GRAPH}>", f"<{INFERRED_GRAPH}>"}
+        self.unread = {f"<{METADATA_GRAPH}>", ""}  # graphs reasoning never reads: the metadata, the default
+
+    @classmethod
+    def of(cls, store: EmbeddedStore) -> _Reach | None:
+        """The reach of the rules compiled from the store's schema; None when the rules reasoner does not
+        cover the schema (``rules.unsupported``): owlrl reasons then, and its reach is not computed."""
+        schema = rules.read_schema(store, asserted_graphs(store))
+        compiler = rules._Compiler(schema)
+        if schema.problems:
+            return None
+        closure = rules._Closure(compiler)
+        owl = [f"<{_OWL}{name}>" for name in ("sameAs", "differentFrom")]
+        predicates = {*closure.watched, *closure.rules, *owl}
+        predicates |= {f"<{p}>" for p in (*rules._SCHEMA_PREDICATES, *rules._UNSUPPORTED)}
+        for kind in ("TransitiveProperty", "IrreflexiveProperty", "AsymmetricProperty"):
+            predicates |= {str(p) for p in schema.props(kind)}
+        for prop, steps in schema.chains:
+            predicates |= {str(prop), *steps}
+        for key in ("propertyDisjointWith", "assertionProperty"):
+            predicates |= {str(t) for pair in schema.pairs(_OWL + key) for t in pair}
+        classes = {*closure.classes, f"<{rules.NOTHING}>"}
+        classes |= {f"<{t}>" for t in (*rules._SCHEMA_TYPES, *rules._UNSUPPORTED)}
+        return cls(predicates, classes, _TYPE in closure.rules)
+
+    def hit(self, s: str, p: str, o: str, g: str) -> bool:
+        """Whether the quad can take part in reasoning (or be inferred)."""
+        if g in self.graphs:
+            return True
+        if g in self.unread:
+            return False
+        if p == _TYPE and (self.all_types or o in self.classes):
+            return True
+        if p != _TYPE and p in self.predicates:
+            return True
+        return o[:1] == '"' and o[-1:] == ">" and o[o.rindex('"^^<') + 4 : -1] in self.checked
+
+
+def _reason_again(store: EmbeddedStore) -> tuple[ReasoningResult, set[tuple[str, str, str]]] | None:
+    """The rules in full, and the triples the new inferred graph holds and the old did not, or the other
+    way round; None when there is no inferred graph to compare with."""
+    if INFERRED_GRAPH not in store.graphs():
+        return None
+    changed: set[tuple[str, str, str]] = set()
+
+    def compare(staging: str) -> None:
+        new, old = ox.NamedNode(staging), ox.NamedNode(INFERRED_GRAPH)
+        for a, b in ((new, old), (old, new)):
+            only = f"GRAPH {a} {{ ?s ?p ?o }} FILTER NOT EXISTS {{ GRAPH {b} {{ ?s ?p ?o }} }}"
+            rows = store.query(f"SELECT ?s ?p ?o WHERE {{ {only} }}")
+            changed.update((str(r["s"]), str(r["p"]), str(r["o"])) for r in rows)
+
+    return rules.materialise(store, before_replacing=compare), changed
+
+
+def _reasoning(kept: dict, store: EmbeddedStore) -> ReasoningResult:
+    """The kept reasoning result (nothing reasoning reads changed), with the asserted triples counted."""
+    inconsistencies = [
+        Inconsistency(rule, message, tuple(tuple(t) for t in triples))
+        for rule, message, triples in kept["inconsistencies"]
+    ]
+    asserted = rules._count_union(store, asserted_graphs(store))
+    return ReasoningResult(asserted=asserted, inferred=kept["inferred"], inconsistencies=inconsistencies)
+
+
+def _needs_equality(store: EmbeddedStore) -> bool:
+    """Whether the rules needed the equality rules (a sameAs, two values of a functional property, two
+    subjects of an inverse-functional one), in every graph of the store: then every change can change what
+    is inferred. One query per property, its predicate a constant (the rules' own ASK, with the properties
+    in a table, read every triple of the store: minutes and gigabytes at 10^6 triples)."""
+    schema = rules.read_schema(store, asserted_graphs(store))
+    asks = [f"?a <{_OWL}sameAs> ?b FILTER (?a != ?b)"]
+    asks += [
+        f"?x {p} ?y1 . ?x {p} ?y2 . FILTER (?y1 != ?y2 && !isLiteral(?y1) && !isLiteral(?y2))"
+        for p in schema.props("FunctionalProperty")
+    ]
+    asks += [
+        f"?x1 {p} ?y . ?x2 {p} ?y . FILTER (?x1 != ?x2)" for p in schema.props("InverseFunctionalProperty")
+    ]
+    return any(bool(store.query(f"ASK {{ {where} }}")) for where in asks)
+
+
+@dataclass
+class _Footprint:
+    predicates: set[str]
+    classes: set[str]
+    any_predicate: bool
+    any_type: bool
+    literals: bool
+
+    def touched(self, s: str, p: str, o: str) -> bool:
+        if self.any_predicate or (self.literals and o[:1] == '"'):
+            return True
+        if p == _TYPE:
+            return self.any_type or o in self.classes
+        return p in self.predicates
+
+
+def _tokens(query: str) -> str:
+    """``query`` with each IRI written ``<x>``, each string ``""`` and no comments: its code, with the
+    terms still there as tokens (``masked`` blanks them)."""
+    from ..sparql_text import _segments  # the one scanner of SPARQL text
+
+    short = {"iri": " <x> ", "string": ' "" ', "comment": " "}
+    return "".join(query[a:b] if kind == "code" else short[kind] for kind, a, b in _segments(query))
+
+
+class _Footprints:
+    """Which triples can match a pattern of a compiled check (its query and its repeat query)."""
+
+    def __init__(self, store: EmbeddedStore):
+        from .sparql.run import _Subclasses
+
+        self.subclasses = _Subclasses(store)
+
+    def touched(self, check, changed: set[tuple[str, str, str]]) -> bool:
+        footprint = self.of(check.query + "\n" + (check.repeat or ""))
+        return any(footprint.touched(*triple) for triple in changed)
+
+    def of(self, query: str) -> _Footprint:
+        from ..sparql_text import masked
+
+        code = masked(query)
+        prefixes = dict(_PREFIX.findall(query))
+        iris = {f"<{iri}>" for iri in _IRI.findall(query)}
+        iris |= {
+            f"<{prefixes[p or '']}{local or ''}>" for p, local in _NAME.findall(code) if (p or "") in prefixes
+        }
+        # rdf:type (as "a", its IRI or a prefixed name) followed by a variable or a path: any class.
+        names = "".join(f"|{re.escape(p)}:type" for p, ns in prefixes.items() if ns == _RDF)
+        types = rf"(?:(?<![?$\w:])a|<{re.escape(_RDF)}type>{names})\s*(?:[?$/|*+^(]|\s[?$])"
+        any_type = bool(re.search(types, query))
+        for _, cls in _MARKER.findall(query):
+            found = self.subclasses(cls)
+            any_type = any_type or found is None
+            iris |= set(found or ())
+        if _MARKER.search(query):
+            iris.add(_SUBCLASS)
+        any_predicate = bool(_VARIABLE_PREDICATE.search(_HEAD.sub(" ", _tokens(query))))
+        return _Footprint(iris, iris, any_predicate, any_type, "\x00ILLFORMED" in query)
