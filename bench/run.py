@@ -28,6 +28,14 @@ A flag does not change the exit status.
 Parity: every validator writes its results; the run prints counts per source shape and constraint
 component for each engine and exits 1 when the engines disagree (2 when it could not run).
 
+Validation in a SPARQL server (issue 18), only when named (``--endpoint-server virtuoso|oxigraph``):
+``--only command-validate-endpoint command-validate-endpoint-local-copy`` starts a fresh server on
+127.0.0.1 for each size, loads the size's data with ``msp-graph push`` (its time and peak memory go to the
+record's ``sizes``, not to a step), times ``msp-graph validate --endpoint URL`` (reasoning and validation
+in the server) and the same with ``--local-copy`` as processes, and stops the server
+(``bench/endpoint.py``). ``command-validate`` (the embedded run, and Jena's ``shacl`` as the reference of
+all three) runs with them, and the parity check covers the four reports.
+
 Results go to ``bench/results/<date>.json`` and ``.md``.
 """
 
@@ -50,6 +58,7 @@ import time
 from importlib import metadata
 from pathlib import Path
 
+from bench.endpoint import SERVERS, EndpointServer, ServerError
 from bench.generate import GENERATOR_VERSION, PROFILES, cached
 from bench.steps import STEPS
 
@@ -76,6 +85,11 @@ OPERATIONS = (
     "command-validate",
     "command-query",
 )
+# Validation in a SPARQL server (issue 18), run only when named with --only: each size gets a fresh server
+# (--endpoint-server) loaded with its data (bench/endpoint.py). Their reference is command-validate's (Jena's
+# shacl on the same triples), run with them; command-validate itself joins them for the parity check.
+ENDPOINT_OPERATIONS = ("command-validate-endpoint", "command-validate-endpoint-local-copy")
+REFERENCE_OPERATION = dict.fromkeys(ENDPOINT_OPERATIONS, "command-validate")
 # The scaling check: flag a step when its growth exponent between two sizes is over GROWTH_LIMIT and its
 # time at the larger size over GROWTH_MIN_SECONDS (below that, start-up and noise decide the exponent).
 GROWTH_LIMIT = 1.25
@@ -401,7 +415,18 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--long", type=_positive(float), default=10.0, help="a step slower than this runs once (default 10 s)"
     )
-    parser.add_argument("--only", nargs="+", choices=OPERATIONS, help="operations to run (default: all)")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=OPERATIONS + ENDPOINT_OPERATIONS,
+        help="operations to run (default: all but the endpoint ones, which run only when named here)",
+    )
+    parser.add_argument(
+        "--endpoint-server",
+        choices=SERVERS,
+        default="virtuoso",
+        help="server the endpoint operations validate in, started on 127.0.0.1 (default virtuoso)",
+    )
     parser.add_argument(
         "--references",
         nargs="*",
@@ -436,11 +461,12 @@ def _ratio_rows(size: int, summaries: list[dict]) -> list[dict]:
         kind = "reference" if STEPS[s["step"]].reference else "ours"
         by_op.setdefault(operation, {"ours": [], "reference": []})[kind].append(s | {"engine": engine})
     rows = []
-    for operation in OPERATIONS:
+    for operation in OPERATIONS + ENDPOINT_OPERATIONS:
         if operation not in by_op:
             continue
         ours = by_op[operation]["ours"][0] if by_op[operation]["ours"] else None
-        for ref in by_op[operation]["reference"] or [None]:
+        shared = by_op.get(REFERENCE_OPERATION.get(operation, ""), {}).get("reference")
+        for ref in by_op[operation]["reference"] or shared or [None]:
             ratio = None
             if ours and ref and ours["status"] == ref["status"] == "ok" and ref["seconds"] > 0:
                 ratio = ours["seconds"] / ref["seconds"]
@@ -616,6 +642,9 @@ def main(argv: list[str] | None = None) -> int:
     log = lambda *a: print(*a, file=sys.stderr, flush=True)  # noqa: E731
     sizes = sorted(set(args.sizes or DEFAULT_SIZES) | ({FULL_SIZE} if args.full else set()))
     operations = args.only or list(OPERATIONS)
+    endpoint_run = [o for o in operations if o in ENDPOINT_OPERATIONS]
+    if endpoint_run:  # their reference (Jena) and the embedded run, for the ratio and the parity check
+        operations = [*operations, *(REFERENCE_OPERATION[o] for o in endpoint_run)]
     engines = {s.engine for s in STEPS.values() if s.reference}
     if args.references is not None:
         if args.references == ["none"]:
@@ -627,7 +656,8 @@ def main(argv: list[str] | None = None) -> int:
     steps = [
         s for s in STEPS.values() if s.operation in operations and (not s.reference or s.engine in engines)
     ]
-    steps.sort(key=lambda s: (OPERATIONS.index(s.operation), s.reference, s.engine))
+    order = OPERATIONS + ENDPOINT_OPERATIONS
+    steps.sort(key=lambda s: (order.index(s.operation), s.reference, s.engine))
 
     started = dt.datetime.now(dt.UTC)
     log(
@@ -638,6 +668,7 @@ def main(argv: list[str] | None = None) -> int:
     last: dict[str, tuple[int, int, float]] = {}  # reference step -> (size, triples, seconds) when last run
     rows, per_size, parity_ok, parity = [], {}, True, {}
     timings: dict[str, dict[int, dict]] = {}  # step -> size -> summary, for the scaling check
+    server = EndpointServer(args.endpoint_server)
     try:
         for size in sizes:
             log(f"size {size:g}:")
@@ -645,6 +676,10 @@ def main(argv: list[str] | None = None) -> int:
                 size, seed=args.seed, profile=args.data_profile, shapes_set=args.shapes_set, log=log
             )
             files, manifest = prepared["files"], prepared["manifest"]
+            if endpoint_run:
+                files = files | server.serve(files, log=log)
+                load = {"server": args.endpoint_server, "load": files.pop("load")}
+                manifest = manifest | {"endpoint": load}
             per_size[size] = manifest
             summaries = []
             for step in steps:
@@ -679,9 +714,11 @@ def main(argv: list[str] | None = None) -> int:
             if failed:
                 log(f"  failed steps: {', '.join(failed)}")
             rows += _ratio_rows(size, summaries)
-    except BenchError as error:
+    except (BenchError, ServerError) as error:
         log(f"bench: {error}")
         return 2
+    finally:
+        server.stop()
 
     profile = []
     if args.profile:
@@ -716,6 +753,7 @@ def main(argv: list[str] | None = None) -> int:
             "data_profile": args.data_profile,
             "shapes_set": args.shapes_set,
             "sizes": sizes,
+            "endpoint_server": args.endpoint_server if endpoint_run else None,
         },
         "sizes": {str(k): v for k, v in per_size.items()},
         "rows": rows,

@@ -186,15 +186,19 @@ def export_jsonld_ours(args: dict) -> dict:
 # file, reasoning, validation, writing the output), wall time and the process's peak memory.
 
 
-def _command(argv: list[str], *, cwd: str | None = None) -> tuple[float, float, bytes]:
-    """Run ``argv``; its wall time, its peak resident memory in MiB (``wait4``) and its stdout."""
+def _command(
+    argv: list[str], *, cwd: str | None = None, env: dict[str, str] | None = None
+) -> tuple[float, float, bytes]:
+    """Run ``argv`` (``env``: variables added to this process's); its wall time, its peak resident memory in
+    MiB (``wait4``) and its stdout."""
     import os
     import subprocess
     import tempfile
 
     with tempfile.TemporaryFile() as out:
         start = time.perf_counter()
-        child = subprocess.Popen(argv, stdout=out, stderr=subprocess.PIPE, cwd=cwd)
+        environ = os.environ | env if env else None
+        child = subprocess.Popen(argv, stdout=out, stderr=subprocess.PIPE, cwd=cwd, env=environ)
         _, status, usage = os.wait4(child.pid, 0)
         seconds = time.perf_counter() - start
         stderr = child.stderr.read().decode(errors="replace") if child.stderr else ""
@@ -236,6 +240,36 @@ def command_validate_jena(args: dict) -> dict:
     keys = results_from_report_graph(rdflib.Graph().parse(data=out, format="turtle"))
     _write_report(args, keys)
     return {"seconds": seconds, "results": len(keys)}
+
+
+def _command_validate_endpoint(args: dict, *more: str) -> dict:
+    """``msp-graph validate --endpoint URL --update-endpoint URL -f turtle -q`` against the server
+    ``bench.endpoint`` started and loaded with the data (``msp-graph push``): reasoning, then validation, as
+    ``command-validate`` runs them on the file; the client's wall time and peak memory."""
+    import rdflib
+
+    from bench.endpoint import request_env
+
+    urls = ["--endpoint", args["endpoint"], "--update-endpoint", args["update_endpoint"]]
+    argv = _msp_graph("validate", *urls)
+    seconds, peak, out = _command([*argv, *more, "-f", "turtle", "-q"], env=request_env(args))
+    keys = results_from_report_graph(rdflib.Graph().parse(data=out, format="turtle"))
+    _write_report(args, keys)
+    server = args["endpoint_server"]
+    return {"seconds": seconds, "command_peak_mib": peak, "results": len(keys), "server": server}
+
+
+@_step("command-validate-endpoint", "msp-graph")
+def command_validate_endpoint(args: dict) -> dict:
+    """Reasoning and validation in the endpoint: only results and counts cross the wire."""
+    return _command_validate_endpoint(args)
+
+
+@_step("command-validate-endpoint-local-copy", "msp-graph")
+def command_validate_endpoint_local_copy(args: dict) -> dict:
+    """The fallback: the endpoint's graphs read into this process, reasoned over and validated there, the
+    inferred graph written back."""
+    return _command_validate_endpoint(args, "--local-copy")
 
 
 @_step("command-reason", "msp-graph")

@@ -418,3 +418,39 @@ def test_the_logical_shape_set_runs_and_agrees_with_jena(tmp_path):
     assert data["parity"]["2000"]["agree"] is True
     results = {r["operation"]: r["ours"]["info"]["results"] for r in data["rows"]}
     assert results["validate"] == results["command-validate"] > 0
+
+
+@pytest.mark.slow
+@pytest.mark.servers
+def test_validation_in_virtuoso_is_timed_and_agrees_with_the_embedded_store(tmp_path):
+    """The endpoint operations start their own Virtuoso, push the data, time the client process and check
+    parity with ``msp-graph validate FILE`` (the reference's place in the table: command-validate's)."""
+    import os
+
+    from servers import VIRTUOSO, missing
+
+    if not os.access(VIRTUOSO, os.X_OK):
+        missing("Virtuoso (Debian package virtuoso-opensource)")
+    argv = ["--sizes", "1000", "--repeat", "1", "--timeout", "300", "--references", "none"]
+    argv += ["--only", "command-validate-endpoint", "command-validate-endpoint-local-copy"]
+    assert bench_run.main([*argv, "--endpoint-server", "virtuoso", "--results", str(tmp_path)]) == 0
+    (record,) = tmp_path.glob("*.json")
+    data = json.loads(record.read_text())
+    assert data["options"]["endpoint_server"] == "virtuoso"
+    load = data["sizes"]["1000"]["endpoint"]
+    assert load["server"] == "virtuoso" and load["load"]["seconds"] > 0 and load["load"]["peak_mib"] > 0
+    rows = {r["operation"]: r["ours"] for r in data["rows"]}
+    assert set(rows) == {
+        "command-validate",
+        "command-validate-endpoint",
+        "command-validate-endpoint-local-copy",
+    }
+    for operation in ("command-validate-endpoint", "command-validate-endpoint-local-copy"):
+        ours = rows[operation]
+        assert ours["status"] == "ok", ours
+        assert ours["seconds"] > 0 and ours["peak_mib"] > 20  # the msp-graph process's own peak
+        assert ours["info"]["server"] == "virtuoso"
+        assert ours["info"]["results"] == rows["command-validate"]["info"]["results"] > 0
+    parity = data["parity"]["1000"]
+    assert parity["agree"] is True
+    assert "command-validate-endpoint:msp-graph" in parity["table"][0]
