@@ -214,16 +214,12 @@ def test_equality_on_virtuoso_takes_the_representative_without_an_aggregate(requ
 
 
 def test_transitive_closure_without_property_paths_on_virtuoso(request, stores):
-    # Virtuoso 7 answers a transitive path under FILTER NOT EXISTS wrongly (both ends bound: n0 partOf+ n1
-    # said not to hold). The engine joins single triple patterns, one step per round, and no path.
+    # Virtuoso 7 may answer a transitive path under FILTER NOT EXISTS wrongly (both ends bound: a partOf+ f
+    # said not to hold; seen here, though not on every run, so the test does not depend on it). The engine
+    # joins single triple patterns, one step per round, and no path: the closure is right either way.
     embedded = EmbeddedStore()
     embedded.load(stores["rules"].dump(format="nq"), graph=f"{EX}graph/default", format="nq")
     store = _remote(request, "virtuoso", embedded)
-    wrong = store.query(
-        f"SELECT ?x ?z WHERE {{ VALUES ?x {{ <{EX}a> }} VALUES ?z {{ <{EX}b> <{EX}f> }} "
-        f"FILTER NOT EXISTS {{ ?x <{EX}partOf>+ ?z }} }}"
-    )
-    assert [row["z"].value for row in wrong]  # both hold: the answer should be empty
     reason(store)
     part_of = {t for t in _inferred(store) if t[1] == f"<{EX}partOf>"}
     assert (f"<{EX}a>", f"<{EX}partOf>", f"<{EX}f>") in part_of and len(part_of) == 10
