@@ -66,3 +66,29 @@ def ontology_vocab_closure(ontology_vocab_graph: rdflib.Graph) -> rdflib.Graph:
 def shapes_graph() -> rdflib.Graph:
     """shapes/*.ttl in one graph."""
     return load_turtle("shapes")
+
+
+# --- the bundled data as the web application serves it (serve, publish, browser tests) ----------------
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    """The bundled data in memory and its validation report, as ``msp-graph serve`` makes them at start-up
+    (a module's own ``bundled`` fixture takes precedence)."""
+    from msp_graph.loading import load_bundled, open_store
+    from msp_graph.serve import validated
+
+    store = open_store()
+    load_bundled(store)
+    return store, validated(store)
+
+
+@pytest.fixture(scope="module")
+def client(bundled):
+    """A Starlette test client of the application over ``bundled``."""
+    from starlette.testclient import TestClient
+
+    from msp_graph.serve import create_app
+
+    store, report = bundled
+    return TestClient(create_app(store, report=report))

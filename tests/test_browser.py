@@ -27,7 +27,6 @@ from pathlib import Path
 import pytest
 
 from msp_graph.errors import QueryError
-from msp_graph.loading import load_bundled, open_store
 from msp_graph.prefixes import PREFIXES, select
 from msp_graph.queries import get_query, list_queries, run_query
 
@@ -37,7 +36,6 @@ except ImportError:  # the test extra installs it
     sync_playwright = None
 
 pytest.importorskip("starlette")
-from msp_graph.serve import validated
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = Path(os.environ.get("MSP_GRAPH_TEST_ARTIFACTS") or ROOT / "test-artifacts") / "browser"
@@ -225,13 +223,6 @@ def visible(page) -> str:
 
 
 # --- what the pages should say, from the data -----------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def bundled():
-    store = open_store()
-    load_bundled(store)
-    return store, validated(store)
 
 
 # --- the pages ------------------------------------------------------------------------------------------

@@ -24,9 +24,8 @@ from cli_runs import one_line_error, run
 from starlette.testclient import TestClient
 
 from msp_graph.errors import MspGraphError
-from msp_graph.loading import load_bundled, open_store
 from msp_graph.resources import bundled_dir
-from msp_graph.serve import create_app, validated
+from msp_graph.serve import create_app
 from msp_graph.serve import publish as site
 
 REPO = Path(__file__).resolve().parent.parent
@@ -34,18 +33,6 @@ BASE = "https://example.org/msp/"
 ID = "https://w3id.org/msp/id/"
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 VOID = "http://rdfs.org/ns/void#"
-
-
-@pytest.fixture(scope="module")
-def bundled():
-    store = open_store()
-    load_bundled(store)
-    return store, validated(store)
-
-
-@pytest.fixture(scope="module")
-def client(bundled):
-    return TestClient(create_app(bundled[0], report=bundled[1]))
 
 
 @pytest.fixture(scope="module")

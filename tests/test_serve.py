@@ -38,19 +38,6 @@ SRX = "application/sparql-results+xml"
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 
-@pytest.fixture(scope="module")
-def bundled():
-    store = open_store()
-    load_bundled(store)
-    return store, validated(store)
-
-
-@pytest.fixture(scope="module")
-def client(bundled):
-    store, report = bundled
-    return TestClient(create_app(store, report=report))
-
-
 def bounded(bundled, **limits) -> TestClient:
     return TestClient(create_app(bundled[0], limits=Limits(**limits)))
 

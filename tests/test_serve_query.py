@@ -18,28 +18,15 @@ import pytest
 pytest.importorskip("starlette")
 from starlette.testclient import TestClient
 
-from msp_graph.loading import load_bundled, open_store
 from msp_graph.prefixes import PREFIXES
 from msp_graph.queries import get_query, list_queries, run_query
-from msp_graph.serve import Limits, create_app, validated
+from msp_graph.serve import Limits, create_app
 from msp_graph.serve import publish as site
 from msp_graph.serve.query_page import EXAMPLE, RESERVED
 
 ID = "https://w3id.org/msp/id/"
 CROSS = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 PARTNERSHIPS = "SELECT ?p WHERE { ?p a msp:Partnership } ORDER BY ?p"
-
-
-@pytest.fixture(scope="module")
-def bundled():
-    store = open_store()
-    load_bundled(store)
-    return store, validated(store)
-
-
-@pytest.fixture(scope="module")
-def client(bundled):
-    return TestClient(create_app(bundled[0], report=bundled[1]))
 
 
 @pytest.fixture(scope="module")
