@@ -295,12 +295,9 @@ class EmbeddedStore(Store):
                     progress(shown)
                     loaded = functools.partial(progress, shown)
                 work.operations += self._stage(target, source, fmt, work, loaded)
-            if work.operations or then.strip():
-                if progress is not None:
-                    progress(f"replacing {len(sources)} graph(s) in one transaction")
-                update = [*self._publishing(targets), *work.operations, then.strip()]
-                with self._logged(work, then), running_sparql("update", StoreError):
-                    self._db.update(" ;\n".join(op for op in update if op))
+            if (work.operations or then.strip()) and progress is not None:
+                progress(f"replacing {len(sources)} graph(s) in one transaction")
+            self._commit(work, targets, then)
         except BaseException:
             self._discard([*work.new, *work.staging])
             raise
@@ -308,6 +305,39 @@ class EmbeddedStore(Store):
         if work.later:
             with self.changing(changelog.quad_texts(work.later)), _errors(self.path):
                 self._db.bulk_extend(work.later)
+
+    def replace_graph_from(
+        self, source: EmbeddedStore, graph: str, *, changed: Callable[[ox.Quad], None] | None = None
+    ) -> None:
+        """Make ``graph`` hold what ``source`` (another embedded store, e.g. one in memory where a stage did
+        its work) holds in it, as ``replace_graphs`` does for a file: written in place when the store does
+        not hold the graph yet; otherwise only the triples to add and to remove are staged, and applied in
+        one transaction (so replacing a big graph by a nearly equal one writes little, and a failure leaves
+        the old graph). ``changed(quad)`` is called with each quad added to or removed from a graph the store
+        held."""
+        self._writer()
+        target = _iri(graph)
+        work = _Work()
+        try:
+            if self._has_graph(target):
+                changes = self._changes(source._db, target, target, work, replace=True, changed=changed)
+                work.operations += changes
+            else:
+                work.new.append(target)
+                self._write_quads(source.quads(graph))
+            self._commit(work, [target], "")
+        except BaseException:
+            self._discard([*work.new, *work.staging])
+            raise
+        self._discard(work.staging)
+
+    def _commit(self, work: _Work, targets: list[ox.NamedNode], then: str) -> None:
+        """The one update that applies ``work``'s changes, publishes ``targets`` and runs ``then``."""
+        if not (work.operations or then.strip()):
+            return  # graphs loaded in place alone are published when the session ends
+        update = [*self._publishing(targets), *work.operations, then.strip()]
+        with self._logged(work, then), running_sparql("update", StoreError):
+            self._db.update(" ;\n".join(op for op in update if op))
 
     @contextlib.contextmanager
     def _logged(self, work: _Work, then: str) -> Iterator[None]:
@@ -368,15 +398,18 @@ class EmbeddedStore(Store):
                 shutil.rmtree(folder, ignore_errors=True)
         return operations
 
-    def _changes(self, scratch: ox.Store, source, target, work: _Work, *, replace: bool) -> list[str]:
+    def _changes(
+        self, scratch: ox.Store, source, target, work: _Work, *, replace: bool, changed=None
+    ) -> list[str]:
         """Stage what turns ``target`` into ``scratch``'s graph ``source`` (``replace``) or adds it to
         ``target``: the triples to add and those to remove, each into a staging graph of their own (a
-        stored blank node keeps its identity there); return the operations that apply them."""
+        stored blank node keeps its identity there); return the operations that apply them.
+        ``changed(quad)``: called with each quad staged, in ``target``."""
         adding = _staging_graph()
         new = (
             ox.Quad(q.subject, q.predicate, q.object, adding)
             for q in scratch.quads_for_pattern(None, None, None, source)
-            if ox.Quad(q.subject, q.predicate, q.object, target) not in self._db
+            if _told(ox.Quad(q.subject, q.predicate, q.object, target) not in self._db, changed, q, target)
         )
         added = self._stage_quads(new, adding, work)
         operations = [_apply("INSERT", adding, target)] if added else []
@@ -386,7 +419,7 @@ class EmbeddedStore(Store):
             gone = (
                 ox.Quad(q.subject, q.predicate, q.object, removing)
                 for q in self._db.quads_for_pattern(None, None, None, target)
-                if ox.Quad(q.subject, q.predicate, q.object, source) not in scratch
+                if _told(ox.Quad(q.subject, q.predicate, q.object, source) not in scratch, changed, q, target)
             )
             self._stage_quads(gone, removing, work)
             operations.append(_apply("DELETE", removing, target))
@@ -396,6 +429,10 @@ class EmbeddedStore(Store):
     def _stage_quads(self, quads: Iterable[ox.Quad], graph: ox.NamedNode, work: _Work) -> int:
         """Bulk-write ``quads`` (into the staging graph ``graph``) in batches; return how many."""
         work.staging.append(graph)
+        return self._write_quads(quads)
+
+    def _write_quads(self, quads: Iterable[ox.Quad]) -> int:
+        """Bulk-write ``quads`` in batches (no transaction: into a graph no reader sees yet); how many."""
         written, batch = 0, []
         with _errors(self.path):
             for quad in quads:
@@ -542,6 +579,13 @@ class EmbeddedStore(Store):
         rows = self._db.query(f"SELECT (COUNT(*) AS ?n) {{ GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }} }}")
         return int(next(iter(rows))["n"].value)
 
+    def quads(self, graph: str) -> Iterator[ox.Quad]:
+        """The quads of ``graph`` as pyoxigraph holds them (a blank node stays the same node when they are
+        written to another store), for reading: unlike ``_store``, no write is implied."""
+        if graph in self._unpublished:
+            return iter(())
+        return self._db.quads_for_pattern(None, None, None, _iri(graph))
+
 
 @dataclass
 class _Work:
@@ -561,6 +605,13 @@ def _iri(graph: str) -> ox.NamedNode:
         return ox.NamedNode(graph)
     except (TypeError, ValueError):
         raise StoreError(f"graph {graph!r}: not a valid IRI") from None
+
+
+def _told(different: bool, changed: Callable[[ox.Quad], None] | None, quad: ox.Quad, graph) -> bool:
+    """``different``, after telling ``changed`` of the quad (put in ``graph``) when it is."""
+    if different and changed is not None:
+        changed(ox.Quad(quad.subject, quad.predicate, quad.object, graph))
+    return different
 
 
 def _apply(verb: str, staging: ox.NamedNode, target: ox.NamedNode) -> str:

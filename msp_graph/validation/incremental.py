@@ -33,7 +33,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyoxigraph as ox
 import rdflib
 
 from ..loading import METADATA_GRAPH, asserted_graphs
@@ -337,15 +336,8 @@ def _reason_again(store: EmbeddedStore) -> tuple[ReasoningResult, set[tuple[str,
     if INFERRED_GRAPH not in store.graphs():
         return None
     changed: set[tuple[str, str, str]] = set()
-
-    def compare(staging: str) -> None:
-        new, old = ox.NamedNode(staging), ox.NamedNode(INFERRED_GRAPH)
-        for a, b in ((new, old), (old, new)):
-            only = f"GRAPH {a} {{ ?s ?p ?o }} FILTER NOT EXISTS {{ GRAPH {b} {{ ?s ?p ?o }} }}"
-            rows = store.query(f"SELECT ?s ?p ?o WHERE {{ {only} }}")
-            changed.update((str(r["s"]), str(r["p"]), str(r["o"])) for r in rows)
-
-    return rules.materialise(store, before_replacing=compare), changed
+    result = rules.materialise(store, changed=lambda s, p, o: changed.add((s, p, o)))
+    return result, changed
 
 
 def _reasoning(kept: dict, store: EmbeddedStore) -> ReasoningResult:
