@@ -47,6 +47,18 @@ def reasoned(tmp_path):
     return tmp_path / "store", version
 
 
+def test_the_first_inferred_graph_is_in_the_change_log(tmp_path):
+    with open_store(tmp_path / "store") as store:
+        load_bundled(store)
+        version = store.version
+    with open_store(tmp_path / "store") as store:
+        reason(store)
+        inferred, until = _inferred(store), store.version
+    logged = changelog.since(tmp_path / "store", version, until)
+    assert {tuple(q[:3]) for q in logged} == inferred
+    assert {q[3] for q in logged} == {f"<{INFERRED_GRAPH}>"}
+
+
 def test_reasoning_again_with_nothing_changed_writes_nothing(reasoned):
     folder, version = reasoned
     with open_store(folder) as store:

@@ -324,7 +324,9 @@ class EmbeddedStore(Store):
                 work.operations += changes
             else:
                 work.new.append(target)
-                self._write_quads(source.quads(graph))
+                big = _size(source._db, target) > changelog.MOST
+                with self.changing(None if big else changelog.quad_texts(source.quads(graph))):
+                    self._write_quads(source.quads(graph))
             self._commit(work, [target], "")
         except BaseException:
             self._discard([*work.new, *work.staging])
