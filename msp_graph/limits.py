@@ -41,7 +41,7 @@ class Limit:
     name: str
     env: str
     default: int | float
-    unit: str  # "bytes", "rows", "seconds"
+    unit: str  # "bytes", "rows", "seconds", "processes"
     bounds: str
 
     @property
@@ -67,6 +67,9 @@ LIMITS: dict[str, Limit] = {
               "a per-read time-out)"),
         Limit("network_timeout", "MSP_GRAPH_NETWORK_TIMEOUT", 30.0, "seconds",
               "a SERVICE call of a query or a LOAD <url> of an update, allowed only with --allow-network"),
+        Limit("processes", "MSP_GRAPH_PROCESSES", 2, "processes",
+              "processes that run the compiled SHACL checks of a big in-memory store (1: this one only; "
+              "more than 2 count as 2)"),
     )
 }  # fmt: skip
 

@@ -33,12 +33,13 @@ from rdflib import RDF, SH, XSD
 
 from ...errors import ShapesError
 from ...sparql_text import code
-from ...stores import RemoteStore, Store, written
+from ...stores import EmbeddedStore, RemoteStore, Store, written
 from ...stores.remote import Solutions
 from ...stores.terms import rdflib_term, running_sparql, term
 from ..reference import run_pyshacl
 from .compile import Check, Plan, compile_shapes
 from .components import candidates_among
+from .parallel import results_of, worth_splitting
 from .report_graph import RawResult, add_results, report_graph
 from .sparql_based import _in_code
 from .terms import ILL_FORMED, INSTANCE_OF, MARKED, SHAPES_GRAPH
@@ -482,9 +483,11 @@ def validate_store(
     results: list[RawResult] = []
     language = Dialect(dialect)
     run = _Runner(store, shapes, _Subclasses(store, language), _IllFormed(store), dialect=language)
-    for check in plan.checks:
-        results.extend(run(check))
-        notes.queries += 1
+    # Two processes share the checks of a big in-memory store (``parallel``): the same results, sooner.
+    split = isinstance(store, EmbeddedStore) and store.path is None and worth_splitting(store.count())
+    for found in results_of(run, plan.checks, split=split):
+        results.extend(found)
+    notes.queries += len(plan.checks)
     records = written.read(store)
     if records:
         results = _as_written(results, plan, records, run)
