@@ -16,7 +16,8 @@ from msp_graph.loading import load_bundled, load_files
 from msp_graph.stores import INFERRED_GRAPH, EmbeddedStore, changelog
 from msp_graph.validation import check, in_memory_copy
 from msp_graph.validation.changes import snapshot
-from msp_graph.validation.incremental import STATE_FILE, _bundled, _Footprints, _Job, validate_incrementally
+from msp_graph.validation.footprint import Footprints
+from msp_graph.validation.incremental import STATE_FILE, _bundled, _Job, validate_incrementally
 
 ORG = "http://www.w3.org/ns/org#"
 MSP = "https://w3id.org/msp/ontology#"
@@ -147,7 +148,7 @@ def test_a_member_leaving_is_reasoned_again_and_equals_a_full_run(store_path):
 
 
 def test_a_check_runs_again_when_a_changed_triple_can_match_one_of_its_patterns():
-    prints = _Footprints(EmbeddedStore())
+    prints = Footprints(EmbeddedStore())
     one = prints.of("SELECT ?this WHERE { ?this <urn:p> ?v }")
     assert one.touched("<urn:s>", "<urn:p>", '"x"') and not one.touched("<urn:s>", "<urn:q>", '"x"')
     for query in ("SELECT * WHERE { <urn:s> ?p <urn:o> }", "SELECT ?x WHERE { ?x <urn:p> [ ?p 1 ] }"):

@@ -148,7 +148,7 @@ def validate(
                 result = _check_store(store, reasoner, engine, lines, full, report)
             elif reasoning:
                 report.step("reasoning (OWL 2 RL), then validating (SHACL)")
-                result = check(store, shapes=shapes, reasoner=reasoner, engine=engine, lines=lines)
+                result = _check_transient(store, shapes, reasoner, engine, lines)
             else:
                 report.step("validating (SHACL)")
                 result = validate_store(store, shapes=shapes, engine=engine, lines=lines)
@@ -163,6 +163,12 @@ def validate(
     store.close()
     if _findings(data, result, fail_on, previous, keeping=when is None and not shapes, report=report):
         raise typer.Exit(1)
+
+
+def _check_transient(store: Store, shapes, reasoner: str, engine: str, lines: bool) -> ValidationReport:
+    """``check`` of data that this process alone reads: the process ends with the report, so an in-memory
+    store (FILES, the bundled data, an --as-of view) keeps only the entailments validation reads."""
+    return check(store, shapes=shapes, reasoner=reasoner, engine=engine, lines=lines, transient=True)
 
 
 def _check_store(

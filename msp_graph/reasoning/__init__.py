@@ -29,10 +29,11 @@ import warnings
 from ..errors import ReasoningError
 from ..stores import INFERRED_GRAPH, RemoteStore, Store
 from . import in_endpoint, rules
-from .result import Inconsistency, ReasoningResult
+from .result import Entailments, Inconsistency, ReasoningResult
 
 __all__ = [
     "ENGINES",
+    "Entailments",
     "Inconsistency",
     "ReasoningResult",
     "check_engine",
@@ -51,11 +52,14 @@ def check_engine(engine: str) -> None:
         raise ReasoningError(f"reasoner {engine!r}: unknown; use one of: {', '.join(ENGINES)}")
 
 
-def reason(store: Store, *, engine: str = "rules") -> ReasoningResult:
+def reason(store: Store, *, engine: str = "rules", only: Entailments | None = None) -> ReasoningResult:
     """Materialise the OWL 2 RL closure of ``store``'s asserted graphs into ``INFERRED_GRAPH``.
 
     The inferred graph is replaced as a whole (atomically); the inconsistencies are returned.
     ``engine="rules"`` falls back to owlrl, with a warning, when the schema uses a construct it lacks.
+    ``only``: for an in-memory store that one stage reads and then throws away, the entailments that stage
+    reads (``Entailments``): the rules engine stores only those (and what it reads back itself), and counts
+    the others; every other case stores all of them.
     """
     check_engine(engine)
     if engine == "rules":
@@ -63,7 +67,7 @@ def reason(store: Store, *, engine: str = "rules") -> ReasoningResult:
         if not missing and isinstance(store, RemoteStore) and not store.local_copy:
             return in_endpoint.materialise(store)  # in the endpoint, unless --local-copy
         if not missing:
-            return rules.materialise(store)
+            return rules.materialise(store, only=only)
         warnings.warn(f"rules reasoner: {'; '.join(missing)}; using owlrl instead", stacklevel=2)
     from . import reference  # owlrl and rdflib: only when the reference runs
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Inconsistency", "ReasoningResult"]
+__all__ = ["Entailments", "Inconsistency", "ReasoningResult"]
 
 
 @dataclass(frozen=True)
@@ -30,3 +30,20 @@ class ReasoningResult:
     @property
     def consistent(self) -> bool:
         return not self.inconsistencies
+
+
+@dataclass(frozen=True)
+class Entailments:
+    """Which entailments a stage after reasoning reads: triples of ``predicates`` and types of ``classes``
+    (N-Triples IRIs; ``classes`` None: every type). Given to ``reason(only=...)`` for a store read by that
+    stage alone, then thrown away: the others are counted in ``ReasoningResult.inferred``, not stored."""
+
+    predicates: frozenset[str]
+    classes: frozenset[str] | None
+
+    def __or__(self, other: Entailments) -> Entailments:
+        classes = None if self.classes is None or other.classes is None else self.classes | other.classes
+        return Entailments(self.predicates | other.predicates, classes)
+
+    def wants_type(self, cls: str) -> bool:
+        return self.classes is None or cls in self.classes

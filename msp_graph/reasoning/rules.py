@@ -87,7 +87,7 @@ from ..errors import ReasoningError
 from ..loading import asserted_graphs
 from ..stores import INFERRED_GRAPH, STAGING_PREFIX, EmbeddedStore, Store
 from .literals import DATATYPES, ill_typed
-from .result import Inconsistency, ReasoningResult
+from .result import Entailments, Inconsistency, ReasoningResult
 
 __all__ = ["RULES", "Schema", "materialise", "read_schema", "unsupported"]
 
@@ -752,6 +752,7 @@ class _Compiler:
 
 # Terms are handled as their N-Triples text (``str`` of the pyoxigraph term): equal text, equal term.
 _TYPE_NT, _SAME_NT = f"<{TYPE}>", f"<{SAME_AS}>"
+_IRI = re.compile(r"<([^<>\"{}|^`\\\x00-\x20]*)>")
 _CHECKED = frozenset(DATATYPES)  # the datatypes of the literals ``ill_typed`` checks
 _Triple = tuple[str, str, str]
 # What a node gets on entering a class expression: facts (p, o) about it, and (q, p, o) it passes on to
@@ -1138,6 +1139,7 @@ def materialise(
     max_rounds: int = 100,
     in_python: bool = True,
     changed: Callable[[str, str, str], None] | None = None,
+    only: Entailments | None = None,
 ) -> ReasoningResult:
     """Materialise the rules' entailments of ``store``'s asserted graphs into ``INFERRED_GRAPH``.
 
@@ -1154,6 +1156,10 @@ def materialise(
     the rules in the endpoint instead (``in_endpoint``) unless the store asks for the copy.
     ``changed(s, p, o)``: called, when the store held an inferred graph, with each triple (N-Triples terms)
     the new one holds and the old did not, or the other way round (incremental validation).
+    ``only``: store only these entailments, and those the joins and the inconsistency checks read (the
+    others are counted, not stored); for an in-memory store read by one stage and then thrown away.
+    Ignored on disk, on the SPARQL path, and once the data needs the equality rules (which read every
+    triple): then every entailment is stored.
     """
     if not isinstance(store, EmbeddedStore):
         return _materialise_locally(store, max_rounds=max_rounds, in_python=in_python)
@@ -1164,9 +1170,13 @@ def materialise(
     compiler = _Compiler(schema)
     replace = INFERRED_GRAPH in store.graphs()
     target = _staging() if replace else INFERRED_GRAPH
-    run = _run_tables if in_python else _run_sparql
+    if only is not None:
+        only = only | _read_by_reasoning(compiler, schema)
     try:
-        inferred, closure = run(store, compiler, graphs, target, max_rounds)
+        if in_python:
+            inferred, closure = _run_tables(store, compiler, graphs, target, max_rounds, only)
+        else:
+            inferred, closure = _run_sparql(store, compiler, graphs, target, max_rounds)
         shared = closure.may_share_members if closure is not None else None
         problems = inconsistencies(store, schema, [*graphs, target], may_share=shared)
         # The Python path has read every asserted triple: only the predicates it saw a checked literal of.
@@ -1217,7 +1227,12 @@ def _run_sparql(
 
 
 def _run_tables(
-    store: EmbeddedStore, compiler: _Compiler, graphs: Sequence[str], target: str, max_rounds: int
+    store: EmbeddedStore,
+    compiler: _Compiler,
+    graphs: Sequence[str],
+    target: str,
+    max_rounds: int,
+    only: Entailments | None = None,
 ) -> tuple[int, _Closure]:
     """The tables in Python, the joins as SPARQL updates, in turn until neither adds a triple; how many
     triples ``target`` then holds, and what Python knows.
@@ -1231,7 +1246,7 @@ def _run_tables(
     try:
         with _without_cycle_collection():
             closure.read(store._store, graphs)
-            written = _fixpoint(store, compiler, closure, [*graphs, scratch], target, max_rounds)
+            written = _fixpoint(store, compiler, closure, [*graphs, scratch], target, max_rounds, only)
             # Only the types are read from here on (may_share_members). The pairs, millions of tuples, go
             # before the collector is back, whose first collection would walk them all (0.3 s at 10^6).
             closure.known.pairs.clear()
@@ -1247,23 +1262,72 @@ def _fixpoint(
     graphs: list[str],
     target: str,
     max_rounds: int,
+    only: Entailments | None = None,
 ) -> int:
     """Python rounds and SPARQL rounds in turn, from everything ``closure`` has read, until neither adds a
-    triple; how many triples went to ``target`` (``graphs[-1]`` is the scratch graph)."""
+    triple; how many triples are inferred (``graphs[-1]`` is the scratch graph). With ``only``, the other
+    entailments are held back (counted, not written), until the equality rules, which read everything,
+    are needed: then they are written too."""
     raw = store._store  # pyoxigraph itself: the Store interface reads no triple pattern, writes no batch
-    rules, equality, delta, written = compiler.joins(), False, closure.known, 0
+    rules, equality, delta, written, held = compiler.joins(), False, closure.known, 0, []
     for _ in _rounds(max_rounds):
-        written += _write(raw, closure.run(delta), target, graphs[-1])
+        found = closure.run(delta)
+        if only is not None:
+            parts = [_split(part, only) for part in found]
+            found, held = [kept for kept, _ in parts], held + [other for _, other in parts]
+        written += _write(raw, found, target, graphs[-1])
         delta, shown = _join(store, rules, graphs, target) if rules else (_Triples(), 0)
         written += shown
         if delta:
             delta = closure.known.absorb(delta)
             continue
         if not equality and closure.needs_equality():
-            equality, rules = True, rules + compiler.equality()
+            equality, rules, only = True, rules + compiler.equality(), None
+            written += _write(raw, held, target, graphs[-1])
+            held = []
             continue
         break
-    return written
+    return written + sum(map(_shown, held))
+
+
+def _split(found: _Triples, only: Entailments) -> tuple[_Triples, _Triples]:
+    """``found`` as the triples ``only`` wants and the others."""
+    kept, other = _Triples(), _Triples()
+    for source, kept_part, other_part in (
+        (found.types, kept.types, other.types),
+        (found.entered, kept.entered, other.entered),
+    ):
+        for c, nodes in source.items():
+            (kept_part if only.wants_type(c) else other_part)[c] = nodes
+    for p, pairs in found.pairs.items():
+        (kept.pairs if p in only.predicates else other.pairs)[p] = pairs
+    return kept, other
+
+
+def _shown(found: _Triples) -> int:
+    """How many of ``found`` a written inferred graph would hold (``_hidden``: not those)."""
+    count = 0
+    for nodes in chain(found.types.values(), found.entered.values()):
+        count += sum(1 for x in nodes if x[0] != "_")
+    for p, pairs in found.pairs.items():
+        count += sum(1 for s, o in pairs if not _hidden((s, p, o)))
+    return count
+
+
+def _read_by_reasoning(compiler: _Compiler, schema: Schema) -> Entailments:
+    """What reasoning itself reads back from the store: every IRI of the SPARQL joins (their premises and
+    what they add), and the classes and properties of the inconsistency checks."""
+    iris = {f"<{iri}>" for rule in compiler.joins() for iri in _IRI.findall(rule.template + " " + rule.where)}
+    classes = {c for pair in [*_disjoint_pairs(schema), *schema.pairs(_OWL + "complementOf")] for c in pair}
+    properties = [
+        *schema.props("IrreflexiveProperty"),
+        *schema.props("AsymmetricProperty"),
+        *(p for pair in schema.pairs(_OWL + "propertyDisjointWith") for p in pair),
+        *(p for _, p in schema.pairs(_OWL + "assertionProperty")),
+    ]
+    iris |= {str(t) for t in [*classes, *properties] if isinstance(t, ox.NamedNode)}
+    iris |= {f"<{NOTHING}>", _SAME_NT, f"<{_OWL}differentFrom>"}
+    return Entailments(frozenset(iris), frozenset(iris))
 
 
 @contextmanager

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ..errors import ShapesError
 from ..loading import asserted_graphs
-from ..reasoning import reason
+from ..reasoning import Entailments, reason
 from ..reasoning.literals import quiet_rdflib
 from ..stores import INFERRED_GRAPH, EmbeddedStore, RemoteStore, Store, source_graph
 from .origin import origins
@@ -94,12 +94,18 @@ def validate(
     of every source file; reports that show no line, such as the text report, skip it).
     """
     check_engine(engine)
+    from .shapes import load_shapes
+
+    return _validate(store, load_shapes(shapes), engine, lines)
+
+
+def _validate(store: Store, shapes: tuple, engine: str, lines: bool) -> ValidationReport:
+    """``validate`` with the shapes loaded (``load_shapes``: the graph and the composition shapes)."""
     from . import sparql
     from .describe import build_report, context_graph
     from .reference import run_pyshacl
-    from .shapes import load_shapes
 
-    shapes_graph, composition = load_shapes(shapes)
+    shapes_graph, composition = shapes
     if engine == "sparql":
         local, dialect = _validated(store)
         conforms, graph, _ = sparql.validate_store(local, shapes_graph, dialect=dialect)
@@ -131,21 +137,46 @@ def check(
     reasoner: str = "rules",
     engine: str = "sparql",
     lines: bool = True,
+    transient: bool = False,
 ) -> ValidationReport:
     """Reason (OWL 2 RL, into the inferred graph), then validate: the two steps of ``msp-graph validate``.
 
     The report carries the reasoning result and its inconsistencies. A store on disk that another process
     is writing (a load beside this validation) is not waited for: reasoning and validation run on an
-    in-memory copy of what it holds, and the store is left as it is.
+    in-memory copy of what it holds, and the store is left as it is. ``transient``: the store (in memory)
+    is made for this report and thrown away after it, as ``msp-graph validate FILES`` does: its inferred
+    graph then holds only the entailments the shapes and the report read (``footprint``); the report is
+    the same, and says the same number of triples.
     """
+    check_engine(engine)
     if isinstance(store, EmbeddedStore) and store.read_only and not store.try_write():
         with in_memory_copy(store) as copy:
-            return check(copy, shapes=shapes, reasoner=reasoner, engine=engine, lines=lines)
-    result = reason(store, engine=reasoner)
-    report = validate(store, shapes=shapes, engine=engine, lines=lines)
+            return check(copy, shapes=shapes, reasoner=reasoner, engine=engine, lines=lines, transient=True)
+    from .shapes import load_shapes
+
+    loaded = load_shapes(shapes)
+    in_memory = isinstance(store, EmbeddedStore) and store.path is None
+    only = _needed(store, loaded[0]) if transient and in_memory and engine == "sparql" else None
+    result = reason(store, engine=reasoner, only=only)
+    report = _validate(store, loaded, engine, lines)
+    if only is not None:  # the entailments not stored count as if they were
+        report.triples += result.inferred - store.count(INFERRED_GRAPH)
     report.reasoning = result
     report.inconsistencies = list(result.inconsistencies)
     return report
+
+
+def _needed(store: EmbeddedStore, shapes_graph) -> Entailments | None:
+    """The entailments the compiled shapes and the report read; None when pyshacl validates a shape (it
+    reads everything) or a check can read any predicate."""
+    from .describe import READS
+    from .footprint import needed_entailments
+    from .sparql.compile import compile_shapes
+
+    plan = compile_shapes(shapes_graph)
+    if plan.whole_graph is not None or plan.fallback_shapes:
+        return None
+    return needed_entailments(store, plan.checks, READS)
 
 
 def _validated(store: Store) -> tuple[Store, str]:

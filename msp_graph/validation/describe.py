@@ -14,6 +14,7 @@ from rdflib import RDF, RDFS, SH, SKOS
 from rdflib.paths import Path as RdfPath
 
 from ..prefixes import select
+from ..reasoning import Entailments
 from ..stores import INFERRED_GRAPH, Store
 from ..stores.terms import rdflib_term
 from .report import SEVERITIES, ValidationReport, ValidationResult
@@ -291,6 +292,10 @@ _LABELS = (str(RDFS.label), str(SKOS.prefLabel), str(SKOS.altLabel), str(SKOS.hi
 _TYPES = (f"{_MSP}Partnership", f"{_ORG}Membership", f"{_MSP}CountryEngagement")
 _LINKS = (f"{_ORG}member", f"{_ORG}organization", f"{_MSP}engagementOf", f"{_MSP}outputOf", f"{_MSP}country")
 _INVERSE_LINKS = (f"{_MSP}hasCountryEngagement", f"{_MSP}hasOutput")
+#: What a report reads of the data (``context_graph``, ``build_report``), as entailments it needs.
+READS = Entailments(
+    frozenset(f"<{p}>" for p in (*_LABELS, *_LINKS, *_INVERSE_LINKS)), frozenset(f"<{c}>" for c in _TYPES)
+)
 
 
 def context_graph(store: Store, report: rdflib.Graph, *, chunk: int = 2000) -> rdflib.Graph:

@@ -39,6 +39,7 @@ from ..loading import METADATA_GRAPH, asserted_graphs
 from ..reasoning import Inconsistency, ReasoningResult, reason, rules
 from ..reasoning.literals import DATATYPES
 from ..stores import INFERRED_GRAPH, ONTOLOGY_GRAPH, EmbeddedStore, changelog, written
+from .footprint import Footprints
 from .report import ValidationReport
 
 __all__ = ["STATE_FILE", "Run", "validate_incrementally"]
@@ -47,24 +48,8 @@ __all__ = ["STATE_FILE", "Run", "validate_incrementally"]
 STATE_FILE = ".msp-graph-validation.json"
 _VERSION = 1
 _TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
-_SUBCLASS = "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
 _OWL = "http://www.w3.org/2002/07/owl#"
-_IRI = re.compile(r"<([^<>\"{}|^`\\\x00-\x20]*)>")
-_PREFIX = re.compile(r"PREFIX\s+([\w.-]*):\s*<([^>]*)>", re.I)
-_NAME = re.compile(r"(?<![\w?$<\"'])([A-Za-z][\w.-]*)?:([\w-][\w.-]*)?")
-# A triple pattern whose predicate is a variable (after a subject, or after ";"), or a negated property set,
-# in a query whose IRIs are written <x> and strings "" (``_tokens``).
-_HEAD = re.compile(
-    r"\b(?:SELECT|GROUP\s+BY|ORDER\s+BY)\s+(?:DISTINCT\s+|REDUCED\s+)?(?:[?$]\w+\s*|\*\s*)*", re.I
-)
-_NAMED = r"[A-Za-z_][\w.-]*:[\w.-]*|:[\w.-]+|_:[\w.-]+"
-_VARIABLE_PREDICATE = re.compile(
-    rf"(?:[?$]\w+|<x>|{_NAMED}|[;\][])\s*[?$]\w+\s*(?:[?$]\w|<x>|\"\"|{_NAMED}|[\[(\d])"
-    rf"|!\s*(?:<x>|\(|\^|{_NAMED}|a\b)"
-)
-_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _FRESH = re.compile(r"([?$]_[A-Za-z]+)\d+\b")
-_MARKER = re.compile("\x00INSTANCE (\\S+) <([^>\x00]*)>\x00")
 
 
 @dataclass
@@ -172,7 +157,7 @@ class _Job:
             changed |= inferred
         else:
             result = _reasoning(state["reasoning"], store)
-        footprint = _Footprints(store)
+        footprint = Footprints(store)
         rerun = [i for i, check in enumerate(checks) if footprint.touched(check, changed)]
         kept = set(range(len(checks))) - set(rerun)
         raw = {i: [_decode(r, checks[i]) for r in state["raw"][self.keys[i]]] for i in kept} | self._run(
@@ -365,63 +350,3 @@ def _needs_equality(store: EmbeddedStore) -> bool:
         f"?x1 {p} ?y . ?x2 {p} ?y . FILTER (?x1 != ?x2)" for p in schema.props("InverseFunctionalProperty")
     ]
     return any(bool(store.query(f"ASK {{ {where} }}")) for where in asks)
-
-
-@dataclass
-class _Footprint:
-    predicates: set[str]
-    classes: set[str]
-    any_predicate: bool
-    any_type: bool
-    literals: bool
-
-    def touched(self, s: str, p: str, o: str) -> bool:
-        if self.any_predicate or (self.literals and o[:1] == '"'):
-            return True
-        if p == _TYPE:
-            return self.any_type or o in self.classes
-        return p in self.predicates
-
-
-def _tokens(query: str) -> str:
-    """``query`` with each IRI written ``<x>``, each string ``""`` and no comments: its code, with the
-    terms still there as tokens (``masked`` blanks them)."""
-    from ..sparql_text import _segments  # the one scanner of SPARQL text
-
-    short = {"iri": " <x> ", "string": ' "" ', "comment": " "}
-    return "".join(query[a:b] if kind == "code" else short[kind] for kind, a, b in _segments(query))
-
-
-class _Footprints:
-    """Which triples can match a pattern of a compiled check (its query and its repeat query)."""
-
-    def __init__(self, store: EmbeddedStore):
-        from .sparql.run import _Subclasses
-
-        self.subclasses = _Subclasses(store)
-
-    def touched(self, check, changed: set[tuple[str, str, str]]) -> bool:
-        footprint = self.of(check.query + "\n" + (check.repeat or ""))
-        return any(footprint.touched(*triple) for triple in changed)
-
-    def of(self, query: str) -> _Footprint:
-        from ..sparql_text import masked
-
-        code = masked(query)
-        prefixes = dict(_PREFIX.findall(query))
-        iris = {f"<{iri}>" for iri in _IRI.findall(query)}
-        iris |= {
-            f"<{prefixes[p or '']}{local or ''}>" for p, local in _NAME.findall(code) if (p or "") in prefixes
-        }
-        # rdf:type (as "a", its IRI or a prefixed name) followed by a variable or a path: any class.
-        names = "".join(f"|{re.escape(p)}:type" for p, ns in prefixes.items() if ns == _RDF)
-        types = rf"(?:(?<![?$\w:])a|<{re.escape(_RDF)}type>{names})\s*(?:[?$/|*+^(]|\s[?$])"
-        any_type = bool(re.search(types, query))
-        for _, cls in _MARKER.findall(query):
-            found = self.subclasses(cls)
-            any_type = any_type or found is None
-            iris |= set(found or ())
-        if _MARKER.search(query):
-            iris.add(_SUBCLASS)
-        any_predicate = bool(_VARIABLE_PREDICATE.search(_HEAD.sub(" ", _tokens(query))))
-        return _Footprint(iris, iris, any_predicate, any_type, "\x00ILLFORMED" in query)
