@@ -98,6 +98,12 @@ def prints():
         ("?s ?p ?o FILTER (?p IN (<urn:a>) || true)", True),
         ("?s ?p ?o . ?o ?q ?z FILTER (?p IN (<urn:a>))", True),  # ?q is free
         ("?s !<urn:a> ?o", True),
+        ("?s !(<urn:a>|^<urn:b>) ?o", True),
+        ("?s !ex:a ?o", True),
+        ('?s <urn:p> ?o FILTER (!(isBlank(?o) || !REGEX(STR(?o), "x")))', False),  # boolean "not"
+        ('?s ?p ?o FILTER (?p IN (<urn:a>) && STR(?o) < "b")', False),
+        ('?s ?p ?o FILTER (?p IN (<urn:a>) && STR(?o) < "b" || true)', True),
+        ("?s ?p ?o FILTER ((?p IN (<urn:a>)) && true)", True),  # not told: read as any
     ],
 )
 def test_a_variable_predicate_reads_any_unless_a_filter_of_its_group_lists_it(prints, where, any_predicate):

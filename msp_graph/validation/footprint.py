@@ -40,10 +40,12 @@ _HEAD = re.compile(
 _NAMED = r"[A-Za-z_][\w.-]*:[\w.-]*|:[\w.-]+|_:[\w.-]+"
 _VARIABLE_PREDICATE = re.compile(
     rf"(?:[?$]\w+|<x>|{_NAMED}|[;\][])\s*(?P<var>[?$]\w+)(?!\w)\s*(?:[?$]\w|<x>|\"\"|{_NAMED}|[\[(\d])"
-    rf"|!\s*(?:<x>|\(|\^|{_NAMED}|a\b)"
+    # a negated property set: "!" then an IRI, "a" or "^", alone or in parentheses (not "!(" of a boolean
+    # expression, nor a function's name)
+    rf"|!\s*\(?\s*(?:<x>|\^|a\b|(?:{_NAMED})(?!\s*\())"
 )
 _FILTER_IN = re.compile(
-    rf"\bFILTER\s*\(\s*(?P<var>[?$]\w+)\s+IN\s*\(\s*(?:(?:<x>|{_NAMED})\s*(?:,\s*(?:<x>|{_NAMED})\s*)*)?\)\s*\)",
+    rf"\bFILTER\s*\(\s*(?P<var>[?$]\w+)\s+IN\s*\(\s*(?:(?:<x>|{_NAMED})\s*(?:,\s*(?:<x>|{_NAMED})\s*)*)?\)",
     re.I,
 )
 _MARKER = re.compile("\x00INSTANCE (\\S+) <([^>\x00]*)>\x00")
@@ -100,8 +102,23 @@ def _any_predicate(query: str) -> bool:
     if not found:
         return False
     groups = _groups(text)
-    kept = {(m["var"][1:], groups[m.start()]) for m in _FILTER_IN.finditer(text)}
+    kept = {(m["var"][1:], groups[m.start()]) for m in _FILTER_IN.finditer(text) if _keeps(text, m.end())}
     return any(m["var"] is None or (m["var"][1:], groups[m.start("var")]) not in kept for m in found)
+
+
+def _keeps(text: str, at: int) -> bool:
+    """Whether the filter whose ``?v IN (...)`` ends at ``at`` holds only when it does: the filter ends
+    there, or goes on with ``&&`` and has no ``||`` (which binds looser) before its closing parenthesis."""
+    depth = 0
+    for i in range(at, len(text)):
+        if text[i] == "(":
+            depth += 1
+        elif text[i] == ")":
+            if depth == 0:
+                rest = text[at:i].strip()
+                return not rest or (rest.startswith("&&") and "||" not in rest)
+            depth -= 1
+    return False
 
 
 class Footprints:
