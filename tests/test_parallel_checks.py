@@ -131,3 +131,25 @@ def test_validate_splits_a_big_store_with_the_same_report(monkeypatch):
     monkeypatch.setattr(engine, "results_of", lambda *a, **k: calls.append(k["split"]) or real(*a, **k))
     assert validate(store).render("turtle") == one
     assert calls == [True]
+
+
+def test_no_process_to_fork_runs_every_check_here(checks, monkeypatch):
+    runner, compiled = checks
+    alone = parallel.results_of(runner, compiled, split=False)
+
+    def refused():
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", refused)
+    assert _keys(parallel.results_of(runner, compiled, split=True)) == _keys(alone)
+
+
+def test_more_checks_than_the_queue_holds_run_in_one_process(checks, monkeypatch):
+    runner, compiled = checks
+    forked = []
+    monkeypatch.setattr(parallel, "_MOST_QUEUED", len(compiled) - 1)
+    monkeypatch.setattr(os, "fork", lambda: forked.append(1) or 1 / 0)
+    assert _keys(parallel.results_of(runner, compiled, split=True)) == _keys(
+        parallel.results_of(runner, compiled, split=False)
+    )
+    assert forked == []

@@ -30,6 +30,9 @@ __all__ = ["SPLIT_FROM", "results_of", "worth_splitting"]
 #: Quads from which the checks are shared with a forked child (below, forking costs more than it saves).
 SPLIT_FROM = 200_000
 _NUMBER = struct.Struct("<I")
+# Check numbers written to the queue before anyone reads it: they must fit in a pipe's buffer (64 KiB on
+# Linux, 4 KiB at least by POSIX), or the write would wait forever. More checks: one process.
+_MOST_QUEUED = 1024
 
 
 def worth_splitting(quads: int) -> bool:
@@ -52,13 +55,18 @@ def results_of(
     run: Callable[[Check], list[RawResult]], checks: Sequence[Check], *, split: bool
 ) -> list[list[RawResult]]:
     """Each check's results, in the order of ``checks``; with ``split``, shared with a forked child."""
-    if not split or len(checks) < 2:
+    if not split or not 2 <= len(checks) <= _MOST_QUEUED:
         return [run(check) for check in checks]
     queue_in, queue_out = os.pipe()
     back_in, back_out = os.pipe()
     os.write(queue_out, b"".join(_NUMBER.pack(i) for i in range(len(checks))))
     os.close(queue_out)  # all numbers written: an empty read means the queue is done
-    child = os.fork()
+    try:
+        child = os.fork()
+    except OSError:  # no process to be had (memory, a process limit): this one runs them all
+        for fd in (queue_in, back_in, back_out):
+            os.close(fd)
+        return [run(check) for check in checks]
     if child == 0:  # pragma: no cover (the child's coverage is not collected)
         _child(run, checks, queue_in, back_out)
     os.close(back_out)
