@@ -16,11 +16,11 @@ def validated(store: Store, *, copy: bool = False) -> ValidationReport:
     on an in-memory copy, so a store on disk is never written."""
     if not copy and isinstance(store, EmbeddedStore) and store.path is None:
         had = INFERRED_GRAPH in store.graphs()
-        report = check(store, lines=False)  # the pages show no source line
+        report = check(store, lines=False, transient=not had)  # the pages show no source line
         if not had:
             store.drop(INFERRED_GRAPH)
     else:
         with in_memory_copy(store) as copied:
-            report = check(copied, lines=False)
+            report = check(copied, lines=False, transient=True)
     report.graph = None  # the SHACL report graph is not shown; the results are
     return report

@@ -285,7 +285,9 @@ def history(
         for moment in moments:
             when = moment or (dates[0] - datetime.timedelta(days=1) if dates else datetime.date.min)
             with as_of_view(own, when, found=found) as view:
-                report = check(view, shapes=shapes, reasoner=reasoner, engine=engine, lines=False)
+                report = check(
+                    view, shapes=shapes, reasoner=reasoner, engine=engine, lines=False, transient=True
+                )
             meets = iri in report.meeting_composition
             if changes and changes[-1].meets == meets:
                 continue
