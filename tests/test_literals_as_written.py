@@ -167,6 +167,20 @@ def test_the_byte_scan_finds_every_literal_the_store_rewrites(literal: str) -> N
     assert written.may_change(data)
 
 
+@pytest.mark.parametrize("chunk", [61, 64, 97, 128, 200])
+def test_the_byte_scan_gives_no_alarm_where_a_block_cuts_a_kept_literal(tmp_path, monkeypatch, chunk) -> None:
+    """Blocks of ``chunk`` bytes cut the typed literals at every offset: each is still read whole, once."""
+    rows = "".join(
+        f'<urn:s{i}> <urn:p> "{1900 + i}"^^<http://www.w3.org/2001/XMLSchema#gYear> .\n' for i in range(300)
+    )
+    path = tmp_path / "years.nt"
+    path.write_text(rows, encoding="utf-8")
+    monkeypatch.setattr(written, "_CHUNK", chunk)
+    assert not written.may_change(path, bare_numbers=False)
+    path.write_text(rows + '<urn:s> <urn:p> "01"^^<http://www.w3.org/2001/XMLSchema#integer> .\n')
+    assert written.may_change(path, bare_numbers=False)
+
+
 def test_the_reasoners_datatype_check_reads_the_literal_as_written(tmp_path: Path) -> None:
     data, _ = _files(
         tmp_path, 'ex:i ex:p "300"^^xsd:byte, "30"^^xsd:int, "-5"^^xsd:nonNegativeInteger .', "int"
