@@ -23,6 +23,12 @@ DISJOINT = f"""
 <{EX}C> a owl:Class ; rdfs:subClassOf <{EX}A> .
 <{EX}x> a <{EX}C>, <{EX}B> .
 """
+BLANK = """
+@prefix msp: <https://w3id.org/msp/ontology#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+[] a msp:WorkersOrganisation ; dcterms:source <https://example.org/source> .
+<https://example.org/y> dcterms:source [ a msp:CivilSocietyActor ] .
+"""
 SAME = f"""
 @prefix owl: <http://www.w3.org/2002/07/owl#> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
@@ -53,6 +59,7 @@ def _stores(extra: bytes | None = None, generated: int = 0) -> tuple[EmbeddedSto
         pytest.param(None, 10_000, id="generated 10^4"),
         pytest.param(DISJOINT, 0, id="an inconsistency through an inferred type"),
         pytest.param(SAME, 0, id="owl:sameAs: the equality rules read everything"),
+        pytest.param(BLANK, 0, id="entailments about blank nodes, never stored, are not counted"),
     ],
 )
 def test_the_same_report_with_only_the_entailments_validation_reads(extra, generated):

@@ -1306,11 +1306,15 @@ def _split(found: _Triples, only: Entailments) -> tuple[_Triples, _Triples]:
 
 def _shown(found: _Triples) -> int:
     """How many of ``found`` a written inferred graph would hold (``_hidden``: not those)."""
+    # Blank nodes are rare: one joined text tells there is none (then every triple counts), as ``_parts``.
     count = 0
     for nodes in chain(found.types.values(), found.entered.values()):
-        count += sum(1 for x in nodes if x[0] != "_")
+        count += len(nodes) if "_:" not in "".join(nodes) else sum(1 for x in nodes if x[0] != "_")
     for p, pairs in found.pairs.items():
-        count += sum(1 for s, o in pairs if not _hidden((s, p, o)))
+        if p != _SAME_NT and "_:" not in "".join(chain.from_iterable(pairs)):
+            count += len(pairs)
+        else:
+            count += sum(1 for s, o in pairs if not _hidden((s, p, o)))
     return count
 
 
