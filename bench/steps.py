@@ -248,7 +248,7 @@ def _command_validate_endpoint(args: dict, *more: str) -> dict:
     ``command-validate`` runs them on the file; the client's wall time and peak memory."""
     import rdflib
 
-    from bench.endpoint import request_env
+    from bench.servers import request_env
 
     urls = ["--endpoint", args["endpoint"], "--update-endpoint", args["update_endpoint"]]
     argv = _msp_graph("validate", *urls)
