@@ -472,9 +472,11 @@ class EmbeddedStore(Store):
             opened = None
         db = self._db if scratch is None else scratch
         if self.path is None:  # in memory the store holds it all anyway: one load in Rust, 2.5x less CPU
+            # ``load``, not ``bulk_load``: in memory it is the faster (10^6 triples: 3.1 s against 3.3 s;
+            # 4x10^6: 11.3 s against 13.8 s) and holds less (426 MB against 665 MB at 10^6).
             data = {"input": source} if isinstance(source, bytes) else {"path": str(source)}
             with parsing(where):
-                db.bulk_load(**data, format=fmt.oxigraph, to_graph=graph, base_iri=base)
+                db.load(**data, format=fmt.oxigraph, to_graph=graph, base_iri=base)
             return
         with parsing(where), opened or open(source, "rb") as handle:
             total = handle.seek(0, io.SEEK_END)

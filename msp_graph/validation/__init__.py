@@ -99,6 +99,7 @@ def validate(
     return _validate(store, load_shapes(shapes), engine, lines)
 
 
+@quiet_rdflib()
 def _validate(store: Store, shapes: tuple, engine: str, lines: bool) -> ValidationReport:
     """``validate`` with the shapes loaded (``load_shapes``: the graph and the composition shapes)."""
     from . import sparql
