@@ -91,16 +91,23 @@ def test_splitting_only_where_it_is_safe_and_pays(monkeypatch):
     big = parallel.SPLIT_FROM
     if not hasattr(os, "fork") or len(os.sched_getaffinity(0)) < 2:
         pytest.skip("needs fork and two CPUs")
+    monkeypatch.setattr(parallel, "_threads", lambda: 1)  # the test run itself may have threads
     assert parallel.worth_splitting(big)
     assert not parallel.worth_splitting(big - 1)
     monkeypatch.setenv("MSP_GRAPH_PROCESSES", "1")
     assert not parallel.worth_splitting(big)
     monkeypatch.delenv("MSP_GRAPH_PROCESSES")
+    monkeypatch.setattr(parallel, "_threads", lambda: 2)
+    assert not parallel.worth_splitting(big)  # a threaded process is never forked
+
+
+def test_threads_are_counted():
+    before = parallel._threads()
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
     other.start()
     try:
-        assert not parallel.worth_splitting(big)  # a threaded process is never forked
+        assert parallel._threads() == before + 1
     finally:
         stop.set()
         other.join()
@@ -128,6 +135,7 @@ def test_validate_splits_a_big_store_with_the_same_report(monkeypatch):
     calls = []
     real = parallel.results_of
     monkeypatch.setattr(parallel, "SPLIT_FROM", 1)
+    monkeypatch.setattr(parallel, "_threads", lambda: 1)  # the test run itself may have threads
     monkeypatch.setattr(engine, "results_of", lambda *a, **k: calls.append(k["split"]) or real(*a, **k))
     assert validate(store).render("turtle") == one
     assert calls == [True]
