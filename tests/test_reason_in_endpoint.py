@@ -100,6 +100,13 @@ def _working_graphs(remote: RemoteStore) -> list[str]:
     return [row["g"].value for row in rows if row["g"].value.startswith(STAGING_PREFIX)]
 
 
+def _copy(stores: dict, data: str) -> EmbeddedStore:
+    """An embedded store holding the data set ``data`` of the ``stores`` fixture, in one graph."""
+    embedded = EmbeddedStore()
+    embedded.load(stores[data].dump(format="nq"), graph=f"{EX}graph/default", format="nq")
+    return embedded
+
+
 def _remote(request, backend: str, embedded: EmbeddedStore, **options) -> RemoteStore:
     server = request.getfixturevalue(f"{backend}_server")
     _fill(server.store(), embedded)
@@ -111,8 +118,7 @@ def _remote(request, backend: str, embedded: EmbeddedStore, **options) -> Remote
 def test_reasoning_in_the_endpoint_gives_the_embedded_inferred_graph_and_reads_only_results(
     request, stores, backend, data
 ):
-    embedded = EmbeddedStore()
-    embedded.load(stores[data].dump(format="nq"), graph=f"{EX}graph/default", format="nq")
+    embedded = _copy(stores, data)
     store = _remote(request, backend, embedded)
     got = reason(store)
     received = store.received  # before the test reads the inferred graph
@@ -129,8 +135,7 @@ def test_reasoning_in_the_endpoint_gives_the_embedded_inferred_graph_and_reads_o
 @pytest.mark.parametrize("backend", REMOTES)
 def test_reason_then_validate_in_the_endpoint_reads_only_results(request, stores, backend):
     # validate --endpoint (check: reason, then validate) with no copy of the data.
-    embedded = EmbeddedStore()
-    embedded.load(stores["bundled"].dump(format="nq"), graph=f"{EX}graph/default", format="nq")
+    embedded = _copy(stores, "bundled")
     store = _remote(request, backend, embedded)
     got = check(store)
     received = store.received
@@ -141,8 +146,7 @@ def test_reason_then_validate_in_the_endpoint_reads_only_results(request, stores
 
 
 def test_the_rules_graph_fires_every_kind_of_rule(stores):
-    embedded = EmbeddedStore()
-    embedded.load(stores["rules"].dump(format="nq"), graph=f"{EX}graph/default", format="nq")
+    embedded = _copy(stores, "rules")
     result = reason(embedded)
     inferred = _inferred(embedded)
     for s, p, o in [
@@ -161,8 +165,7 @@ def test_the_rules_graph_fires_every_kind_of_rule(stores):
 
 @pytest.mark.parametrize("backend", REMOTES)
 def test_a_replaced_inferred_graph_keeps_no_stale_triple(request, stores, backend):
-    embedded = EmbeddedStore()
-    embedded.load(stores["rules"].dump(format="nq"), graph=f"{EX}graph/default", format="nq")
+    embedded = _copy(stores, "rules")
     store = _remote(request, backend, embedded)
     stale = f"<{EX}gone> <{EX}p> <{EX}o> ."
     store.load(stale.encode(), graph=INFERRED_GRAPH, format="nt")
@@ -173,8 +176,7 @@ def test_a_replaced_inferred_graph_keeps_no_stale_triple(request, stores, backen
 
 @pytest.mark.parametrize("backend", REMOTES)
 def test_no_fixpoint_within_the_bound_is_one_error_and_changes_nothing(request, stores, backend):
-    embedded = EmbeddedStore()
-    embedded.load(stores["rules"].dump(format="nq"), graph=f"{EX}graph/default", format="nq")
+    embedded = _copy(stores, "rules")
     store = _remote(request, backend, embedded)
     old = f"<{EX}old> <{EX}p> <{EX}o> ."
     store.load(old.encode(), graph=INFERRED_GRAPH, format="nt")
@@ -188,8 +190,7 @@ def test_no_fixpoint_within_the_bound_is_one_error_and_changes_nothing(request, 
 def test_the_marks_of_the_working_graphs_draw_no_inference(request, stores, backend):
     # The server's working graphs are marked with prov:generatedAtTime; with a domain on it, each round's
     # mark would enter the rules (a new delta graph each round: never a fixpoint) and the inferred graph.
-    embedded = EmbeddedStore()
-    embedded.load(stores["rules"].dump(format="nq"), graph=f"{EX}graph/default", format="nq")
+    embedded = _copy(stores, "rules")
     store = _remote(request, backend, embedded)
     reason(store)
     assert not [t for t in _inferred(store) if STAGING_PREFIX in t[0]]
@@ -201,8 +202,7 @@ def test_the_marks_of_the_working_graphs_draw_no_inference(request, stores, back
 def test_equality_on_virtuoso_takes_the_representative_without_an_aggregate(request, stores):
     # eq-rep-s/o copy triples through the least of a node's equals; Virtuoso refuses MIN(...) there
     # ("SQ200: Aggregate function not allowed in context"), so its dialect finds the least another way.
-    embedded = EmbeddedStore()
-    embedded.load(stores["rules"].dump(format="nq"), graph=f"{EX}graph/default", format="nq")
+    embedded = _copy(stores, "rules")
     store = _remote(request, "virtuoso", embedded, dialect="generic")
     with pytest.raises(EndpointError, match="SQ200"):
         reason(store)
@@ -217,8 +217,7 @@ def test_transitive_closure_without_property_paths_on_virtuoso(request, stores):
     # Virtuoso 7 may answer a transitive path under FILTER NOT EXISTS wrongly (both ends bound: a partOf+ f
     # said not to hold; seen here, though not on every run, so the test does not depend on it). The engine
     # joins single triple patterns, one step per round, and no path: the closure is right either way.
-    embedded = EmbeddedStore()
-    embedded.load(stores["rules"].dump(format="nq"), graph=f"{EX}graph/default", format="nq")
+    embedded = _copy(stores, "rules")
     store = _remote(request, "virtuoso", embedded)
     reason(store)
     part_of = {t for t in _inferred(store) if t[1] == f"<{EX}partOf>"}

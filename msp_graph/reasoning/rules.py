@@ -1154,8 +1154,9 @@ def materialise(
     A remote store given here is reasoned over in a local embedded copy of its asserted graphs (the
     ``--local-copy`` path), and only the inferred graph is written back; ``reasoning.reason`` runs
     the rules in the endpoint instead (``in_endpoint``) unless the store asks for the copy.
-    ``changed(s, p, o)``: called, when the store held an inferred graph, with each triple (N-Triples terms)
-    the new one holds and the old did not, or the other way round (incremental validation).
+    ``changed(s, p, o)``: for a store on disk that held an inferred graph, called with each triple
+    (N-Triples terms) the new one holds and the old did not, or the other way round: the difference written
+    back (incremental validation, which keeps its state beside a store on disk).
     ``only``: store only these entailments, and those the joins and the inconsistency checks read (the
     others are counted, not stored); for an in-memory store read by one stage and then thrown away.
     Ignored on disk, on the SPARQL path, and once the data needs the equality rules (which read every
@@ -1184,8 +1185,6 @@ def materialise(
         problems = sorted(
             [*problems, *ill_typed(store, graphs, predicates=typed)], key=lambda i: (i.rule, i.message)
         )
-        if replace and changed is not None:
-            _compare(store, target, changed)
         if replace:
             store.update(f"MOVE SILENT {ox.NamedNode(target)} TO {ox.NamedNode(INFERRED_GRAPH)}")
     except BaseException:
@@ -1630,15 +1629,6 @@ class _Checks:
             )
             triples = ((x.value, SAME_AS, y.value), (x.value, _OWL + "differentFrom", y.value))
             yield Inconsistency("eq-diff1", message, triples)
-
-
-def _compare(store: EmbeddedStore, staging: str, changed: Callable[[str, str, str], None]) -> None:
-    """``changed(s, p, o)`` for each triple in just one of the inferred graphs: new (``staging``), old."""
-    new, old = ox.NamedNode(staging), ox.NamedNode(INFERRED_GRAPH)
-    for a, b in ((new, old), (old, new)):
-        only = f"GRAPH {a} {{ ?s ?p ?o }} FILTER NOT EXISTS {{ GRAPH {b} {{ ?s ?p ?o }} }}"
-        for row in store.query(f"SELECT ?s ?p ?o WHERE {{ {only} }}"):
-            changed(str(row["s"]), str(row["p"]), str(row["o"]))
 
 
 def _materialise_in_memory(
