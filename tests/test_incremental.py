@@ -17,7 +17,13 @@ from msp_graph.stores import INFERRED_GRAPH, EmbeddedStore, changelog
 from msp_graph.validation import check, in_memory_copy
 from msp_graph.validation.changes import snapshot
 from msp_graph.validation.footprint import Footprints
-from msp_graph.validation.incremental import STATE_FILE, _bundled, _Job, validate_incrementally
+from msp_graph.validation.incremental import (
+    STATE_FILE,
+    _bundled,
+    _Job,
+    _needs_equality,
+    validate_incrementally,
+)
 
 ORG = "http://www.w3.org/ns/org#"
 MSP = "https://w3id.org/msp/ontology#"
@@ -145,6 +151,41 @@ def test_a_member_leaving_is_reasoned_again_and_equals_a_full_run(store_path):
     reference, inferred, kept = _reference(store_path, standard=True)
     assert kept == inferred
     _same(report, reference)
+
+
+FUNCTIONAL = "https://example.org/functional"
+
+
+@pytest.mark.parametrize(
+    "extra, expected",
+    [
+        ("", False),
+        (f"{ILO} <http://www.w3.org/2002/07/owl#sameAs> <https://example.org/ilo> .", True),
+        (
+            f"<{FUNCTIONAL}> a <http://www.w3.org/2002/07/owl#FunctionalProperty> . "
+            f"{ILO} <{FUNCTIONAL}> <https://example.org/x1> , <https://example.org/x2> .",
+            True,
+        ),
+        (
+            f"<{FUNCTIONAL}> a <http://www.w3.org/2002/07/owl#FunctionalProperty> . "
+            f"{ILO} <{FUNCTIONAL}> 1, 2 .",
+            False,
+        ),
+    ],
+    ids=["none", "sameAs", "functional", "functional-literals"],
+)
+def test_the_state_says_whether_equality_is_needed_as_the_store_does(tmp_path, extra, expected):
+    """The kept flag comes from the rules' own finding now (no query of the store on disk): it must be what
+    asking the store gives."""
+    path = tmp_path / "store"
+    with EmbeddedStore(path) as store:
+        load_bundled(store)
+        if extra:
+            store.update(f"INSERT DATA {{ GRAPH <{GAN}> {{ {extra} }} }}")
+    _incremental(path, full=True)
+    assert json.loads((path / STATE_FILE).read_text(encoding="utf-8"))["equality"] is expected
+    with EmbeddedStore(path, mode="read") as store:
+        assert _needs_equality(store) is expected
 
 
 def test_a_check_runs_again_when_a_changed_triple_can_match_one_of_its_patterns():

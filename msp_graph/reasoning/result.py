@@ -26,6 +26,9 @@ class ReasoningResult:
     asserted: int
     inferred: int
     inconsistencies: list[Inconsistency] = field(default_factory=list)
+    #: Whether the data needed the equality rules (an owl:sameAs, two values of a functional property, two
+    #: subjects of an inverse-functional one); None when the reasoner does not say.
+    equality: bool | None = None
 
     @property
     def consistent(self) -> bool:

@@ -1175,9 +1175,9 @@ def materialise(
         only = only | _read_by_reasoning(compiler, schema)
     try:
         if in_python:
-            inferred, closure = _run_tables(store, compiler, graphs, target, max_rounds, only)
+            inferred, closure, equality = _run_tables(store, compiler, graphs, target, max_rounds, only)
         else:
-            inferred, closure = _run_sparql(store, compiler, graphs, target, max_rounds)
+            inferred, closure, equality = _run_sparql(store, compiler, graphs, target, max_rounds)
         shared = closure.may_share_members if closure is not None else None
         problems = inconsistencies(store, schema, [*graphs, target], may_share=shared)
         # The Python path has read every asserted triple: only the predicates it saw a checked literal of.
@@ -1191,13 +1191,14 @@ def materialise(
         store.drop(target)
         raise
     asserted = _count_union(store, graphs, closure.sizes if closure is not None else None)
-    return ReasoningResult(asserted=asserted, inferred=inferred, inconsistencies=problems)
+    return ReasoningResult(asserted=asserted, inferred=inferred, inconsistencies=problems, equality=equality)
 
 
 def _run_sparql(
     store: Store, compiler: _Compiler, graphs: Sequence[str], target: str, max_rounds: int
-) -> tuple[int, None]:
-    """Every rule as a SPARQL update, round after round into ``target``; how many triples it then holds."""
+) -> tuple[int, None, bool]:
+    """Every rule as a SPARQL update, round after round into ``target``; how many triples it then holds,
+    and whether the data needed the equality rules."""
     rules, equality, delta = compiler.rules, False, None
     try:
         for _ in _rounds(max_rounds):
@@ -1222,7 +1223,7 @@ def _run_sparql(
         f"DELETE {{ GRAPH {g} {{ ?s ?p ?o }} }} WHERE {{ GRAPH {g} {{ ?s ?p ?o "
         f"FILTER(isBlank(?s) || isBlank(?o) || (?p = <{SAME_AS}> && ?s = ?o)) }} }}"
     )
-    return _count(store, target), None
+    return _count(store, target), None, equality
 
 
 def _run_tables(
@@ -1232,9 +1233,9 @@ def _run_tables(
     target: str,
     max_rounds: int,
     only: Entailments | None = None,
-) -> tuple[int, _Closure]:
+) -> tuple[int, _Closure, bool]:
     """The tables in Python, the joins as SPARQL updates, in turn until neither adds a triple; how many
-    triples ``target`` then holds, and what Python knows.
+    triples ``target`` then holds, what Python knows, and whether the data needed the equality rules.
 
     Inferences that are not stored (about a blank node, reflexive sameAs) go to a scratch graph instead,
     which the joins read and which is dropped at the end: they take part in the fixpoint, as in
@@ -1245,13 +1246,15 @@ def _run_tables(
     try:
         with _without_cycle_collection():
             closure.read(store._store, graphs)
-            written = _fixpoint(store, compiler, closure, [*graphs, scratch], target, max_rounds, only)
+            written, equality = _fixpoint(
+                store, compiler, closure, [*graphs, scratch], target, max_rounds, only
+            )
             # Only the types are read from here on (may_share_members). The pairs, millions of tuples, go
             # before the collector is back, whose first collection would walk them all (0.3 s at 10^6).
             closure.known.pairs.clear()
     finally:
         store.drop(scratch)
-    return written, closure
+    return written, closure, equality
 
 
 def _fixpoint(
@@ -1262,9 +1265,10 @@ def _fixpoint(
     target: str,
     max_rounds: int,
     only: Entailments | None = None,
-) -> int:
+) -> tuple[int, bool]:
     """Python rounds and SPARQL rounds in turn, from everything ``closure`` has read, until neither adds a
-    triple; how many triples are inferred (``graphs[-1]`` is the scratch graph). With ``only``, the other
+    triple; how many triples are inferred (``graphs[-1]`` is the scratch graph), and whether the equality
+    rules were needed. With ``only``, the other
     entailments are held back (counted, not written), until the equality rules, which read everything,
     are needed: then they are written too."""
     raw = store._store  # pyoxigraph itself: the Store interface reads no triple pattern, writes no batch
@@ -1286,7 +1290,7 @@ def _fixpoint(
             held = []
             continue
         break
-    return written + sum(map(_shown, held))
+    return written + sum(map(_shown, held)), equality
 
 
 def _split(found: _Triples, only: Entailments) -> tuple[_Triples, _Triples]:

@@ -197,7 +197,7 @@ class _Job:
             "version": _VERSION,
             "store": self.store.version,
             "digest": self.digest,
-            "equality": _needs_equality(self.store) if equality is None else equality,
+            "equality": _equality(self.store, result) if equality is None else equality,
             "reasoning": {
                 "asserted": result.asserted,
                 "inferred": result.inferred,
@@ -333,6 +333,12 @@ def _reasoning(kept: dict, store: EmbeddedStore) -> ReasoningResult:
     ]
     asserted = rules._count_union(store, asserted_graphs(store))
     return ReasoningResult(asserted=asserted, inferred=kept["inferred"], inconsistencies=inconsistencies)
+
+
+def _equality(store: EmbeddedStore, result: ReasoningResult) -> bool:
+    """Whether the data needs the equality rules: as the rules found while reasoning, or asked of the
+    store when they do not say (2.5 s on disk at 10^6 triples)."""
+    return result.equality if result.equality is not None else _needs_equality(store)
 
 
 def _needs_equality(store: EmbeddedStore) -> bool:
