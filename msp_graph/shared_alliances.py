@@ -64,7 +64,7 @@ def rows(store, *, partner: ox.NamedNode | None = None, min_shared: int = 1) -> 
         return None
     if not found:
         return []
-    labels = {node: label.value for node, label in store.query(_LABELS)}
+    labels = {node: label.value for node, label in store.query(_LABELS) if label is not None}
     # Nodes are numbered in IRI order, so that STR(?partnerA) < STR(?partnerB) compares two ints.
     nodes = sorted({term for pair in found for term in pair}, key=lambda node: node.value)
     number = {node: i for i, node in enumerate(nodes)}
