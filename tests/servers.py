@@ -66,6 +66,12 @@ def start_virtuoso(folder: Path) -> Server:
         raise
 
 
+def clear(store) -> None:
+    """Drop every graph of a test server's store (the servers are shared by the whole session)."""
+    for graph in store.graphs():
+        store.drop(graph)
+
+
 @pytest.fixture(scope="session")
 def oxigraph_server(tmp_path_factory):
     server = start_oxigraph(tmp_path_factory.mktemp("oxigraph") / "db")

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from servers import oxigraph_server, virtuoso_server
+from servers import clear, oxigraph_server, virtuoso_server
 
 from msp_graph.loading import load_bundled, load_ontology
 from msp_graph.queries import NamedQuery, get_query, list_queries, parse_param, run_query
 from msp_graph.reasoning import reason
-from msp_graph.stores import EmbeddedStore, RemoteStore, source_graph
+from msp_graph.stores import EmbeddedStore, source_graph
 
 __all__ = ["oxigraph_server", "virtuoso_server"]  # fixtures, imported for pytest
 
@@ -292,11 +292,6 @@ def test_the_tie_check_catches_a_partial_order(plain):
 # ------------------------------------------------------------------------------------- remote endpoints
 
 
-def _clear(store: RemoteStore) -> None:
-    for graph in store.graphs():
-        store.drop(graph)
-
-
 _BOOLEAN = ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")
 
 
@@ -318,7 +313,7 @@ def _as_virtuoso_answers(result):
 def test_remote_endpoints_give_the_same_rows(request, backend, plain):
     """Every named query, on the bundled data pushed to the server, before and after reasoning there."""
     store = request.getfixturevalue(f"{backend}_server").store()
-    _clear(store)
+    clear(store)
     try:
         load_bundled(store)
         expected = {}
@@ -336,7 +331,7 @@ def test_remote_endpoints_give_the_same_rows(request, backend, plain):
                     got, rows = sorted(got.splitlines()), sorted(rows.splitlines())
                 assert got == rows, f"{backend} {name} {example} (reasoned: {reasoned_there})"
     finally:
-        _clear(store)
+        clear(store)
 
 
 def test_network_labels_do_not_change_with_reasoning():

@@ -19,6 +19,7 @@ from rdflib.compare import isomorphic
 from servers import (
     KillingProxy,
     SilentServer,
+    clear,
     free_port,
     oxigraph_server,
     start_oxigraph,
@@ -76,11 +77,6 @@ m:beta-un a org:Membership ; org:member o:un ; org:organization p:beta .
 """
 
 
-def _clear(store: RemoteStore) -> None:
-    for graph in store.graphs():
-        store.drop(graph)
-
-
 def _data_files(tmp: Path) -> list[Path]:
     files = bundled_data_files()
     if files:
@@ -115,11 +111,11 @@ def loaded(request, data_files, reference):
         store = EmbeddedStore()
     else:
         store = request.getfixturevalue(f"{request.param}_server").store()
-        _clear(store)
+        clear(store)
     _fill(store, data_files)
     yield store
     if isinstance(store, RemoteStore):
-        _clear(store)
+        clear(store)
 
 
 def _rows(result) -> set[tuple]:
@@ -198,14 +194,14 @@ def test_validation_gives_the_same_report(loaded, small_files, small_report, dat
     # pyshacl takes minutes on the whole bundled data: validate the small fixture, then put the data back.
     store = EmbeddedStore() if isinstance(loaded, EmbeddedStore) else loaded
     if isinstance(store, RemoteStore):
-        _clear(store)
+        clear(store)
     try:
         _fill(store, small_files)
         got = check(store)
         assert INFERRED_GRAPH in store.graphs()
     finally:
         if isinstance(store, RemoteStore):
-            _clear(store)
+            clear(store)
             _fill(store, data_files)
     assert not small_report.conforms
     assert got.conforms == small_report.conforms
@@ -424,7 +420,7 @@ def test_push_then_pull_round_trips(request, backend, data_files, reference, tmp
     server = request.getfixturevalue(f"{backend}_server")
     env = {"MSP_GRAPH_USER": server.user or "", "MSP_GRAPH_PASSWORD": server.password or ""}
     store = server.store()
-    _clear(store)
+    clear(store)
     pushed = _cli("push", *map(str, data_files), *_endpoint_args(server), env=env)
     assert pushed.returncode == 0, pushed.stderr
     for path in data_files:
@@ -447,7 +443,7 @@ def test_push_then_pull_round_trips(request, backend, data_files, reference, tmp
     assert (
         queried.stdout.count("\n") == len(run_query(reference, get_query("partners-sharing-alliances"))) + 1
     )
-    _clear(store)
+    clear(store)
 
 
 def test_push_to_an_unreachable_endpoint_exits_2_with_one_line():
@@ -568,7 +564,7 @@ def non_union_server(tmp_path_factory):
 def test_named_queries_on_a_non_union_server_give_the_embedded_rows(non_union_server, reference, data_files,
                                                                      default_graph):  # fmt: skip
     store = non_union_server.store()
-    _clear(store)
+    clear(store)
     store.update("DROP SILENT DEFAULT")
     if default_graph != "empty":
         store.update('INSERT DATA { <urn:x:s> <urn:x:p> "only in the default graph" }')

@@ -8,7 +8,7 @@ import dataclasses
 import random
 
 import pytest
-from servers import oxigraph_server, virtuoso_server  # noqa: F401  (fixtures)
+from servers import clear, oxigraph_server, virtuoso_server  # noqa: F401  (fixtures)
 
 from msp_graph import shared_alliances
 from msp_graph.loading import load_bundled, open_store
@@ -72,6 +72,19 @@ def test_the_plan_gives_the_rows_of_the_text_on_generated_data():
     assert _assert_same(store, {"partner": "organisation:ilo"}) > 0
 
 
+#: The ways a node is named, each as lines of Turtle: every case of the display-label rule.
+_NAMINGS = [
+    [],
+    ["{node} <{label}> {name} ."],
+    ["{node} <{skos}prefLabel> {name}@en .", '{node} <{label}> "Other" .'],
+    ["{node} <{skos}prefLabel> {name}@fr .", "{node} <{label}> {name}@en-GB ."],
+    ["{node} <{label}> {name} .", "{node} <{skos}altLabel> {name} ."],
+    ['{node} <{label}> "Second" , {name} .'],
+    ["{node} <{label}> [] , <https://example.org/name> ."],  # not literals: the language filter drops them
+    [],
+]
+
+
 def _random_data(seed: int) -> str:
     """Memberships of random partners in random alliances, with every kind of label the rule reads."""
     rng = random.Random(seed)
@@ -80,23 +93,9 @@ def _random_data(seed: int) -> str:
     alliances = [f"<https://example.org/a/{i:02}>" for i in range(rng.randint(1, 8))]
     lines = []
     for node in partners + alliances:
-        kind = rng.randrange(8)
         name = f'"{rng.choice(names)}"'
-        if kind == 1:
-            lines.append(f"{node} <{RDFS_LABEL}> {name} .")
-        elif kind == 2:
-            lines.append(f"{node} <{SKOS}prefLabel> {name}@en .")
-            lines.append(f'{node} <{RDFS_LABEL}> "Other" .')
-        elif kind == 3:
-            lines.append(f"{node} <{SKOS}prefLabel> {name}@fr .")
-            lines.append(f"{node} <{RDFS_LABEL}> {name}@en-GB .")
-        elif kind == 4:
-            lines.append(f"{node} <{RDFS_LABEL}> {name} .")
-            lines.append(f"{node} <{SKOS}altLabel> {name} .")
-        elif kind == 5:
-            lines.append(f'{node} <{RDFS_LABEL}> "Second" , {name} .')
-        elif kind == 6:  # names that are not literals: the rule's language filter drops them
-            lines.append(f"{node} <{RDFS_LABEL}> [] , <https://example.org/name> .")
+        for line in rng.choice(_NAMINGS):
+            lines.append(line.format(node=node, name=name, label=RDFS_LABEL, skos=SKOS))
     for i in range(rng.randint(1, 40)):
         membership = f"<https://example.org/m/{i}>" if rng.random() < 0.5 else f"_:m{i}"
         lines.append(f"{membership} <{ORG}member> {rng.choice(partners)} .")
@@ -145,7 +144,7 @@ def test_only_the_bundled_query_has_the_plan(tmp_path):
 def test_the_text_on_a_server_gives_the_rows_of_the_plan(request, backend, bundled_store):
     """The text is what a server runs when a user sends it; the plan's rows here are the reference."""
     server = request.getfixturevalue(f"{backend}_server").store()
-    _clear(server)
+    clear(server)
     try:
         load_bundled(server)
         for params in ({}, {"partner": "organisation:ilo"}, {"min_shared": "2"}):
@@ -153,12 +152,7 @@ def test_the_text_on_a_server_gives_the_rows_of_the_plan(request, backend, bundl
             texted = dataclasses.replace(prepared, plan=None).run(server)
             assert _rows(texted) == _rows(prepared.planned(bundled_store)), f"{backend} {params}"
     finally:
-        _clear(server)
-
-
-def _clear(server) -> None:
-    for graph in server.graphs():
-        server.drop(graph)
+        clear(server)
 
 
 def test_the_server_runs_the_plan_under_its_row_limit(bundled_store):
