@@ -31,7 +31,7 @@ def test_the_tables_leave_no_tracked_object_per_triple_to_the_collector():
     gc.disable()
     try:
         before = len(gc.get_objects())
-        written, closure = rules._run_tables(store, compiler, graphs, rules._staging(), 100)
+        written, closure, _ = rules._run_tables(store, compiler, graphs, rules._staging(), 100)
         grown = len(gc.get_objects()) - before
     finally:
         gc.enable()
