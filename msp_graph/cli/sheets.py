@@ -131,11 +131,11 @@ def report_lines(result) -> tuple[list[str], int]:
     if report is None:
         return [], 0
     lines = []
-    violations = 0
+    violations, meeting = 0, set(report.meeting_composition)
     for iri in result.partnerships:
         where = "; ".join(str(loc) for loc in result.records[iri])
         label = report.partnerships.get(iri, iri)
-        if iri in report.meeting_composition and report.composition_known:
+        if iri in meeting and report.composition_known:
             lines.append(f"{where}: {label}: meets the MSP composition rule")
         elif report.composition_known:
             lines.append(f"{where}: {label}: does not meet the MSP composition rule")

@@ -546,11 +546,11 @@ def validation(report: ValidationReport | None) -> dict | None:
     groups: dict[str | None, list] = {}
     for result in report.results:
         groups.setdefault(result.partnership, []).append(result)
-    known = report.composition_known
+    known, meeting = report.composition_known, set(report.meeting_composition)
     partnerships = []
     for iri, label in sorted(report.partnerships.items(), key=lambda kv: kv[1].lower()):
         if iri in groups:
-            meets = iri in report.meeting_composition
+            meets = iri in meeting
             verdict = (
                 "" if not known else ("meets" if meets else "does not meet") + " the MSP composition rule"
             )

