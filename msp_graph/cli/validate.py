@@ -145,7 +145,7 @@ def validate(
             if when is not None:
                 store = select_as_of(store, when, data, report)
             if reasoning and data.store is not None and not shapes and when is None:
-                result = _check_store(store, reasoner, engine, lines, full, report)
+                result = _check_store(store, reasoner, engine, format, full, report)
             elif reasoning:
                 report.step("reasoning (OWL 2 RL), then validating (SHACL)")
                 result = _check_transient(store, shapes, reasoner, engine, lines)
@@ -172,21 +172,23 @@ def _check_transient(store: Store, shapes, reasoner: str, engine: str, lines: bo
 
 
 def _check_store(
-    store: Store, reasoner: str, engine: str, lines: bool, full: bool, report: Reporter
+    store: Store, reasoner: str, engine: str, format: str, full: bool, report: Reporter
 ) -> ValidationReport:
     """``check`` of a --store with the bundled shapes: incremental (``validation.incremental``) with the
-    default reasoner and engine when the store can be written; says on stderr which kind of run it was."""
+    default reasoner and engine when the store can be written; says on stderr which kind of run it was.
+    ``format``: the report's, which tells whether lines and the SHACL report graph are needed."""
     from ..stores import EmbeddedStore
     from ..validation.incremental import validate_incrementally
 
     report.step("reasoning (OWL 2 RL), then validating (SHACL): what changed since the last validation")
     defaults = reasoner == "rules" and engine == "sparql"
     if defaults and isinstance(store, EmbeddedStore) and store.path is not None and store.try_write():
-        result, run = validate_incrementally(store, lines=lines, full=full)
+        lines, graph = format in LINE_FORMATS, format == "turtle"
+        result, run = validate_incrementally(store, lines=lines, full=full, graph=graph)
         report.info(run.line())
         return result
     report.info("full")
-    return check(store, reasoner=reasoner, engine=engine, lines=lines)
+    return check(store, reasoner=reasoner, engine=engine, lines=format in LINE_FORMATS)
 
 
 def _check_options(data: DataOptions, fail_on: str, both: bool, as_of: str | None, own_shapes: bool):

@@ -86,6 +86,7 @@ import pyoxigraph as ox
 from ..errors import ReasoningError
 from ..loading import asserted_graphs
 from ..stores import INFERRED_GRAPH, STAGING_PREFIX, EmbeddedStore, Store
+from ..stores.terms import parse_term
 from .literals import DATATYPES, ill_typed
 from .result import Entailments, Inconsistency, ReasoningResult
 
@@ -1366,7 +1367,7 @@ def _write(raw: ox.Store, rounds: list[_Triples], target: str, scratch: str) -> 
         raw.load(text, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(target), lenient=True)
         written += count
     graph = ox.NamedNode(scratch)
-    raw.extend(ox.Quad(*map(_term, triple), graph) for triple in hidden)
+    raw.extend(ox.Quad(*map(parse_term, triple), graph) for triple in hidden)
     return written
 
 
@@ -1423,15 +1424,6 @@ def _batches(parts: Iterable[tuple[str, int]]) -> Iterator[tuple[list[str], int]
             batch, count = [], 0
     if batch:
         yield batch, count
-
-
-def _term(text: str) -> Term:
-    """The term written ``text``; a blank node keeps its label (a parsed document's would be renamed)."""
-    if text.startswith("_:"):
-        return ox.BlankNode(text[2:])
-    if text.startswith("<") and not text.startswith("<<"):
-        return ox.NamedNode(text[1:-1])
-    return next(iter(ox.parse(f"<x:s> <x:p> {text} .".encode(), format=ox.RdfFormat.N_TRIPLES))).object
 
 
 def _join(store: EmbeddedStore, rules: list[_Rule], graphs: list[str], target: str) -> tuple[_Triples, int]:

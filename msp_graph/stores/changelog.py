@@ -38,6 +38,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..sparql_text import masked
+from .terms import parse_term
 
 __all__ = [
     "CHANGES_FILE",
@@ -47,6 +48,8 @@ __all__ = [
     "data_quads",
     "difference",
     "graphs_named",
+    "parse_quad",
+    "present_at",
     "quad_texts",
     "since",
 ]
@@ -66,6 +69,13 @@ def quad_texts(quads: Iterable[ox.Quad]) -> list[list[str]]:
          else str(q.graph_name)]
         for q in quads
     ]  # fmt: skip
+
+
+def parse_quad(texts: list[str]) -> ox.Quad:
+    """The quad of ``quad_texts``; a blank node keeps its label."""
+    graph = texts[3]
+    terms = [parse_term(t) for t in texts[:3]]
+    return ox.Quad(*terms, ox.DefaultGraph() if graph == "" else ox.NamedNode(graph[1:-1]))
 
 
 def data_quads(update: str) -> list[list[str]] | None:
@@ -118,7 +128,8 @@ class Session:
 
     def __init__(self, folder: Path, start: str | None, end: str):
         self.folder = folder
-        self.entry = {"from": start, "to": end, "exact": True, "quads": []}
+        # ``present``: whether each quad was in the store before the session changed it (None: not known)
+        self.entry = {"from": start, "to": end, "exact": True, "quads": [], "present": []}
         self.lost = False  # an unknown change happened: the entry stays unknown
         self.depth = 0  # inside ``changing``: writes are the ones announced
         self._write()
@@ -131,16 +142,22 @@ class Session:
     def _lose(self) -> None:
         if not self.lost:
             self.lost = True
-            self.entry.update(exact=False, quads=None)
+            self.entry.update(exact=False, quads=None, present=None)
             self._write()
 
-    def announce(self, quads: list[list[str]] | None) -> None:
-        """Quads about to change (None: not known), written before the change; ``settle`` after it."""
+    def announce(self, quads: list[list[str]] | None, present: list[bool] | None = None) -> None:
+        """Quads about to change (None: not known), written before the change; ``settle`` after it.
+        ``present``: whether each was in the store before (None: not known; then the entry never says)."""
         if self.lost or quads is None or len(self.entry["quads"]) + len(quads) > MOST:
             self._lose()
             return
         self.entry["exact"] = False
         self.entry["quads"].extend(quads)
+        known = self.entry.get("present")
+        if known is not None and present is not None and len(present) == len(quads):
+            known.extend(present)
+        else:
+            self.entry["present"] = None
         self._write()
 
     def settle(self) -> None:
@@ -196,7 +213,29 @@ def since(folder: Path, version: str | None, until: str | None) -> list[list[str
     """The quads touched from store version ``version`` to ``until`` (a writer: the version its session
     will end with, its own changes so far included), in the order logged, possibly repeated; None when the
     log cannot tell (an unknown change, a session it has no entry for)."""
-    touched: list[list[str]] = []
+    chain = _chain(folder, version, until)
+    return None if chain is None else [q for entry in chain for q in entry["quads"]]
+
+
+def present_at(folder: Path, version: str | None, until: str | None) -> dict[tuple[str, ...], bool] | None:
+    """Whether each quad touched from ``version`` to ``until`` (as ``since``) was in the store at
+    ``version``; None when the log cannot tell (as ``since``, or a writer that did not say)."""
+    chain = _chain(folder, version, until)
+    if chain is None:
+        return None
+    found: dict[tuple[str, ...], bool] = {}
+    for entry in chain:
+        present = entry.get("present")
+        if not isinstance(present, list) or len(present) != len(entry["quads"]):
+            return None
+        for quad, was in zip(entry["quads"], present, strict=True):
+            found.setdefault(tuple(quad), bool(was))  # the first entry that names a quad saw it before
+    return found
+
+
+def _chain(folder: Path, version: str | None, until: str | None) -> list[dict] | None:
+    """The entries from ``version`` to ``until``, in order; None when one is unknown or missing."""
+    chain: list[dict] = []
     at = version
     for entry in _entries(folder):
         if at == until:
@@ -205,9 +244,9 @@ def since(folder: Path, version: str | None, until: str | None) -> list[list[str
             continue  # an entry of before ``version`` (a validation that could not clear the log)
         if not entry.get("exact") or not isinstance(entry.get("quads"), list):
             return None
-        touched += entry["quads"]
+        chain.append(entry)
         at = entry.get("to")
-    return touched if at == until else None
+    return chain if at == until else None
 
 
 def clear(folder: Path) -> None:

@@ -204,20 +204,28 @@ class EmbeddedStore(Store):
         return _VERSION + self._next if self._writable else self._version
 
     @contextlib.contextmanager
-    def changing(self, quads: list[list[str]] | None) -> Iterator[None]:
+    def changing(self, quads: list[list[str]] | None, present: list[bool] | None = None) -> Iterator[None]:
         """Writes whose quads are ``quads`` (``changelog.quad_texts``; None: not known): logged before they
-        happen, and the log entry settled after them (``stores.changelog``)."""
+        happen, with whether each is in the store now (``present``, else looked up), and the log entry
+        settled after them (``stores.changelog``)."""
         log = self._log
         if log is None:
             yield
             return
-        log.announce(quads)
+        if quads is not None and present is None:
+            present = self.holds(quads)
+        log.announce(quads, present)
         log.depth += 1
         try:
             yield
         finally:
             log.depth -= 1
         log.settle()
+
+    def holds(self, quads: list[list[str]]) -> list[bool]:
+        """Whether each quad (``changelog.quad_texts``) is in the store."""
+        db = self._db
+        return [changelog.parse_quad(q) in db for q in quads]
 
     @property
     def _store(self) -> ox.Store:
@@ -356,17 +364,22 @@ class EmbeddedStore(Store):
             found = itertools.islice(staged, changelog.MOST + 1)
             moved = changelog.quad_texts(ox.Quad(q.subject, q.predicate, q.object, target) for q in found)
             quads = None if len(quads) + len(moved) > changelog.MOST else quads + moved
-        for graph in work.new:
+        present = None if quads is None else self.holds(quads)
+        for graph in work.new:  # loaded in place already, but new: none of their quads was there before
             big = _size(self._db, graph) > changelog.MOST
             quads = None if big or quads is None else quads + changelog.quad_texts(self._graph_quads(graph))
+            present = None if quads is None else present + [False] * (len(quads) - len(present))
         named = changelog.graphs_named(then)
         if named is not None and sum(_size(self._db, self._graph_name(g)) for g in named) > changelog.MOST:
             named = None
         before = None if named is None else {g: self._graph_quads(g) for g in named}
-        with self.changing(quads if before is not None else None):
+        with self.changing(quads if before is not None else None, present):
             yield
             if before is not None:
-                self._log.announce(changelog.difference(before, {g: self._graph_quads(g) for g in named}))
+                after = {g: self._graph_quads(g) for g in named}
+                difference = changelog.difference(before, after)
+                was = {tuple(t) for held in before.values() for t in changelog.quad_texts(held)}
+                self._log.announce(difference, [tuple(q) in was for q in difference])
 
     @staticmethod
     def _graph_name(graph: str | ox.NamedNode) -> ox.NamedNode | ox.DefaultGraph:

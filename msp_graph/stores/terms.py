@@ -42,6 +42,7 @@ __all__ = [
     "format_named",
     "is_packed",
     "location",
+    "parse_term",
     "parsing",
     "rdf_format",
     "rdflib_term",
@@ -588,3 +589,13 @@ def rdflib_term(
             return rdflib.Literal(value.value)  # a simple literal, as rdflib reads it from N-Triples
         return rdflib.Literal(value.value, datatype=rdflib.URIRef(value.datatype.value), normalize=normalize)
     raise TypeError(f"not an RDF term: {value!r}")
+
+
+def parse_term(text: str) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """The term written ``text`` in N-Triples; a blank node keeps its label (a parsed document's would be
+    renamed)."""
+    if text.startswith("_:"):
+        return ox.BlankNode(text[2:])
+    if text.startswith("<") and not text.startswith("<<"):
+        return ox.NamedNode(text[1:-1])
+    return next(iter(ox.parse(f"<x:s> <x:p> {text} .".encode(), format=ox.RdfFormat.N_TRIPLES))).object

@@ -7,6 +7,7 @@ This is the only place of the validation stage that knows the MSP model; the eng
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 import pyoxigraph as ox
 import rdflib
@@ -19,7 +20,15 @@ from ..stores import INFERRED_GRAPH, Store
 from ..stores.terms import rdflib_term
 from .report import SEVERITIES, ValidationReport, ValidationResult
 
-__all__ = ["build_report", "context_graph"]
+__all__ = [
+    "assemble",
+    "build_report",
+    "context_graph",
+    "dependencies",
+    "describe_result",
+    "labels_of",
+    "partnerships_of",
+]
 
 MSP = rdflib.Namespace("https://w3id.org/msp/ontology#")
 ORG = rdflib.Namespace("http://www.w3.org/ns/org#")
@@ -35,32 +44,78 @@ def build_report(
     composition: set[rdflib.term.Node] | None,
 ) -> ValidationReport:
     """The ``ValidationReport`` of a SHACL report graph; ``data`` supplies labels and partnerships."""
+    labels = labels_of(data)
+    results = [describe_result(graph, node, labels, shapes) for node in _top_results(graph)]
+    return assemble(
+        conforms, results, partnerships_of(data, labels), shapes, composition, graph=graph, triples=len(data)
+    )
+
+
+def labels_of(data: rdflib.Graph) -> _Labels:
+    """The readable names of the nodes of ``data`` (a ``context_graph``), its prefixes bound."""
     for prefix, namespace in _PREFIXES.items():
         data.namespace_manager.bind(prefix, namespace, override=True, replace=True)
-    labels = _Labels(data)
-    partnerships = {str(p): labels(p) for p in sorted(set(data.subjects(RDF.type, MSP.Partnership)))}
-    results = []
-    for node in _top_results(graph):
-        focus = graph.value(node, SH.focusNode)
-        owner = _partnership_of(data, focus)
-        path = graph.value(node, SH.resultPath)
-        value = graph.value(node, SH.value)
-        results.append(
-            ValidationResult(
-                focus_node=str(focus),
-                focus_label=labels.describe(focus),
-                path=_path_text(graph, path, data) if path is not None else None,
-                value=labels.value(value) if value is not None else None,
-                severity=_SEVERITY.get(graph.value(node, SH.resultSeverity), "violation"),
-                constraint_component=str(graph.value(node, SH.sourceConstraintComponent)),
-                source_shape=str(graph.value(node, SH.sourceShape)),
-                message=_message(graph, node, path, value, labels, shapes),
-                partnership=str(owner) if owner is not None else None,
-                partnership_label=labels(owner) if owner is not None else None,
-            )
-        )
+    return _Labels(data)
+
+
+def partnerships_of(data: rdflib.Graph, labels: _Labels) -> dict[str, str]:
+    """Every partnership of ``data`` with its readable name, in IRI order."""
+    return {str(p): labels(p) for p in sorted(set(data.subjects(RDF.type, MSP.Partnership)))}
+
+
+def describe_result(graph: rdflib.Graph, node, labels: _Labels, shapes: rdflib.Graph) -> ValidationResult:
+    """The ``ValidationResult`` of the result ``node`` of the report ``graph``."""
+    data = labels.data
+    focus = graph.value(node, SH.focusNode)
+    owner = _partnership_of(data, focus)
+    path = graph.value(node, SH.resultPath)
+    value = graph.value(node, SH.value)
+    return ValidationResult(
+        focus_node=str(focus),
+        focus_label=labels.describe(focus),
+        path=_path_text(graph, path, data) if path is not None else None,
+        value=labels.value(value) if value is not None else None,
+        severity=_SEVERITY.get(graph.value(node, SH.resultSeverity), "violation"),
+        constraint_component=str(graph.value(node, SH.sourceConstraintComponent)),
+        source_shape=str(graph.value(node, SH.sourceShape)),
+        message=_message(graph, node, path, value, labels, shapes),
+        partnership=str(owner) if owner is not None else None,
+        partnership_label=labels(owner) if owner is not None else None,
+    )
+
+
+def dependencies(graph: rdflib.Graph, node, data: rdflib.Graph) -> list[str] | None:
+    """The nodes (N-Triples IRIs) whose labels, types and links ``describe_result`` reads for the result
+    ``node``: its focus node and value, and the nodes they link to (its partnership, a membership's member
+    and organisation, a country). A change of no triple of ``READS`` with one of them as subject or object
+    leaves the result as it is. None when one is a blank node (its text is not the same from store to
+    store): such a result is described again every time."""
+    ends = [n for n in (graph.value(node, SH.focusNode), graph.value(node, SH.value)) if n is not None]
+    nodes = {n for n in ends if not isinstance(n, rdflib.Literal)}
+    for end in ends:
+        for link in _LINKS:
+            nodes.update(data.objects(end, rdflib.URIRef(link)))
+        for link in _INVERSE_LINKS:
+            nodes.update(data.subjects(rdflib.URIRef(link), end))
+    nodes = {n for n in nodes if not isinstance(n, rdflib.Literal)}
+    if any(not isinstance(n, rdflib.URIRef) for n in nodes):
+        return None
+    return sorted(f"<{n}>" for n in nodes)
+
+
+def assemble(
+    conforms: bool,
+    results: list[ValidationResult],
+    partnerships: dict[str, str],
+    shapes: rdflib.Graph,
+    composition: set[rdflib.term.Node] | None,
+    *,
+    graph: rdflib.Graph | None = None,
+    triples: int = 0,
+) -> ValidationReport:
+    """The report of described results: in the report's order, with each partnership's verdict."""
     composition_shapes = {str(s) for s in composition or ()}
-    results.sort(key=lambda r: _order(r, composition_shapes))
+    results = sorted(results, key=lambda r: _order(r, composition_shapes))
     failing = {
         r.partnership
         for r in results
@@ -74,7 +129,7 @@ def build_report(
         meeting_composition=meeting,
         composition_known=bool(composition_shapes),
         graph=graph,
-        triples=len(data),
+        triples=triples,
         shape_texts=_shape_texts(shapes, {r.source_shape for r in results}),
     )
 
@@ -296,13 +351,38 @@ _INVERSE_LINKS = (f"{_MSP}hasCountryEngagement", f"{_MSP}hasOutput")
 READS = Entailments(
     frozenset(f"<{p}>" for p in (*_LABELS, *_LINKS, *_INVERSE_LINKS)), frozenset(f"<{c}>" for c in _TYPES)
 )
+_TYPE = f"<{RDF.type}>"
+_NAMES = frozenset(f"<{p}>" for p in _LABELS)
 
 
-def context_graph(store: Store, report: rdflib.Graph, *, chunk: int = 2000) -> rdflib.Graph:
-    """The small part of the data a ``ValidationReport`` reads: every partnership with its labels, and the
-    labels, types and partnership links of the focus nodes and values of ``report`` (and of what they link
-    to). Built with a few SPARQL queries, so no rdflib copy of the whole store is needed."""
-    rows = _quads(store, f"?s <{RDF.type}> <{_MSP}Partnership> . GRAPH ?g {{ ?s ?p ?o {_wanted(_LABELS)} }}")
+def touched(triples: Iterable[tuple[str, str, str]]) -> set[str]:
+    """The nodes whose description a change of ``triples`` (N-Triples terms) can alter: the subject and
+    object of each triple of a predicate, or a type, the report reads (``READS``)."""
+    nodes: set[str] = set()
+    for s, p, o in triples:
+        if p in READS.predicates or (p == _TYPE and o in READS.classes):
+            nodes.update((s, o))
+    return nodes
+
+
+def partnerships_touched(triples: Iterable[tuple[str, str, str]], partnerships: Iterable[str]) -> bool:
+    """Whether a change of ``triples`` can alter the partnerships or their names: a partnership typed or
+    untyped, or a name of one of ``partnerships`` (IRIs) changed."""
+    known = {f"<{p}>" for p in partnerships}
+    return any(
+        (p == _TYPE and o == f"<{_MSP}Partnership>") or (p in _NAMES and s in known) for s, p, o in triples
+    )
+
+
+def context_graph(
+    store: Store, report: rdflib.Graph, *, chunk: int = 2000, partnerships: bool = True
+) -> rdflib.Graph:
+    """The small part of the data a ``ValidationReport`` reads: every partnership with its labels (unless
+    not ``partnerships``), and the labels, types and partnership links of the focus nodes and values of
+    ``report`` (and of what they link to). Built with a few SPARQL queries, so no rdflib copy of the whole
+    store is needed."""
+    every = f"?s <{RDF.type}> <{_MSP}Partnership> . GRAPH ?g {{ ?s ?p ?o {_wanted(_LABELS)} }}"
+    rows = _quads(store, every) if partnerships else []
     nodes = {
         str(o)
         for p in (SH.focusNode, SH.value)

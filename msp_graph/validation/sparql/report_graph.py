@@ -20,7 +20,7 @@ from rdflib import RDF, SH
 
 from .compile import Check
 
-__all__ = ["RawResult", "add_results", "report_graph"]
+__all__ = ["RawResult", "add_results", "report_graph", "result_nodes"]
 
 
 @dataclass
@@ -121,6 +121,11 @@ class _GenericMessages:
 
 def report_graph(results: list[RawResult], sg: rdflib.Graph) -> rdflib.Graph:
     """The SHACL report graph, in pyshacl's form (messages, paths copied from the shapes graph)."""
+    return result_nodes(results, sg)[0]
+
+
+def result_nodes(results: list[RawResult], sg: rdflib.Graph) -> tuple[rdflib.Graph, list[rdflib.BNode]]:
+    """``report_graph``, and the node of each result in it, in the order of ``results``."""
     report = rdflib.Graph(store="SimpleMemory", bind_namespaces="core")  # no contexts to keep: faster
     for prefix, namespace in sg.namespace_manager.namespaces():
         report.namespace_manager.bind(prefix, namespace)
@@ -128,11 +133,13 @@ def report_graph(results: list[RawResult], sg: rdflib.Graph) -> rdflib.Graph:
     report.add((root, RDF.type, SH.ValidationReport))
     report.add((root, SH.conforms, rdflib.Literal(not results)))
     copy, generic = _Copier(sg, report), _GenericMessages()
+    nodes = []
     for raw in results:
         node = rdflib.BNode()
         report.add((root, SH.result, node))
         _add_result(report, node, raw, copy, generic)
-    return report
+        nodes.append(node)
+    return report, nodes
 
 
 def _add_result(report: rdflib.Graph, node, raw: RawResult, copy: _Copier, generic: _GenericMessages) -> None:
