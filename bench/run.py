@@ -84,6 +84,9 @@ OPERATIONS = (
     "command-reason",
     "command-validate",
     "command-query",
+    # A store on disk validated again after a change of 100 triples, against --full on the same state.
+    "command-revalidate",
+    "command-revalidate-members",
 )
 # Validation in a SPARQL server (issue 18), run only when named with --only: each size gets a fresh server
 # (--endpoint-server) loaded with its data (bench/endpoint.py). Their reference is command-validate's (Jena's

@@ -335,6 +335,92 @@ def _oxigraph_load(args: dict, *more: str) -> dict:
     return {"seconds": seconds, "command_peak_mib": peak}
 
 
+# --- validating a store again after a change (issue 12) --------------------------------------------------
+# A store on disk of the data, validated once (its state kept), is made once per data file beside it in the
+# cache; each run copies it, changes 100 triples with `msp-graph update` (untimed), then times
+# `validate --store DIR` (incremental) or, as the reference, `validate --store DIR --full` on the same state.
+# Both write the same report (checked: the step fails otherwise).
+
+_ORG_MEMBER = "<http://www.w3.org/ns/org#member>"
+_CHANGED = 100
+
+
+def _validated_store(args: dict) -> Path:
+    import shutil
+
+    data = Path(args["data"])
+    ready = data.with_name(data.stem + "-validated-store")
+    if not (ready / ".msp-graph-validation.json").exists():
+        shutil.rmtree(ready, ignore_errors=True)
+        _command(_msp_graph("load", str(data), "--store", str(ready), "-q"))
+        _command(_msp_graph("validate", "--store", str(ready), "-q"))
+    return ready
+
+
+def _change(data: Path, kind: str) -> str:
+    """100 triples of the data file's graph: an ``rdfs:comment`` added to 100 memberships (nothing reasoning
+    reads), or 100 ``org:member`` links removed (reasoned again)."""
+    from msp_graph.loading import slug_for, source_graph
+
+    links = []
+    with data.open(encoding="utf-8") as lines:
+        for line in lines:
+            if f" {_ORG_MEMBER} " in line:
+                links.append(line.strip())
+                if len(links) == _CHANGED * 7:
+                    break
+    links = links[::7]  # spread over the partnerships
+    if kind == "comments":
+        comment = "<http://www.w3.org/2000/01/rdf-schema#comment>"
+        body = "\n".join(f'{t.split(" ", 1)[0]} {comment} "checked" .' for t in links)
+        verb = "INSERT"
+    else:
+        body, verb = "\n".join(links), "DELETE"
+    return f"{verb} DATA {{ GRAPH <{source_graph(slug_for(data))}> {{\n{body}\n}} }}"
+
+
+def _revalidate(args: dict, kind: str, *more: str) -> dict:
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="msp-bench-revalidate-") as folder:
+        store = Path(folder) / "store"
+        shutil.copytree(_validated_store(args), store)
+        change = Path(folder) / "change.ru"
+        change.write_text(_change(Path(args["data"]), kind), encoding="utf-8")
+        _command(_msp_graph("update", "--store", str(store), str(change), "-q"))
+        seconds, peak, out = _command(_msp_graph("validate", "--store", str(store), *more, "-q"))
+        if not more:  # the incremental run: the full run on the same state must write the same report
+            _, _, full = _command(_msp_graph("validate", "--store", str(store), "--full", "-q"))
+            if out != full:
+                raise RuntimeError("the incremental report is not the full run's")
+    return {"seconds": seconds, "command_peak_mib": peak, "results": out.count(b"\n")}
+
+
+@_step("command-revalidate", "msp-graph")
+def command_revalidate_ours(args: dict) -> dict:
+    """``validate --store DIR`` after 100 comments were added: the checks and reasoning need not run."""
+    return _revalidate(args, "comments")
+
+
+@_step("command-revalidate", "msp-graph-full", reference=True)
+def command_revalidate_full(args: dict) -> dict:
+    """The same with ``--full``: what every run cost before the store kept its state."""
+    return _revalidate(args, "comments", "--full")
+
+
+@_step("command-revalidate-members", "msp-graph")
+def command_revalidate_members_ours(args: dict) -> dict:
+    """``validate --store DIR`` after 100 ``org:member`` links were removed: reasoned again."""
+    return _revalidate(args, "members")
+
+
+@_step("command-revalidate-members", "msp-graph-full", reference=True)
+def command_revalidate_members_full(args: dict) -> dict:
+    """The same with ``--full``."""
+    return _revalidate(args, "members", "--full")
+
+
 @_step("command-start", "msp-graph")
 def command_start_ours(args: dict) -> dict:
     """``msp-graph --help``: start-up alone (imports, the command tree)."""

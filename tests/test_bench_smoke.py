@@ -328,6 +328,22 @@ def test_whole_commands_are_timed_as_processes_and_agree_with_jena(tmp_path):
     assert validate["ours"]["peak_mib"] > 20
 
 
+@pytest.mark.slow
+def test_validating_a_store_again_after_a_change_is_timed_against_a_full_run(tmp_path):
+    """The two change steps run on a validated store on disk; the incremental run writes the full run's
+    report (the step fails otherwise) and both are timed."""
+    argv = ["--sizes", "2000", "--repeat", "1", "--only", "command-revalidate", "command-revalidate-members"]
+    code = bench_run.main([*argv, "--references", "msp-graph-full", "--results", str(tmp_path)])
+    assert code == 0
+    (record,) = tmp_path.glob("*.json")
+    rows = {r["operation"]: r for r in json.loads(record.read_text())["rows"]}
+    assert set(rows) == {"command-revalidate", "command-revalidate-members"}
+    for row in rows.values():
+        assert row["ours"]["status"] == row["reference"]["status"] == "ok", row
+        assert row["reference"]["engine"] == "msp-graph-full" and row["ratio"] > 0
+        assert row["ours"]["info"]["results"] == row["reference"]["info"]["results"] > 0
+
+
 def _fake_sizes(monkeypatch, seen_profiles: list | None = None):
     """``prepare`` without files: the size travels in ``files`` so a fake step can scale with it."""
 
