@@ -15,8 +15,13 @@ validation reads the quads changed since that version and:
 * **validation**: a check is run again only when a changed triple can match one of its triple patterns: its
   predicate is one the query names (for ``rdf:type``, its class is one the query names, or a subclass of a
   class it tests membership of), or the query has a pattern whose predicate (or class) is a variable. The
-  other checks' results are the ones kept; the report is then built from all the results as a full run
-  builds it (labels, partnerships, verdicts, source files read from the store as it is now).
+  other checks' results are the ones kept;
+* **the report**: kept in parts (``kept_report``): a result is described again (labels, partnership,
+  message, source file) only when it is new or a changed triple can alter what it reads; order, verdicts
+  and counts are then made from all the results as a full run makes them;
+* **the counts** ("validated N triples", the asserted triples): the kept ones, plus or minus each touched
+  quad, from whether the log says it was there before the change and whether it is there now (counting
+  the store took 1.7 s at 10^6 triples); counted when the log does not say.
 
 Anything that cannot be told that way is a full run: no kept state or another version of the shapes, an
 unknown change in the log (a writer that logged nothing, an update other than ``INSERT DATA`` /
