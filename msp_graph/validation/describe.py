@@ -88,8 +88,11 @@ def dependencies(graph: rdflib.Graph, node, data: rdflib.Graph) -> list[str] | N
     """The nodes (N-Triples IRIs) whose labels, types and links ``describe_result`` reads for the result
     ``node``: its focus node and value, and the nodes they link to (its partnership, a membership's member
     and organisation, a country). A change of no triple of ``READS`` with one of them as subject or object
-    leaves the result as it is. None when one is a blank node (its text is not the same from store to
-    store): such a result is described again every time."""
+    leaves the result as it is. None when one of them or the result's shape is a blank node (its text is
+    not the same from one store, or one reading of the shapes, to the next): such a result is described
+    again every time."""
+    if isinstance(graph.value(node, SH.sourceShape), rdflib.BNode):
+        return None
     ends = [n for n in (graph.value(node, SH.focusNode), graph.value(node, SH.value)) if n is not None]
     nodes = {n for n in ends if not isinstance(n, rdflib.Literal)}
     for end in ends:
