@@ -26,6 +26,7 @@ A store on disk is shared by processes by three rules (docs/cli.md, "Stores on d
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import errno
 import functools
@@ -86,6 +87,8 @@ _BY_LINE = (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS)  # one statement a lin
 _SNAPSHOT_TRIES = 60
 _KEPT: list[ox.Store] = []  # in-memory stores left for the process ending to free (keep_until_exit)
 _ANY = "*"  # no version graph is named so: a writer that read nothing
+
+_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
 
 class EmbeddedStore(Store):
@@ -420,20 +423,25 @@ class EmbeddedStore(Store):
         ``target``: the triples to add and those to remove, each into a staging graph of their own (a
         stored blank node keeps its identity there); return the operations that apply them.
         ``changed(quad)``: called with each quad staged, in ``target``."""
-        adding = _staging_graph()
+        adding, tally = _staging_graph(), collections.Counter()
         new = (
             ox.Quad(q.subject, q.predicate, q.object, adding)
             for q in scratch.quads_for_pattern(None, None, None, source)
             if _told(ox.Quad(q.subject, q.predicate, q.object, target) not in self._db, changed, q, target)
+            and _tallied(tally, q)
         )
         added = self._stage_quads(new, adding, work)
         operations = [_apply("INSERT", adding, target)] if added else []
         work.moves += [(adding, target)] if added else []
         if replace and self.count(target.value) > _size(scratch, source) - added:
-            removing = _staging_graph()
+            # Only the groups (a predicate; rdf:type: a class) that lost triples are read from the target:
+            # reading every quad of a store on disk costs 9 us (6.7 s for an inferred graph at 10^6).
+            removing, now = _staging_graph(), _groups(scratch, source)
+            lost = [g for g, n in _groups(self._db, target).items() if n - now.get(g, 0) + tally[g] > 0]
             gone = (
                 ox.Quad(q.subject, q.predicate, q.object, removing)
-                for q in self._db.quads_for_pattern(None, None, None, target)
+                for p, c in lost
+                for q in self._db.quads_for_pattern(None, p, c, target)
                 if _told(ox.Quad(q.subject, q.predicate, q.object, source) not in scratch, changed, q, target)
             )
             self._stage_quads(gone, removing, work)
@@ -629,6 +637,23 @@ def _told(different: bool, changed: Callable[[ox.Quad], None] | None, quad: ox.Q
     if different and changed is not None:
         changed(ox.Quad(quad.subject, quad.predicate, quad.object, graph))
     return different
+
+
+def _tallied(tally: collections.Counter, quad: ox.Quad) -> bool:
+    """True, after counting ``quad`` in its group (``_groups``)."""
+    tally[(quad.predicate, quad.object if quad.predicate == _RDF_TYPE else None)] += 1
+    return True
+
+
+def _groups(store: ox.Store, graph) -> dict[tuple, int]:
+    """How many triples ``graph`` holds of each predicate, and for ``rdf:type`` of each class: keyed
+    (predicate, class or None), counted by the store."""
+    pattern = "?s ?p ?o" if isinstance(graph, ox.DefaultGraph) else f"GRAPH {graph} {{ ?s ?p ?o }}"
+    rows = store.query(
+        f"SELECT ?p ?c (COUNT(*) AS ?n) WHERE {{ {pattern} BIND (IF(?p = {_RDF_TYPE}, ?o, 0) AS ?c) }} "
+        "GROUP BY ?p ?c"
+    )
+    return {(r["p"], r["c"] if r["p"] == _RDF_TYPE else None): int(r["n"].value) for r in rows}
 
 
 def _apply(verb: str, staging: ox.NamedNode, target: ox.NamedNode) -> str:
