@@ -16,6 +16,7 @@ from msp_graph.validation import load_shapes
 from msp_graph.validation.sparql import parallel
 from msp_graph.validation.sparql import run as engine
 from msp_graph.validation.sparql.compile import compile_shapes
+from msp_graph.validation.sparql.lookups import Subclasses
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +27,7 @@ def checks():
     reason(store)
     shapes, _ = load_shapes()
     plan = compile_shapes(shapes)
-    runner = engine._Runner(store, shapes, engine._Subclasses(store), engine._IllFormed(store))
+    runner = engine._Runner(store, shapes, Subclasses(store), engine._IllFormed(store))
     return runner, plan.checks
 
 

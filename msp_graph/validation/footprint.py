@@ -21,7 +21,7 @@ from ..reasoning import Entailments
 from ..sparql_text import _segments, masked  # the one scanner of SPARQL text
 from ..stores import EmbeddedStore
 
-__all__ = ["Footprint", "Footprints", "needed_entailments"]
+__all__ = ["Footprint", "Footprints", "check_text", "needed_entailments"]
 
 TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 _SUBCLASS = "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
@@ -121,21 +121,28 @@ def _keeps(text: str, at: int) -> bool:
     return False
 
 
+def check_text(check) -> str:
+    """What a compiled check reads, as text: its query and its repeat query. Kept in the state of
+    incremental validation, so that telling which checks a change reaches needs no compiling."""
+    return check.query + "\n" + (check.repeat or "")
+
+
 class Footprints:
     """Footprints of compiled checks (their query and their repeat query), classes read through the
     store's subclass hierarchy."""
 
     def __init__(self, store: EmbeddedStore):
-        from .sparql.run import _Subclasses
+        from .sparql.lookups import Subclasses
 
-        self.subclasses = _Subclasses(store)
+        self.subclasses = Subclasses(store)
 
-    def touched(self, check, changed: set[tuple[str, str, str]]) -> bool:
-        footprint = self.of_check(check)
+    def touched(self, text: str, changed: set[tuple[str, str, str]]) -> bool:
+        """Whether a triple of ``changed`` is in the footprint of a check's ``text`` (``check_text``)."""
+        footprint = self.of(text)
         return any(footprint.touched(*triple) for triple in changed)
 
     def of_check(self, check) -> Footprint:
-        return self.of(check.query + "\n" + (check.repeat or ""))
+        return self.of(check_text(check))
 
     def of(self, query: str) -> Footprint:
         code = masked(query)

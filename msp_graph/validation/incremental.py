@@ -1,10 +1,12 @@
 """``validate --store DIR`` again after a change: only what the change can affect is reasoned and validated.
 
 A full validation of a store on disk keeps, beside the report (``changes.py``), its state in
-``DIR/.msp-graph-validation.json``: the store's version it describes, the raw results of every compiled
-check (``sparql/compile.py``: one query per constraint of a shape), the reasoning result and whether the
-data needed the equality rules. The writers log what they change (``stores/changelog.py``). The next
-validation reads the quads changed since that version and:
+``DIR/.msp-graph-validation.json``: the store's version it describes, each compiled check's name and
+query text (``sparql/compile.py``: one query per constraint of a shape) and raw results, the reasoning
+result and whether the data needed the equality rules; all under a fingerprint of the bundled shapes, this
+package's code and the libraries that read them (``_fingerprint``: another fingerprint, a full run). The
+writers log what they change (``stores/changelog.py``). The next validation reads the quads changed since
+that version and:
 
 * **reasoning**: skipped when no changed quad can take part in OWL 2 RL reasoning (its predicate, or its
   class for ``rdf:type``, is none the compiled rules read or write, none of the schema, the inconsistency
@@ -15,7 +17,8 @@ validation reads the quads changed since that version and:
 * **validation**: a check is run again only when a changed triple can match one of its triple patterns: its
   predicate is one the query names (for ``rdf:type``, its class is one the query names, or a subclass of a
   class it tests membership of), or the query has a pattern whose predicate (or class) is a variable. The
-  other checks' results are the ones kept;
+  other checks' results are the ones kept. The shapes are compiled (pyshacl imported: 0.2 s) only when a
+  check runs again: which checks a change reaches is told from the query texts kept;
 * **the report**: kept in parts (``kept_report``): a result is described again (labels, partnership,
   message, source file) only when it is new or a changed triple can alter what it reads; order, verdicts
   and counts are then made from all the results as a full run makes them;
@@ -33,18 +36,18 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import orjson
 import rdflib
 
 from ..loading import METADATA_GRAPH, asserted_graphs
 from ..reasoning import Inconsistency, ReasoningResult, reason, rules
 from ..reasoning.literals import DATATYPES
 from ..stores import INFERRED_GRAPH, ONTOLOGY_GRAPH, EmbeddedStore, changelog, written
-from .footprint import Footprints
+from .footprint import Footprints, check_text
 from .kept_report import Change
 from .report import ValidationReport
 
@@ -52,7 +55,7 @@ __all__ = ["STATE_FILE", "Run", "validate_incrementally"]
 
 #: The kept state's file name in the store's folder.
 STATE_FILE = ".msp-graph-validation.json"
-_VERSION = 2  # 2: the report's parts kept (``kept_report``)
+_VERSION = 3  # 2: the report's parts kept (``kept_report``); 3: the checks' texts, a fingerprint
 _TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 _OWL = "http://www.w3.org/2002/07/owl#"
 _LOOK_UPS = 2_000  # touched quads past which counting the store is cheaper than looking each up
@@ -87,74 +90,98 @@ def validate_incrementally(
     reusing the state the last such validation kept when the change log allows it (``full``: never);
     keep the new state. Returns the report (the same as ``check``'s; without its SHACL report graph unless
     ``graph``, or when the run is full) and what was done."""
-    job = _Job(store, *_bundled(), lines, graph)
-    state = None if full else _kept(store.path, job.digest)
+    job = _Job(store, lines, graph)
+    state = None if full else _kept(store.path)
     touched = None if state is None else changelog.since(store.path, state["store"], store.version)
-    whole = job.plan.whole_graph is not None or job.plan.fallback_shapes or written.read(store)
-    reach = None if touched is None or whole else _Reach.of(store)
+    reach = None if touched is None or written.read(store) else _Reach.of(store)
     if reach is None:
         return job.full()
     return job.incremental(state, touched, reach)
 
 
 @functools.cache
-def _bundled() -> tuple:
-    """The bundled shapes, their composition shapes and their compiled plan: read and compiled once per
-    process (0.6 s), as they do not change."""
+def _shapes() -> tuple:
+    """The bundled shapes and their composition shapes, read once per process."""
     from .shapes import load_shapes
+
+    return load_shapes(None)
+
+
+@functools.cache
+def _plan():
+    """The bundled shapes compiled (0.6 s with pyshacl's import): only when a check has to run."""
     from .sparql.compile import compile_shapes
 
-    shapes, composition = load_shapes(None)
-    return shapes, composition, compile_shapes(shapes)
+    return compile_shapes(_shapes()[0])
+
+
+@functools.cache
+def _fingerprint() -> str:
+    """The name of what a kept state holds besides the store: the bundled shapes, this package's code (the
+    compiler, the reasoner, the report) and the libraries that read shapes and data. A state kept under
+    another name is not used (the run is full), so the checks need not be compiled to tell."""
+    from importlib.metadata import version
+
+    from .shapes import shape_files
+
+    package = Path(__file__).parents[1]
+    digest = hashlib.sha256(f"{_VERSION}".encode())
+    for name in ("pyshacl", "rdflib", "pyoxigraph"):
+        digest.update(f"\x00{name} {version(name)}".encode())
+    for path in [*sorted(package.rglob("*.py")), *shape_files()]:
+        name = path.relative_to(package).as_posix() if path.is_relative_to(package) else path.name
+        digest.update(b"\x00" + name.encode() + b"\x00" + path.read_bytes())
+    return digest.hexdigest()
 
 
 @dataclass
 class _Job:
-    """One validation of a store on disk: the bundled shapes, their plan, and the two ways to run it."""
+    """One validation of a store on disk with the bundled shapes, and the two ways to run it. The shapes
+    are compiled only when a check runs: an incremental run that runs none reads the checks it needs to
+    know (names and queries) from the kept state."""
 
     store: EmbeddedStore
-    shapes: rdflib.Graph
-    composition: object
-    plan: object
     lines: bool
     graph: bool = False
 
+    @property
+    def shapes(self) -> rdflib.Graph:
+        return _shapes()[0]
+
     @functools.cached_property
-    def keys(self) -> list[str]:
-        """Each check's name in the kept state: its query (the results of a check are those of its query),
-        component and shape. The order of the checks, and of a query's PREFIX lines, vary from one process
-        to the next; a shape that is a blank node is named by its queries only."""
-        return [
-            hashlib.sha256(
-                "\x00".join(
-                    [str(c.component), _sorted(c.query), _sorted(c.repeat), str(c.shape.node)
-                     if isinstance(c.shape.node, rdflib.URIRef) else ""]
-                ).encode()
-            ).hexdigest()
-            for c in self.plan.checks
-        ]  # fmt: skip
+    def checks(self) -> dict[str, object]:
+        """The compiled checks by name (``_check_name``); a name given twice gets a number."""
+        named: dict[str, object] = {}
+        for check in _plan().checks:
+            key = _check_name(check)
+            named[key if key not in named else f"{key}-{sum(k.startswith(key) for k in named)}"] = check
+        return named
 
     @property
-    def digest(self) -> str | None:
-        """The plan's name: its checks' names; None when two checks have the same name."""
-        keys = self.keys
-        return (
-            hashlib.sha256("\n".join(sorted(keys)).encode()).hexdigest()
-            if len(set(keys)) == len(keys)
-            else None
-        )
+    def kept_checks(self) -> list[list[str]] | None:
+        """Each check's name and text (``footprint.check_text``), for the state; None when a next run
+        cannot be incremental: the plan sends shapes to pyshacl or the whole graph, or names two checks
+        alike."""
+        plan = _plan()
+        if (
+            plan.whole_graph is not None
+            or plan.fallback_shapes
+            or len(self.checks) != len({_check_name(c) for c in self.checks.values()})
+        ):
+            return None
+        return [[key, check_text(check)] for key, check in sorted(self.checks.items())]
 
     def full(self) -> tuple[ValidationReport, Run]:
         """Reason and run every check, as ``check`` does; keep the state."""
         result = reason(self.store)
-        report, parts = self._report(self._run(range(len(self.plan.checks))), result)
-        self._keep(parts, result)
-        return report, Run("full", checks=len(self.plan.checks))
+        report, parts = self._report(self._run(list(self.checks)), result)
+        self._keep(parts, result, self.kept_checks)
+        return report, Run("full", checks=len(self.checks))
 
     def incremental(self, state: dict, touched: list, reach: _Reach) -> tuple[ValidationReport, Run]:
         """Reason again only when a touched quad is in the rules' reach; run again only the checks a
         changed triple (asserted, or inferred then) can match; keep the state."""
-        store, checks = self.store, self.plan.checks
+        store, checks = self.store, state["checks"]
         changed = {tuple(q[:3]) for q in touched}
         reasoned = state["equality"] or any(reach.hit(*q) for q in touched)
         if reasoned:
@@ -167,60 +194,72 @@ class _Job:
         if not reasoned:
             result = _reasoning(state["reasoning"], store, None if counted is None else counted[1])
         footprint = Footprints(store)
-        rerun = [i for i, check in enumerate(checks) if footprint.touched(check, changed)]
-        kept = {i: state["raw"][self.keys[i]] for i in range(len(checks)) if i not in set(rerun)}
+        rerun = [key for key, text in checks if footprint.touched(text, changed)]
+        if rerun and sorted(self.checks) != [key for key, _ in checks]:
+            return self.full()  # cannot be, under the same fingerprint; but the state would be wrong
+        kept = {key: state["raw"][key] for key, _ in checks if key not in set(rerun)}
         raw = self._run(rerun)  # the kept checks' results are decoded only where the report needs them
         change = Change(state["report"], changed, touched)
         report, parts = self._report(raw, result, change, kept, None if counted is None else counted[0])
-        self._keep(parts, result, equality=state["equality"] if not reasoned else None)
+        self._keep(parts, result, checks, equality=state["equality"] if not reasoned else None)
         return report, Run("incremental", len({tuple(q) for q in touched}), len(rerun), len(checks), reasoned)
 
-    def _run(self, indices) -> dict[int, list]:
-        """The raw results of the checks ``indices``, as ``sparql.validate_store`` runs them."""
-        from .sparql.run import _IllFormed, _Runner, _Subclasses
+    def _run(self, keys: list[str]) -> dict[str, list]:
+        """The raw results of the checks named ``keys``, as ``sparql.validate_store`` runs them."""
+        if not keys:
+            return {}
+        from .sparql.lookups import Subclasses
+        from .sparql.run import _IllFormed, _Runner
 
-        run = _Runner(self.store, self.shapes, _Subclasses(self.store), _IllFormed(self.store))
-        return {i: run(self.plan.checks[i]) for i in indices}
+        run = _Runner(self.store, self.shapes, Subclasses(self.store), _IllFormed(self.store))
+        return {key: run(self.checks[key]) for key in keys}
 
     def _report(
         self,
-        raw: dict[int, list],
+        raw: dict[str, list],
         result: ReasoningResult,
         change: Change | None = None,
-        encoded: dict[int, list] | None = None,
+        encoded: dict[str, list] | None = None,
         triples: int | None = None,
     ) -> tuple[ValidationReport, dict]:
-        """The report of the raw results of the checks run (``raw``) and of the others (their text in
-        ``encoded``), as ``validation.validate`` builds it, with the reasoning; the results described again
-        only where ``change`` can alter them (``kept_report``). And the parts to keep: the results' text,
-        the report's parts, the counts. ``triples``: the store's quads, when known (else counted)."""
+        """The report of the raw results of the checks run (``raw``, by name) and of the others (each
+        result's name and text in ``encoded``), as ``validation.validate`` builds it, with the reasoning;
+        the results described again only where ``change`` can alter them (``kept_report``). And the parts
+        to keep: the results' names and text, the report's parts, the counts. ``triples``: the store's
+        quads, when known (else counted)."""
         from .kept_report import describe_results, result_key
 
         encoded, keyed = dict(encoded or {}), []
-        for i, check in enumerate(self.plan.checks):
-            if i in raw:
-                encoded[i] = [_encode(r) for r in raw[i]]
-                made = raw[i]
+        for key in sorted({*raw, *encoded}):
+            if key in raw:
+                encoded[key] = [[result_key(key, e), e] for e in map(_encode, raw[key])]
+                made = raw[key]
             else:
-                made = [functools.partial(_decode, e, check) for e in encoded[i]]
-            keyed += [(result_key(self.keys[i], e), r) for e, r in zip(encoded[i], made, strict=True)]
+                made = [functools.partial(self._decode, e, key) for _, e in encoded[key]]
+            keyed += [(name, r) for (name, _), r in zip(encoded[key], made, strict=True)]
         triples = self.store.count() if triples is None else triples
+        shapes, composition = _shapes()
         report, parts = describe_results(
-            self.store, self.shapes, self.composition, keyed, change, lines=self.lines, graph=self.graph
+            self.store, shapes, composition, keyed, change, lines=self.lines, graph=self.graph
         )
         report.triples = triples
         report.reasoning = result
         report.inconsistencies = list(result.inconsistencies)
-        raw_texts = {key: encoded[i] for i, key in enumerate(self.keys)}
         counts = {"quads": triples, "asserted": result.asserted}
-        return report, {"raw": raw_texts, "report": parts, "counts": counts}
+        return report, {"raw": encoded, "report": parts, "counts": counts}
 
-    def _keep(self, parts: dict, result: ReasoningResult, *, equality: bool | None = None) -> None:
+    def _decode(self, item: list, key: str):
+        return _decode(item, self.checks[key])
+
+    def _keep(
+        self, parts: dict, result: ReasoningResult, checks: list | None, *, equality: bool | None = None
+    ) -> None:
         """The state for the next run (the store's version this session ends with), then the log cleared."""
         body = {
             "version": _VERSION,
             "store": self.store.version,
-            "digest": self.digest,
+            "fingerprint": _fingerprint(),
+            "checks": checks,
             "equality": _equality(self.store, result) if equality is None else equality,
             "reasoning": {
                 "asserted": result.asserted,
@@ -233,8 +272,17 @@ class _Job:
         }
         from .changes import write_atomically
 
-        write_atomically(self.store.path / STATE_FILE, json.dumps(body, ensure_ascii=False) + "\n")
+        write_atomically(self.store.path / STATE_FILE, orjson.dumps(body, option=orjson.OPT_APPEND_NEWLINE))
         changelog.clear(self.store.path)
+
+
+def _check_name(check) -> str:
+    """A check's name in the kept state: its query (the results of a check are those of its query),
+    component and shape. The order of the checks, and of a query's PREFIX lines, vary from one process to
+    the next; a shape that is a blank node is named by its queries only."""
+    shape = str(check.shape.node) if isinstance(check.shape.node, rdflib.URIRef) else ""
+    text = "\x00".join([str(check.component), _sorted(check.query), _sorted(check.repeat), shape])
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _sorted(query: str | None) -> str:
@@ -249,17 +297,16 @@ def _sorted(query: str | None) -> str:
     return _FRESH.sub(lambda m: names.setdefault(m[0], f"{m[1]}{len(names)}"), text)
 
 
-def _kept(folder: Path, digest: str) -> dict | None:
-    """The state kept in ``folder`` for these shapes; None when there is none (or it cannot be read)."""
+def _kept(folder: Path) -> dict | None:
+    """The state kept in ``folder`` by this code for these shapes; None when there is none (or it cannot be
+    read, or the next run cannot be incremental)."""
     try:
-        body = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        body = orjson.loads((folder / STATE_FILE).read_bytes())
+    except (OSError, orjson.JSONDecodeError):
         return None
-    if not isinstance(body, dict) or body.get("version") != _VERSION or digest is None:
+    if not isinstance(body, dict) or body.get("version") != _VERSION or not body.get("checks"):
         return None
-    if body.get("digest") != digest:
-        return None
-    return body
+    return body if body.get("fingerprint") == _fingerprint() else None
 
 
 def _encode(result) -> list:

@@ -41,14 +41,12 @@ def load_shapes(paths: Sequence[str | Path] | None = None) -> tuple[rdflib.Graph
             quads = parse_file(path)
         except LoadError as error:
             raise ShapesError(str(error)) from None
-        part = rdflib.Graph()
         terms: dict = {}
-        for q in quads:
-            part.add(tuple(_term(t, terms) for t in (q.subject, q.predicate, q.object)))
+        triples = [tuple(_term(t, terms) for t in (q.subject, q.predicate, q.object)) for q in quads]
         if path.stem.startswith("composition"):
-            composition |= {s for s in part.subjects() if isinstance(s, rdflib.URIRef)}
-            composition |= {o for o in part.objects(None, SH.property)}
-        graph += part
+            composition |= {s for s, _, _ in triples if isinstance(s, rdflib.URIRef)}
+            composition |= {o for _, p, o in triples if p == SH.property}
+        graph.addN((s, p, o, graph) for s, p, o in triples)
     if not any(_shapes(graph)):
         raise ShapesError(
             f"{files[0]}: no SHACL node shapes or property shapes found in the shapes given; "

@@ -10,7 +10,24 @@ compiled queries run in the embedded Oxigraph store: a remote store is validated
 are validated by pyshacl, in this process, on an rdflib copy of the data, and named in the run's notes.
 """
 
-from .compile import COMPILED, compile_shapes
-from .run import ValidationNotes, validate_store
+from typing import TYPE_CHECKING
 
 __all__ = ["COMPILED", "ValidationNotes", "compile_shapes", "validate_store"]
+
+if TYPE_CHECKING:
+    from .compile import COMPILED, compile_shapes
+    from .run import ValidationNotes, validate_store
+
+
+def __getattr__(name: str):
+    # The compiler reads shapes with pyshacl (0.2 s to import): loaded when it is first asked for, so that
+    # a submodule that needs neither (``lookups``, ``report_graph``) can be imported without it.
+    if name in ("COMPILED", "compile_shapes"):
+        from . import compile
+
+        return getattr(compile, name)
+    if name in ("ValidationNotes", "validate_store"):
+        from . import run
+
+        return getattr(run, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

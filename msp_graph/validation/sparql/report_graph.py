@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import rdflib
-from pyshacl.rdfutil import stringify_node
-from pyshacl.rdfutil.clone import clone_blank_node
 from rdflib import RDF, SH
 
-from .compile import Check
+if TYPE_CHECKING:  # pyshacl (0.2 s to import) only where a report graph is made: not in every import
+    from .compile import Check
 
 __all__ = ["RawResult", "add_results", "report_graph", "result_nodes"]
 
@@ -70,6 +70,8 @@ class _Copier:
     def __call__(self, node):
         if isinstance(node, rdflib.BNode):
             if node not in self.copied:
+                from pyshacl.rdfutil.clone import clone_blank_node
+
                 self.copied[node] = clone_blank_node(self.shapes, node, self.report, keepid=True)
             return self.copied[node]
         return node
@@ -115,6 +117,8 @@ class _GenericMessages:
         """pyshacl's text of a node (through an empty graph: it depends on the node only), made once."""
         found = self.texts.get(node)
         if found is None:
+            from pyshacl.rdfutil import stringify_node
+
             found = self.texts[node] = "None" if node is None else stringify_node(self.stand_in, node)
         return found
 

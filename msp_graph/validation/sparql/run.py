@@ -39,10 +39,11 @@ from ...stores.terms import rdflib_term, running_sparql, term
 from ..reference import run_pyshacl
 from .compile import Check, Plan, compile_shapes
 from .components import candidates_among
+from .lookups import Subclasses, select
 from .parallel import results_of, worth_splitting
 from .report_graph import RawResult, add_results, report_graph
 from .sparql_based import _in_code
-from .terms import ILL_FORMED, INSTANCE_OF, MARKED, SHAPES_GRAPH
+from .terms import ILL_FORMED, INSTANCE_OF, SHAPES_GRAPH
 
 __all__ = ["Dialect", "ValidationNotes", "validate_store"]
 
@@ -120,11 +121,6 @@ def _same_iri(match: re.Match) -> str:
     return f"(isIRI({var}) && {var} = {constant})"
 
 
-def _select(store: Store, query: str):
-    """The solutions of a SELECT: for an endpoint, all of them however the server caps its answers."""
-    return store.select(query) if isinstance(store, RemoteStore) else store.query(query)
-
-
 def _groups(query: str) -> tuple[str, list[str]]:
     """The text before the WHERE clause of ``query``, and the groups directly inside that clause."""
     depth, start, opened, groups = 0, -1, -1, []
@@ -166,42 +162,6 @@ def _focus_apart(store: RemoteStore, query: str) -> Solutions:
     return Solutions(rows.variables, [row for row in rows if row["this"] in found])
 
 
-class _Subclasses:
-    """The subclass closure (``rdfs:subClassOf*``) of classes in the store's data, each read once."""
-
-    def __init__(self, store: Store, dialect: Dialect = Dialect()):
-        self.store = store
-        self.dialect = dialect
-        self.known: dict[str, list[str] | None] = {}
-
-    def __call__(self, cls: str) -> list[str] | None:
-        """The closure of ``cls`` as SPARQL IRIs (``cls`` first); None when it holds a blank node."""
-        if cls not in self.known:
-            query = f"SELECT DISTINCT ?c WHERE {{ ?c <{rdflib.RDFS.subClassOf}>* <{cls}> }}"
-            found = [row["c"] for row in _select(self.store, query)]
-            if all(isinstance(c, ox.NamedNode) for c in found):
-                others = sorted({c.value for c in found} - {cls})
-                self.known[cls] = [f"<{c}>" for c in (cls, *others)]
-            else:  # a blank node cannot go into VALUES: the property path then
-                self.known[cls] = None
-        return self.known[cls]
-
-    def expand(self, query: str) -> str:
-        """``query`` with its instance-of markers replaced by patterns the store can run."""
-        count = [0]
-
-        def pattern(match: re.Match) -> str:
-            var, cls = match.group(1), match.group(2)
-            classes = self(cls)
-            if classes is None:
-                return self.dialect.instance_of(var, cls)
-            count[0] += 1
-            name = f"?_class{count[0]}"
-            return f"VALUES {name} {{ {' '.join(classes)} }} {var} <{RDF.type}> {name} ."
-
-        return MARKED.sub(pattern, query)
-
-
 class _IllFormed:
     """The literals of the store whose lexical form rdflib rejects for their datatype (pyshacl's test), read
     once per datatype a nested ``sh:datatype`` names: its marker becomes ``sameTerm`` tests against them."""
@@ -216,7 +176,7 @@ class _IllFormed:
         if datatype not in self.known:
             test = f"isLiteral(?v) && DATATYPE(?v) = <{datatype}>"
             query = f"SELECT DISTINCT ?v WHERE {{ ?s ?p ?v FILTER ({test}) }}"
-            found = [row["v"] for row in _select(self.store, query)]
+            found = [row["v"] for row in select(self.store, query)]
             rdf = rdflib.URIRef(datatype)
             self.known[datatype] = sorted(str(v) for v in found if not _well_typed(rdflib_term(v), rdf))
         return self.known[datatype]
@@ -254,7 +214,7 @@ class _Runner:
 
     store: Store
     shapes: rdflib.Graph
-    subclasses: _Subclasses
+    subclasses: Subclasses
     ill_formed: _IllFormed
     with_shapes: _WithShapesGraph | None = None
     dialect: Dialect = Dialect()
@@ -263,7 +223,7 @@ class _Runner:
         results = self._results(check)
         if not results or check.repeat is None:
             return results
-        rows = _select(self.store, self._expand(check.repeat, check))
+        rows = select(self.store, self._expand(check.repeat, check))
         times = {rdflib_term(row["this"]): int(row["n"].value) for row in rows}
         return [r for r in results for _ in range(times.get(r.focus, 1))]
 
@@ -276,7 +236,7 @@ class _Runner:
         if not check.shapes_graph:
             if self.dialect.name == "virtuoso" and check.sparql is not None:
                 return _focus_apart(self.store, query)
-            return _select(self.store, query)
+            return select(self.store, query)
         if isinstance(self.store, RemoteStore):
             raise ShapesError(
                 f"shape {check.shape.node}: its query reads $shapesGraph, which runs on a copy of the data; "
@@ -369,7 +329,7 @@ def _judged_as_written(check: Check, records: written.Written, run: _Runner) -> 
     """``sh:datatype`` on the value nodes the store holds rewritten, each as written: by the triple on a
     predicate path, else every form the store holds so (a path of several steps)."""
     literals = sorted({str(key.object) for triples in records.graphs.values() for key in triples})
-    rows = _select(
+    rows = select(
         run.store, run._expand(candidates_among(check.query, check.python_datatype, literals), check)
     )
     path, datatype = check.shape.path(), check.python_datatype
@@ -482,7 +442,7 @@ def validate_store(
         )
     results: list[RawResult] = []
     language = Dialect(dialect)
-    run = _Runner(store, shapes, _Subclasses(store, language), _IllFormed(store), dialect=language)
+    run = _Runner(store, shapes, Subclasses(store, language.instance_of), _IllFormed(store), dialect=language)
     # Two processes share the checks of a big in-memory store (``parallel``): the same results, sooner.
     split = isinstance(store, EmbeddedStore) and store.path is None and worth_splitting(store.count())
     for found in results_of(run, plan.checks, split=split):
