@@ -507,12 +507,15 @@ def result_key(focus, component, shape, severity) -> tuple[str, str, str, str]:
 
 
 def results_from_report_graph(report) -> list[tuple[str, str, str, str]]:
-    """The results of a standard SHACL report graph (rdflib), as ``result_key`` tuples."""
+    """The results of a standard SHACL report graph (rdflib), as ``result_key`` tuples: those the report
+    lists (``sh:result``), not the results nested in them (``sh:detail``, which pyshacl gives a
+    ``sh:node`` result for each result of the node shape: counted, they made pyshacl's report at 10^5 with
+    the logical shape set 216 results longer than Jena's)."""
     import rdflib
 
     ns = rdflib.Namespace(SH)
     keys = []
-    for result in report.subjects(rdflib.RDF.type, ns.ValidationResult):
+    for result in report.objects(None, ns.result):
         keys.append(
             result_key(
                 report.value(result, ns.focusNode),

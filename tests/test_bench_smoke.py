@@ -470,3 +470,29 @@ def test_validation_in_virtuoso_is_timed_and_agrees_with_the_embedded_store(tmp_
     parity = data["parity"]["1000"]
     assert parity["agree"] is True
     assert "command-validate-endpoint:msp-graph" in parity["table"][0]
+
+
+def test_results_nested_in_others_are_not_counted():
+    """pyshacl gives a ``sh:node`` result the results of the node shape as ``sh:detail``, typed
+    ``sh:ValidationResult`` too: only the results the report lists are results."""
+    import pyshacl
+    import rdflib
+
+    from bench.steps import results_from_report_graph
+
+    triples = "<urn:m> <urn:member> <urn:x> . <urn:x> <urn:country> 'FR' ."
+    data = rdflib.Graph().parse(data=triples, format="turtle")
+    shapes = rdflib.Graph().parse(
+        data="""@prefix sh: <http://www.w3.org/ns/shacl#> .
+        <urn:M> a sh:NodeShape ; sh:targetSubjectsOf <urn:member> ;
+            sh:property [ sh:path <urn:member> ; sh:node <urn:P> ] .
+        <urn:P> a sh:NodeShape ; sh:targetObjectsOf <urn:member> ;
+            sh:property [ sh:path <urn:country> ; sh:not [ sh:pattern "^[A-Z]{2}$" ] ] .""",
+        format="turtle",
+    )
+    _, report, _ = pyshacl.validate(data, shacl_graph=shapes)
+    nodes = set(
+        report.subjects(rdflib.RDF.type, rdflib.URIRef("http://www.w3.org/ns/shacl#ValidationResult"))
+    )
+    assert len(nodes) == 3  # the sh:node result, its detail, the partner's own result
+    assert sorted(k[0] for k in results_from_report_graph(report)) == ["urn:m", "urn:x"]

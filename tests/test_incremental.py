@@ -66,7 +66,7 @@ def _reference(path: Path, *, standard: bool):
     else:
         from msp_graph.reasoning import reason
 
-        job = _Job(copy, False)
+        job = _Job(copy, False, False)
         result = reason(copy)
         report = job._report(job._run(list(job.checks)), result)[0]
     return report, _inferred(copy), inferred

@@ -424,13 +424,16 @@ class EmbeddedStore(Store):
         stored blank node keeps its identity there); return the operations that apply them.
         ``changed(quad)``: called with each quad staged, in ``target``."""
         adding, tally = _staging_graph(), collections.Counter()
-        new = (
-            ox.Quad(q.subject, q.predicate, q.object, adding)
-            for q in scratch.quads_for_pattern(None, None, None, source)
-            if _told(ox.Quad(q.subject, q.predicate, q.object, target) not in self._db, changed, q, target)
-            and _tallied(tally, q)
-        )
-        added = self._stage_quads(new, adding, work)
+
+        def new() -> Iterator[ox.Quad]:
+            """The quads of ``source`` that ``target`` lacks (told to ``changed``), counted by group."""
+            for q in scratch.quads_for_pattern(None, None, None, source):
+                if ox.Quad(q.subject, q.predicate, q.object, target) not in self._db:
+                    _tell(changed, q, target)
+                    tally[_group(q)] += 1
+                    yield ox.Quad(q.subject, q.predicate, q.object, adding)
+
+        added = self._stage_quads(new(), adding, work)
         operations = [_apply("INSERT", adding, target)] if added else []
         work.moves += [(adding, target)] if added else []
         if replace and self.count(target.value) > _size(scratch, source) - added:
@@ -438,13 +441,15 @@ class EmbeddedStore(Store):
             # reading every quad of a store on disk costs 9 us (6.7 s for an inferred graph at 10^6).
             removing, now = _staging_graph(), _groups(scratch, source)
             lost = [g for g, n in _groups(self._db, target).items() if n - now.get(g, 0) + tally[g] > 0]
-            gone = (
-                ox.Quad(q.subject, q.predicate, q.object, removing)
-                for p, c in lost
-                for q in self._db.quads_for_pattern(None, p, c, target)
-                if _told(ox.Quad(q.subject, q.predicate, q.object, source) not in scratch, changed, q, target)
-            )
-            self._stage_quads(gone, removing, work)
+
+            def gone() -> Iterator[ox.Quad]:
+                for p, c in lost:
+                    for q in self._db.quads_for_pattern(None, p, c, target):
+                        if ox.Quad(q.subject, q.predicate, q.object, source) not in scratch:
+                            _tell(changed, q, target)
+                            yield ox.Quad(q.subject, q.predicate, q.object, removing)
+
+            self._stage_quads(gone(), removing, work)
             operations.append(_apply("DELETE", removing, target))
             work.moves.append((removing, target))
         return operations
@@ -632,17 +637,15 @@ def _iri(graph: str) -> ox.NamedNode:
         raise StoreError(f"graph {graph!r}: not a valid IRI") from None
 
 
-def _told(different: bool, changed: Callable[[ox.Quad], None] | None, quad: ox.Quad, graph) -> bool:
-    """``different``, after telling ``changed`` of the quad (put in ``graph``) when it is."""
-    if different and changed is not None:
+def _tell(changed: Callable[[ox.Quad], None] | None, quad: ox.Quad, graph) -> None:
+    """Tell ``changed`` (when given) of ``quad``, put in ``graph``."""
+    if changed is not None:
         changed(ox.Quad(quad.subject, quad.predicate, quad.object, graph))
-    return different
 
 
-def _tallied(tally: collections.Counter, quad: ox.Quad) -> bool:
-    """True, after counting ``quad`` in its group (``_groups``)."""
-    tally[(quad.predicate, quad.object if quad.predicate == _RDF_TYPE else None)] += 1
-    return True
+def _group(quad: ox.Quad) -> tuple:
+    """The group of ``quad`` that ``_groups`` counts it in."""
+    return (quad.predicate, quad.object if quad.predicate == _RDF_TYPE else None)
 
 
 def _groups(store: ox.Store, graph) -> dict[tuple, int]:

@@ -125,7 +125,7 @@ def _with_origins(report: ValidationReport, store: Store, lines: bool) -> Valida
     """Each result names the source file (sheet and row; with ``lines``, line) of its focus node."""
     found = origins(store, {r.focus_node for r in report.results}, lines=lines)
     report.results = [
-        dataclasses.replace(r, **dataclasses.asdict(found[r.focus_node])) if r.focus_node in found else r
+        dataclasses.replace(r, **found[r.focus_node].result_fields()) if r.focus_node in found else r
         for r in report.results
     ]
     return report

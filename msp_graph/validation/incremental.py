@@ -142,7 +142,7 @@ class _Job:
 
     store: EmbeddedStore
     lines: bool
-    graph: bool = False
+    graph: bool  # the report carries its SHACL report graph (always in a full run)
 
     @property
     def shapes(self) -> rdflib.Graph:

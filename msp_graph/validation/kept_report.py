@@ -47,8 +47,9 @@ from .sparql.report_graph import RawResult, report_graph, result_nodes
 
 __all__ = ["Change", "describe_results", "result_key"]
 
-_ORIGIN_FIELDS = tuple(f.name for f in dataclasses.fields(Origin))
-_DESCRIBED = tuple(f.name for f in dataclasses.fields(ValidationResult) if f.name not in _ORIGIN_FIELDS)
+_DESCRIBED = tuple(
+    f.name for f in dataclasses.fields(ValidationResult) if f.name not in Origin().result_fields()
+)
 _SOURCES = f"<{source_graph('')}"
 #: What an origin reads besides the focus node's own triples: a spreadsheet row record and its table.
 _RECORDS = frozenset(
@@ -104,7 +105,10 @@ def describe_results(
         shacl = report_graph([_made(r) for _, r in results], shapes) if graph else None
     report = assemble(
         not results,
-        [ValidationResult(**fields, **_origin(found[fields["focus_node"]])) for fields, _ in taken],
+        [
+            ValidationResult(**fields, **(o.result_fields() if (o := found[fields["focus_node"]]) else {}))
+            for fields, _ in taken
+        ],
         partnerships,
         shapes,
         composition,
@@ -176,8 +180,3 @@ def _origins(store: Store, focus: set[str], kept: _Reuse | None, lines: bool) ->
     again = {f for f in focus if f in altered or f not in origin_of}
     found = origins(store, again, lines=False)
     return {f: found.get(f) if f in again else origin_of[f] for f in focus}
-
-
-def _origin(origin: Origin | None) -> dict:
-    """The origin fields of a result (the line only when it was asked for: else None, as in a full run)."""
-    return {name: getattr(origin, name) for name in _ORIGIN_FIELDS} if origin is not None else {}

@@ -47,6 +47,10 @@ class Origin:
     row: int | None = None
     line: int | None = None
 
+    def result_fields(self) -> dict:
+        """The fields of a ``ValidationResult`` this origin gives (they have the same names)."""
+        return {"source": self.source, "sheet": self.sheet, "row": self.row, "line": self.line}
+
 
 def origins(
     store: Store, nodes: Iterable[str], *, chunk: int = 2000, lines: bool = True
