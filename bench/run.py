@@ -2,10 +2,10 @@
 
 ``python -m bench.run`` measures, at 10^4 and 10^5 triples (``--full`` adds 10^6): loading, OWL 2 RL
 reasoning, SHACL validation, the co-membership query and export to Turtle and JSON-LD, each for msp-graph
-and for its references (rdflib parse, owlrl, pyshacl on a plain rdflib graph, Apache Jena's SHACL
-validator, rdflib's SPARQL engine, rdflib's serialisers). msp-graph runs as it does by default: the rules
-reasoner (``msp_graph.reasoning.rules``) and the SPARQL validation engine (``msp_graph.validation.sparql``);
-owlrl and pyshacl are references. Each step runs alone in a child process,
+and for its references (rdflib parse, owlrl and reasonable, pyshacl on a plain rdflib graph, pyrudof,
+Apache Jena's SHACL validator, rdflib's SPARQL engine, rdflib's serialisers). msp-graph runs as it does by
+default: the rules reasoner (``msp_graph.reasoning.rules``) and the SPARQL validation engine
+(``msp_graph.validation.sparql``); the others are references. Each step runs alone in a child process,
 ``--repeat`` times (a step whose first run takes longer than ``--long`` seconds runs once); the table
 gives medians, peak memory (the child's own high-water mark, or its JVM's) and the ratio
 ours / reference. A step (reference or ours) that does not finish within ``--timeout`` seconds is reported
@@ -26,7 +26,9 @@ at n1 and not within ``--timeout`` at n2 gets the lower bound ``k >= log(limit /
 A flag does not change the exit status.
 
 Parity: every validator writes its results; the run prints counts per source shape and constraint
-component for each engine and exits 1 when the engines disagree (2 when it could not run).
+component for each engine and exits 1 when the engines disagree (2 when it could not run). A validator that
+failed, ran out of time or was not run writes none and is left out of the comparison; its row says why
+(pyrudof stops on shapes using a feature it would ignore: ``bench.steps.rudof_unsupported``).
 
 Validation in a SPARQL server (issue 18), only when named (``--endpoint-server virtuoso|oxigraph``):
 ``--only command-validate-endpoint command-validate-endpoint-local-copy`` starts a fresh server on
@@ -97,7 +99,7 @@ REFERENCE_OPERATION = dict.fromkeys(ENDPOINT_OPERATIONS, "command-validate")
 # time at the larger size over GROWTH_MIN_SECONDS (below that, start-up and noise decide the exponent).
 GROWTH_LIMIT = 1.25
 GROWTH_MIN_SECONDS = 0.5
-PACKAGES = ("msp-graph", "rdflib", "pyoxigraph", "pyshacl", "owlrl", "psutil")
+PACKAGES = ("msp-graph", "rdflib", "pyoxigraph", "pyshacl", "owlrl", "reasonable", "pyrudof", "psutil")
 # Shape sets: the bundled shapes (what `msp-graph validate` runs by default), and a second set over the same
 # model that uses qualified value shapes, sh:or/and/not/xone/node and a SPARQL constraint (issue 13).
 SHAPE_SETS = {
@@ -407,7 +409,8 @@ def _positive(kind):
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bench.run",
-        description="Time msp-graph against rdflib, pyshacl, owlrl and Jena on generated MSP graphs.",
+        description="Time msp-graph against rdflib, owlrl, reasonable, pyshacl, pyrudof and Jena on "
+        "generated MSP graphs.",
     )
     parser.add_argument("--sizes", type=_size, nargs="+", help="sizes in triples (default: 1e4 1e5)")
     parser.add_argument("--full", action="store_true", help="add 1e6 triples")

@@ -496,3 +496,139 @@ def test_results_nested_in_others_are_not_counted():
     )
     assert len(nodes) == 3  # the sh:node result, its detail, the partner's own result
     assert sorted(k[0] for k in results_from_report_graph(report)) == ["urn:m", "urn:x"]
+
+
+# --- the Rust references: reasonable (reason) and pyrudof (validate), issue 12 ---------------------------
+
+
+def _record(tmp_path) -> dict:
+    (record,) = tmp_path.glob("*.json")
+    return json.loads(record.read_text())
+
+
+def test_reasonable_and_pyrudof_run_beside_msp_graph_and_pyrudof_agrees(tmp_path):
+    argv = ["--sizes", "2000", "--repeat", "1", "--only", "reason", "validate"]
+    assert bench_run.main([*argv, "--references", "reasonable", "pyrudof", "--results", str(tmp_path)]) == 0
+    data = _record(tmp_path)
+    rows = {(r["operation"], r["reference"]["engine"]): r for r in data["rows"]}
+    assert set(rows) == {("reason", "reasonable"), ("validate", "pyrudof")}
+    for row in rows.values():
+        assert row["ours"]["status"] == row["reference"]["status"] == "ok", row
+        assert row["reference"]["seconds"] > 0 and row["reference"]["peak_mib"] > 0 and row["ratio"] > 0
+    reasoned = rows[("reason", "reasonable")]["reference"]["info"]
+    assert reasoned["triples"] > reasoned["inferred"] > 0
+    validated = rows[("validate", "pyrudof")]
+    # The bundled shapes' SPARQL constraints (composition rule, period order) run in pyrudof: same results.
+    assert validated["reference"]["info"]["results"] == validated["ours"]["info"]["results"] > 0
+    parity = data["parity"]["2000"]
+    assert parity["agree"] is True
+    assert "validate:pyrudof" in parity["table"][0]
+    assert any("SPARQLConstraintComponent" in line for line in parity["table"])
+    assert data["machine"]["versions"]["pyrudof"] and data["machine"]["versions"]["reasonable"]
+
+
+def test_pyrudof_agrees_on_the_logical_shape_set(tmp_path):
+    argv = ["--sizes", "2000", "--repeat", "1", "--only", "validate", "--shapes-set", "logical"]
+    assert bench_run.main([*argv, "--references", "pyrudof", "--results", str(tmp_path)]) == 0
+    data = _record(tmp_path)
+    (row,) = data["rows"]
+    assert row["reference"]["engine"] == "pyrudof" and row["reference"]["status"] == "ok", row
+    assert row["reference"]["info"]["results"] == row["ours"]["info"]["results"] > 0
+    assert data["parity"]["2000"]["agree"] is True
+
+
+# A shape pyrudof 0.3.35 reads and then ignores: its SHACL-AF SPARQL target selects every partnership.
+SPARQL_TARGET_SHAPES = """@prefix sh: <http://www.w3.org/ns/shacl#> .
+<urn:bench:PartnershipNote> a sh:NodeShape ;
+    sh:target [ a sh:SPARQLTarget ;
+        sh:select "SELECT ?this WHERE { ?this a <https://w3id.org/msp/ontology#Partnership> }" ] ;
+    sh:property <urn:bench:PartnershipNote-note> .
+<urn:bench:PartnershipNote-note> a sh:PropertyShape ; sh:path <urn:bench:note> ; sh:minCount 1 .
+"""
+
+
+def test_pyrudof_is_not_run_on_shapes_it_would_ignore_and_says_why(monkeypatch, tmp_path):
+    """Run on these shapes, pyrudof reports nothing where msp-graph reports every partnership: the step
+    stops before validating, the run names the feature, and parity is left to the validators that ran."""
+    shapes = tmp_path / "targets.ttl"
+    shapes.write_text(SPARQL_TARGET_SHAPES, encoding="utf-8")
+    monkeypatch.setitem(bench_run.SHAPE_SETS, "sparql-target", (shapes,))
+    monkeypatch.setattr(bench_run, "CACHE", tmp_path / "cache")  # its shapes file and closure, not bench's
+    argv = ["--sizes", "300", "--repeat", "1", "--only", "validate", "--shapes-set", "sparql-target"]
+    results = tmp_path / "results"
+    assert bench_run.main([*argv, "--references", "pyrudof", "--results", str(results)]) == 0
+    data = _record(results)
+    (row,) = data["rows"]
+    assert row["ours"]["status"] == "ok" and row["ours"]["info"]["results"] > 0
+    assert row["reference"]["status"] == "failed"
+    assert "ignores sh:target (SHACL-AF targets" in row["reference"]["error"]
+    assert "not run on these shapes" in row["reference"]["error"]
+    assert data["parity"] == {}  # one report: nothing to compare, and no false agreement
+
+
+RUDOF_IGNORES_CASES = {
+    "sh:target": SPARQL_TARGET_SHAPES,
+    "sh:nodeValidator": """@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/ns#> .
+        ex:Flagged a sh:ConstraintComponent ; sh:parameter [ sh:path ex:flag ] ;
+            sh:nodeValidator [ a sh:SPARQLSelectValidator ; sh:select "SELECT $this { FILTER($flag) }" ] .
+        ex:S a sh:NodeShape ; sh:targetClass <https://w3id.org/msp/ontology#Partnership> ; ex:flag true .""",
+    "sh:rule": """@prefix sh: <http://www.w3.org/ns/shacl#> .
+        <urn:S> a sh:NodeShape ; sh:targetClass <https://w3id.org/msp/ontology#Partnership> ;
+            sh:rule [ a sh:TripleRule ; sh:subject sh:this ; sh:predicate <urn:q> ; sh:object 1 ] ;
+            sh:property [ sh:path <urn:q> ; sh:maxCount 0 ] .""",
+}
+
+
+@pytest.mark.parametrize("feature", list(RUDOF_IGNORES_CASES))
+def test_pyrudof_still_ignores_what_the_step_refuses(feature, tmp_path):
+    """pyshacl reports a result that pyrudof leaves out, and the step names the feature. When a pyrudof
+    release checks it, the first assertion fails: take the feature out of ``bench.steps._RUDOF_IGNORES``."""
+    import pyrudof
+    import pyshacl
+    import rdflib
+
+    from bench.steps import results_from_report_graph, rudof_unsupported
+
+    shapes = RUDOF_IGNORES_CASES[feature]
+    data = f"<urn:p> a <{MSP}Partnership> ."
+    _, report, _ = pyshacl.validate(
+        rdflib.Graph().parse(data=data, format="turtle"),
+        shacl_graph=rdflib.Graph().parse(data=shapes, format="turtle"),
+        advanced=True,
+    )
+    rudof = pyrudof.Rudof(pyrudof.RudofConfig())
+    rudof.read_data(data, reader_mode=pyrudof.ReaderMode.Strict)
+    rudof.read_shacl(shapes, reader_mode=pyrudof.ReaderMode.Strict)
+    assert (len(results_from_report_graph(report)), len(rudof.validate_shacl())) == (1, 0)
+    path = tmp_path / "shapes.ttl"
+    path.write_text(shapes, encoding="utf-8")
+    (found,) = rudof_unsupported(str(path))
+    assert found.startswith(f"{feature} (") and found.endswith(": 1 use"), found
+
+
+def test_the_pyrudof_step_counts_only_the_results_its_report_lists(tmp_path):
+    """pyrudof's report graph nests the node shape's results under the ``sh:node`` result (``sh:detail``),
+    as pyshacl's does: the step counts the two results ``sh:result`` lists, not the three."""
+    import rdflib
+
+    from bench.steps import STEPS
+
+    closure = tmp_path / "closure.nt"
+    closure.write_text('<urn:m> <urn:member> <urn:x> .\n<urn:x> <urn:country> "FR" .\n', encoding="utf-8")
+    shapes = tmp_path / "shapes.nt"
+    rdflib.Graph().parse(
+        data="""@prefix sh: <http://www.w3.org/ns/shacl#> .
+        <urn:M> a sh:NodeShape ; sh:targetSubjectsOf <urn:member> ;
+            sh:property [ sh:path <urn:member> ; sh:node <urn:P> ] .
+        <urn:P> a sh:NodeShape ; sh:targetObjectsOf <urn:member> ;
+            sh:property [ sh:path <urn:country> ; sh:not [ sh:pattern "^[A-Z]{2}$" ] ] .""",
+        format="turtle",
+    ).serialize(shapes, format="nt", encoding="utf-8")
+    args = {"closure": str(closure), "shapes": str(shapes), "report": str(tmp_path / "report.json")}
+    result = STEPS["validate:pyrudof"].fn(args)
+    keys = json.loads((tmp_path / "report.json").read_text())
+    assert result["results"] == len(keys) == 2 and result["conforms"] is False
+    assert sorted((k[0], k[1].removeprefix(SH), k[2]) for k in keys) == [
+        ("urn:m", "NodeConstraintComponent", "_:"),
+        ("urn:x", "NotConstraintComponent", "_:"),
+    ]
