@@ -472,6 +472,15 @@ def test_validation_in_virtuoso_is_timed_and_agrees_with_the_embedded_store(tmp_
     assert "command-validate-endpoint:msp-graph" in parity["table"][0]
 
 
+# A node shape used by sh:node: pyshacl and pyrudof nest its results under the sh:node result (sh:detail).
+NESTED_SHAPES = """@prefix sh: <http://www.w3.org/ns/shacl#> .
+<urn:M> a sh:NodeShape ; sh:targetSubjectsOf <urn:member> ;
+    sh:property [ sh:path <urn:member> ; sh:node <urn:P> ] .
+<urn:P> a sh:NodeShape ; sh:targetObjectsOf <urn:member> ;
+    sh:property [ sh:path <urn:country> ; sh:not [ sh:pattern "^[A-Z]{2}$" ] ] .
+"""
+
+
 def test_results_nested_in_others_are_not_counted():
     """pyshacl gives a ``sh:node`` result the results of the node shape as ``sh:detail``, typed
     ``sh:ValidationResult`` too: only the results the report lists are results."""
@@ -483,11 +492,7 @@ def test_results_nested_in_others_are_not_counted():
     triples = "<urn:m> <urn:member> <urn:x> . <urn:x> <urn:country> 'FR' ."
     data = rdflib.Graph().parse(data=triples, format="turtle")
     shapes = rdflib.Graph().parse(
-        data="""@prefix sh: <http://www.w3.org/ns/shacl#> .
-        <urn:M> a sh:NodeShape ; sh:targetSubjectsOf <urn:member> ;
-            sh:property [ sh:path <urn:member> ; sh:node <urn:P> ] .
-        <urn:P> a sh:NodeShape ; sh:targetObjectsOf <urn:member> ;
-            sh:property [ sh:path <urn:country> ; sh:not [ sh:pattern "^[A-Z]{2}$" ] ] .""",
+        data=NESTED_SHAPES,
         format="turtle",
     )
     _, report, _ = pyshacl.validate(data, shacl_graph=shapes)
@@ -617,11 +622,7 @@ def test_the_pyrudof_step_counts_only_the_results_its_report_lists(tmp_path):
     closure.write_text('<urn:m> <urn:member> <urn:x> .\n<urn:x> <urn:country> "FR" .\n', encoding="utf-8")
     shapes = tmp_path / "shapes.nt"
     rdflib.Graph().parse(
-        data="""@prefix sh: <http://www.w3.org/ns/shacl#> .
-        <urn:M> a sh:NodeShape ; sh:targetSubjectsOf <urn:member> ;
-            sh:property [ sh:path <urn:member> ; sh:node <urn:P> ] .
-        <urn:P> a sh:NodeShape ; sh:targetObjectsOf <urn:member> ;
-            sh:property [ sh:path <urn:country> ; sh:not [ sh:pattern "^[A-Z]{2}$" ] ] .""",
+        data=NESTED_SHAPES,
         format="turtle",
     ).serialize(shapes, format="nt", encoding="utf-8")
     args = {"closure": str(closure), "shapes": str(shapes), "report": str(tmp_path / "report.json")}
