@@ -204,6 +204,23 @@ def test_a_state_kept_by_other_code_or_shapes_is_not_used(store_path, monkeypatc
     assert _incremental(store_path)[1].kind == "full"
 
 
+def test_the_fingerprint_names_a_library_installed_without_its_metadata(monkeypatch):
+    """A library vendored or installed without its distribution metadata: its module's version stands in,
+    instead of an error on every ``validate --store``."""
+    import importlib.metadata
+
+    from msp_graph.validation import incremental
+
+    def version(name: str) -> str:
+        if name == "pyoxigraph":
+            raise importlib.metadata.PackageNotFoundError(name)
+        return "1"
+
+    monkeypatch.setattr(importlib.metadata, "version", version)
+    found = incremental._fingerprint.__wrapped__()
+    assert len(found) == 64 and found != incremental._fingerprint()
+
+
 def test_a_member_leaving_is_reasoned_again_and_equals_a_full_run(store_path):
     """One ``org:member`` link removed: what is inferred from it (``org:hasMember``, the member's types)
     goes, and the composition verdict of its partnership may change."""

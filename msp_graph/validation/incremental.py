@@ -120,14 +120,18 @@ def _fingerprint() -> str:
     """The name of what a kept state holds besides the store: the bundled shapes, this package's code (the
     compiler, the reasoner, the report) and the libraries that read shapes and data. A state kept under
     another name is not used (the run is full), so the checks need not be compiled to tell."""
-    from importlib.metadata import version
+    from importlib.metadata import PackageNotFoundError, version
 
     from .shapes import shape_files
 
     package = Path(__file__).parents[1]
     digest = hashlib.sha256(f"{_VERSION}".encode())
     for name in ("pyshacl", "rdflib", "pyoxigraph"):
-        digest.update(f"\x00{name} {version(name)}".encode())
+        try:
+            found = version(name)
+        except PackageNotFoundError:  # installed without its metadata: its module's own version
+            found = getattr(__import__(name), "__version__", "unknown")
+        digest.update(f"\x00{name} {found}".encode())
     for path in [*sorted(package.rglob("*.py")), *shape_files()]:
         name = path.relative_to(package).as_posix() if path.is_relative_to(package) else path.name
         digest.update(b"\x00" + name.encode() + b"\x00" + path.read_bytes())
