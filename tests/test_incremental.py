@@ -68,7 +68,7 @@ def _reference(path: Path, *, standard: bool):
 
         job = _Job(copy, False, False)
         result = reason(copy)
-        report = job._report(job._run(list(job.checks)), result)[0]
+        report = job._report(job._run(list(job.checks), copy), result, on=copy)[0]
     return report, _inferred(copy), inferred
 
 
@@ -219,6 +219,19 @@ def test_the_fingerprint_names_a_library_installed_without_its_metadata(monkeypa
     monkeypatch.setattr(importlib.metadata, "version", version)
     found = incremental._fingerprint.__wrapped__()
     assert len(found) == 64 and found != incremental._fingerprint()
+
+
+def test_a_full_run_reads_the_copy_reasoned_in_with_every_graph_of_the_store(store_path):
+    """A full run validates the in-memory copy the rules reasoned in: it must hold what the store holds,
+    the default graph (which reasoning does not read, and the checks do) and the metadata graph included."""
+    partnership = "<https://example.org/unnamed>"
+    update = f"INSERT DATA {{ {partnership} a <{MSP}Partnership> }}"  # no GRAPH: the default graph
+    assert run("update", "--store", store_path, update, "-q").exit_code == 0
+    report, done = _incremental(store_path, full=True)
+    assert done.kind == "full"
+    assert any(r.focus_node == partnership[1:-1] for r in report.results)
+    with EmbeddedStore(store_path) as store:  # ``check`` on the store itself: its checks read RocksDB
+        _same(report, check(store, lines=False))
 
 
 def test_a_member_leaving_is_reasoned_again_and_equals_a_full_run(store_path):

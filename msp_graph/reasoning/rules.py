@@ -90,7 +90,7 @@ from ..stores.terms import parse_term
 from .literals import DATATYPES, ill_typed
 from .result import Entailments, Inconsistency, ReasoningResult
 
-__all__ = ["RULES", "Schema", "materialise", "read_schema", "unsupported"]
+__all__ = ["RULES", "Schema", "materialise", "materialise_in_copy", "read_schema", "unsupported"]
 
 RULES = (
     "cax-sco",
@@ -1630,16 +1630,30 @@ class _Checks:
 def _materialise_in_memory(
     store: EmbeddedStore, *, max_rounds: int, in_python: bool, changed: Callable[[str, str, str], None] | None
 ) -> ReasoningResult:
-    """``materialise`` for a store on disk: the asserted graphs copied into memory (the quads themselves, so
-    blank nodes stay the same nodes), reasoned over there, and the new inferred graph written back as its
-    difference from the old."""
+    """``materialise`` for a store on disk: see ``materialise_in_copy``."""
+    return materialise_in_copy(store, max_rounds=max_rounds, in_python=in_python, changed=changed)[0]
+
+
+def materialise_in_copy(
+    store: EmbeddedStore,
+    *,
+    max_rounds: int = 100,
+    in_python: bool = True,
+    changed: Callable[[str, str, str], None] | None = None,
+) -> tuple[ReasoningResult, EmbeddedStore]:
+    """``materialise`` for a store on disk: its graphs copied into memory (the quads themselves, so blank
+    nodes stay the same nodes), reasoned over there, and the new inferred graph written back as its
+    difference from the old. Returns the result and the copy, which holds what the store now holds (every
+    graph, the default and metadata graphs and the new inferred graph included; reasoning reads neither of
+    those two): a stage that reads the store next may read the copy instead, the same triples without
+    RocksDB's reads (the checks of a validation at 10^6 triples: 13.7 s on disk)."""
     local = EmbeddedStore()
-    for graph in asserted_graphs(store):
+    for graph in ["", *asserted_graphs(store, metadata=True)]:
         local._store.bulk_extend(store.quads(graph))
     result = materialise(local, max_rounds=max_rounds, in_python=in_python)
     told = None if changed is None else (lambda q: changed(str(q.subject), str(q.predicate), str(q.object)))
     store.replace_graph_from(local, INFERRED_GRAPH, changed=told)
-    return result
+    return result, local
 
 
 def _materialise_locally(store: Store, *, max_rounds: int, in_python: bool) -> ReasoningResult:

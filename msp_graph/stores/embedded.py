@@ -610,11 +610,12 @@ class EmbeddedStore(Store):
         return int(next(iter(rows))["n"].value)
 
     def quads(self, graph: str) -> Iterator[ox.Quad]:
-        """The quads of ``graph`` as pyoxigraph holds them (a blank node stays the same node when they are
-        written to another store), for reading: unlike ``_store``, no write is implied."""
+        """The quads of ``graph`` ("": the default graph) as pyoxigraph holds them (a blank node stays the
+        same node when they are written to another store), for reading: unlike ``_store``, no write is
+        implied."""
         if graph in self._unpublished:
             return iter(())
-        return self._db.quads_for_pattern(None, None, None, _iri(graph))
+        return self._db.quads_for_pattern(None, None, None, self._graph_name(graph))
 
 
 @dataclass

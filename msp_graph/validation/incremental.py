@@ -46,7 +46,7 @@ import rdflib
 from ..loading import METADATA_GRAPH, asserted_graphs
 from ..reasoning import Inconsistency, ReasoningResult, reason, rules
 from ..reasoning.literals import DATATYPES
-from ..stores import INFERRED_GRAPH, ONTOLOGY_GRAPH, EmbeddedStore, changelog, written
+from ..stores import INFERRED_GRAPH, ONTOLOGY_GRAPH, EmbeddedStore, Store, changelog, written
 from .footprint import Footprints, check_text
 from .kept_report import Change
 from .report import ValidationReport
@@ -177,45 +177,48 @@ class _Job:
 
     def full(self) -> tuple[ValidationReport, Run]:
         """Reason and run every check, as ``check`` does; keep the state."""
-        result = reason(self.store)
-        report, parts = self._report(self._run(list(self.checks)), result)
+        result, copy = _reasoned(self.store)
+        report, parts = self._report(self._run(list(self.checks), copy), result, on=copy)
         self._keep(parts, result, self.kept_checks)
         return report, Run("full", checks=len(self.checks))
 
     def incremental(self, state: dict, touched: list, reach: _Reach) -> tuple[ValidationReport, Run]:
         """Reason again only when a touched quad is in the rules' reach; run again only the checks a
         changed triple (asserted, or inferred then) can match; keep the state."""
-        store, checks = self.store, state["checks"]
+        store, checks, on = self.store, state["checks"], self.store
         changed = {tuple(q[:3]) for q in touched}
         reasoned = state["equality"] or any(reach.hit(*q) for q in touched)
         if reasoned:
             again = _reason_again(store)
             if again is None:
                 return self.full()
-            result, inferred = again
+            result, inferred, on = again  # the checks and the report read the copy reasoned in
             changed |= inferred
         counted = None if reasoned else _counted(store, state)
         if not reasoned:
             result = _reasoning(state["reasoning"], store, None if counted is None else counted[1])
-        footprint = Footprints(store)
+        footprint = Footprints(on)
         rerun = [key for key, text in checks if footprint.touched(text, changed)]
         if rerun and sorted(self.checks) != [key for key, _ in checks]:
             return self.full()  # cannot be, under the same fingerprint; but the state would be wrong
         kept = {key: state["raw"][key] for key, _ in checks if key not in set(rerun)}
-        raw = self._run(rerun)  # the kept checks' results are decoded only where the report needs them
+        raw = self._run(rerun, on)  # the kept checks' results are decoded only where the report needs them
         change = Change(state["report"], changed, touched)
-        report, parts = self._report(raw, result, change, kept, None if counted is None else counted[0])
+        report, parts = self._report(
+            raw, result, change, kept, None if counted is None else counted[0], on=on
+        )
         self._keep(parts, result, checks, equality=state["equality"] if not reasoned else None)
         return report, Run("incremental", len({tuple(q) for q in touched}), len(rerun), len(checks), reasoned)
 
-    def _run(self, keys: list[str]) -> dict[str, list]:
-        """The raw results of the checks named ``keys``, as ``sparql.validate_store`` runs them."""
+    def _run(self, keys: list[str], on: Store) -> dict[str, list]:
+        """The raw results of the checks named ``keys`` in ``on`` (the store, or a copy of it), as
+        ``sparql.validate_store`` runs them."""
         if not keys:
             return {}
         from .sparql.lookups import Subclasses
         from .sparql.run import _IllFormed, _Runner
 
-        run = _Runner(self.store, self.shapes, Subclasses(self.store), _IllFormed(self.store))
+        run = _Runner(on, self.shapes, Subclasses(on), _IllFormed(on))
         return {key: run(self.checks[key]) for key in keys}
 
     def _report(
@@ -225,12 +228,15 @@ class _Job:
         change: Change | None = None,
         encoded: dict[str, list] | None = None,
         triples: int | None = None,
+        *,
+        on: Store,
     ) -> tuple[ValidationReport, dict]:
         """The report of the raw results of the checks run (``raw``, by name) and of the others (each
         result's name and text in ``encoded``), as ``validation.validate`` builds it, with the reasoning;
         the results described again only where ``change`` can alter them (``kept_report``). And the parts
         to keep: the results' names and text, the report's parts, the counts. ``triples``: the store's
-        quads, when known (else counted)."""
+        quads, when known (else counted). ``on``: where the report's labels and origins are read (the
+        store, or a copy of it)."""
         from .kept_report import describe_results, result_key
 
         encoded, keyed = dict(encoded or {}), []
@@ -241,10 +247,10 @@ class _Job:
             else:
                 made = [functools.partial(self._decode, e, key) for _, e in encoded[key]]
             keyed += [(name, r) for (name, _), r in zip(encoded[key], made, strict=True)]
-        triples = self.store.count() if triples is None else triples
+        triples = on.count() if triples is None else triples
         shapes, composition = _shapes()
         report, parts = describe_results(
-            self.store, shapes, composition, keyed, change, lines=self.lines, graph=self.graph
+            on, shapes, composition, keyed, change, lines=self.lines, graph=self.graph
         )
         report.triples = triples
         report.reasoning = result
@@ -390,14 +396,23 @@ class _Reach:
         return o[:1] == '"' and o[-1:] == ">" and o[o.rindex('"^^<') + 4 : -1] in self.checked
 
 
-def _reason_again(store: EmbeddedStore) -> tuple[ReasoningResult, set[tuple[str, str, str]]] | None:
-    """The rules in full, and the triples the new inferred graph holds and the old did not, or the other
-    way round; None when there is no inferred graph to compare with."""
+def _reasoned(store: EmbeddedStore) -> tuple[ReasoningResult, Store]:
+    """``reason(store)``; and where the rest of the run reads: the copy in memory the rules reasoned in (what
+    the store holds now, without RocksDB's reads), or the store when owlrl reasons (a schema the rules do
+    not cover)."""
+    if rules.unsupported(store):
+        return reason(store), store
+    return rules.materialise_in_copy(store)
+
+
+def _reason_again(store: EmbeddedStore) -> tuple[ReasoningResult, set[tuple[str, str, str]], Store] | None:
+    """The rules in full, the triples the new inferred graph holds and the old did not, or the other way
+    round, and the copy reasoned in; None when there is no inferred graph to compare with."""
     if INFERRED_GRAPH not in store.graphs():
         return None
     changed: set[tuple[str, str, str]] = set()
-    result = rules.materialise(store, changed=lambda s, p, o: changed.add((s, p, o)))
-    return result, changed
+    result, copy = rules.materialise_in_copy(store, changed=lambda s, p, o: changed.add((s, p, o)))
+    return result, changed, copy
 
 
 def _reasoning(kept: dict, store: EmbeddedStore, asserted: int | None) -> ReasoningResult:
